@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` runs them; figures go in README.md with the machine and date."""

@@ -1,0 +1,1 @@
+"""The mailer's core: catalogue, rendering, storage and sending, free of web and Lambda concerns."""

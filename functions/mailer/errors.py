@@ -1,0 +1,35 @@
+"""Domain errors: what callers catch instead of boto3's ClientError or library exceptions."""
+
+from __future__ import annotations
+
+
+class MailerError(Exception):
+    """Base class for every error the mailer raises on purpose."""
+
+
+class SettingsError(MailerError):
+    """A setting is missing or malformed."""
+
+
+class CatalogueError(MailerError):
+    """A catalogue file or entry breaks the schema."""
+
+
+class TemplateNotFoundError(MailerError):
+    """An email template name that does not exist."""
+
+
+class HeaderInjectionError(MailerError):
+    """A value bound for an email header contains CR or LF."""
+
+
+class ThrottlingError(MailerError):
+    """AWS asked us to slow down; the caller should back off and retry."""
+
+
+class ConflictError(MailerError):
+    """A conditional write lost: the item already exists or changed."""
+
+
+class StoreError(MailerError):
+    """A storage call failed for a reason the caller cannot fix by retrying at once."""

@@ -1,0 +1,51 @@
+"""Builds the raw multipart/alternative message that SES sends, headers checked for injection."""
+
+from __future__ import annotations
+
+import datetime as dt
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, make_msgid
+
+from .errors import HeaderInjectionError
+from .render import RenderedEmail
+
+
+def _safe(name: str, value: str) -> str:
+    """Refuse CR and LF in a header value: they would let the value start a new header."""
+    if "\r" in value or "\n" in value:
+        raise HeaderInjectionError(f"header {name} contains a line break")
+    return value
+
+
+def build_message(
+    email: RenderedEmail,
+    *,
+    sender: str,
+    to: str,
+    sender_name: str = "",
+    list_unsubscribe_url: str | None = None,
+    date: dt.datetime | None = None,
+    extra_headers: dict[str, str] | None = None,
+) -> EmailMessage:
+    """Make the message: text part first, HTML second; campaign mail gets RFC 8058 headers."""
+    message = EmailMessage(policy=SMTP)
+    domain = _safe("From", sender).rpartition("@")[2] or "localhost"
+    message["From"] = (
+        Address(display_name=_safe("From", sender_name), addr_spec=sender)
+        if sender_name
+        else sender
+    )
+    message["To"] = _safe("To", to)
+    message["Subject"] = _safe("Subject", email.subject)
+    message["Date"] = format_datetime(date or dt.datetime.now(dt.UTC))
+    message["Message-ID"] = make_msgid(domain=domain)
+    if list_unsubscribe_url:
+        message["List-Unsubscribe"] = f"<{_safe('List-Unsubscribe', list_unsubscribe_url)}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    for name, value in (extra_headers or {}).items():
+        message[_safe("header name", name)] = _safe(name, value)
+    message.set_content(email.text, subtype="plain", charset="utf-8")
+    message.add_alternative(email.html, subtype="html", charset="utf-8")
+    return message

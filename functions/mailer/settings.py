@@ -1,0 +1,125 @@
+"""One frozen Settings object, read from the environment: the only reader of os.environ."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from .errors import SettingsError
+
+
+def _env(name: str, doc: str, *, default: Any = None, in_template: bool = True) -> Any:
+    """Declare a setting: its variable, meaning, default (None: required), and whether the SAM
+    template sets it (some come from Lambda itself or exist only on the local stack)."""
+    return field(default=default, metadata={"env": name, "doc": doc, "in_template": in_template})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the mailer reads from its environment, validated once at start-up."""
+
+    sender_address: str = _env("SENDER_ADDRESS", "From address of every email")
+    site_url: str = _env("SITE_URL", "public base URL of the web app, used in email links")
+    catalogue_table: str = _env("CATALOGUE_TABLE", "DynamoDB table holding the catalogue")
+    subscribers_table: str = _env("SUBSCRIBERS_TABLE", "DynamoDB table holding subscribers")
+    send_queue_url: str = _env("SEND_QUEUE_URL", "SQS queue of recipient batches to send")
+    region: str = _env(
+        "AWS_REGION", "AWS region (Lambda sets it)", default="eu-west-2", in_template=False
+    )
+    secret_key: str = _env(
+        "SECRET_KEY",
+        "key that signs tokens and sessions (locally; on AWS use the parameter)",
+        default="",
+        in_template=False,
+    )
+    secret_key_parameter: str = _env(
+        "SECRET_KEY_PARAMETER",
+        "SSM SecureString parameter name holding the secret key",
+        default="",
+    )
+    max_send_rate: float = _env(
+        "MAX_SEND_RATE", "SES messages per second, all senders together", default=14.0
+    )
+    organisation_name: str = _env(
+        "ORGANISATION_NAME",
+        "charity name shown in every email",
+        default="Anti-Slavery International",
+    )
+    postal_address: str = _env("POSTAL_ADDRESS", "postal address in every email footer", default="")
+    configuration_set: str = _env(
+        "SES_CONFIGURATION_SET", "SES configuration set for sends", default=""
+    )
+    aws_endpoint_url: str = _env(
+        "AWS_ENDPOINT_URL",
+        "fake AWS endpoint (the local stack); empty on AWS",
+        default="",
+        in_template=False,
+    )
+    local_stack: bool = _env(
+        "LOCAL_STACK",
+        "1 on the local stack: enables the dev outbox",
+        default=False,
+        in_template=False,
+    )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from an environment mapping (os.environ by default)."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        missing = []
+        for f in fields(cls):
+            name = f.metadata["env"]
+            raw = environ.get(name, "").strip()
+            if not raw:
+                if f.default is None:
+                    missing.append(f"{name} ({f.metadata['doc']})")
+                continue
+            values[f.name] = _parse(name, raw, f.type)
+        if missing:
+            raise SettingsError("missing settings: " + "; ".join(missing))
+        settings = cls(**values)
+        if not settings.secret_key and not settings.secret_key_parameter:
+            raise SettingsError("set SECRET_KEY, or SECRET_KEY_PARAMETER to read it from SSM")
+        if not settings.site_url.startswith(("https://", "http://")):
+            raise SettingsError(f"SITE_URL must start with https:// (got {settings.site_url!r})")
+        if settings.max_send_rate <= 0:
+            raise SettingsError("MAX_SEND_RATE must be above 0")
+        return settings
+
+    @classmethod
+    def env_names(cls, *, template_only: bool = False) -> set[str]:
+        """The environment variable names the settings read (or only those the template sets)."""
+        return {
+            f.metadata["env"] for f in fields(cls) if f.metadata["in_template"] or not template_only
+        }
+
+    @classmethod
+    def describe(cls) -> list[tuple[str, str, str]]:
+        """(variable, default, meaning) for every setting: the README's configuration table."""
+        return [
+            (
+                f.metadata["env"],
+                "required" if f.default is None else repr(f.default),
+                f.metadata["doc"],
+            )
+            for f in fields(cls)
+        ]
+
+
+def _parse(name: str, raw: str, type_name: Any) -> Any:
+    """Turn an environment string into the field's type, naming the variable on failure."""
+    if type_name in ("bool", bool):
+        if raw.lower() in ("1", "true", "yes"):
+            return True
+        if raw.lower() in ("0", "false", "no"):
+            return False
+        raise SettingsError(f"{name} must be 1 or 0 (got {raw!r})")
+    if type_name in ("float", float):
+        try:
+            return float(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a number (got {raw!r})") from None
+    return raw

@@ -1,0 +1,80 @@
+"""The Flask app: public catalogue pages now; subscription and staff pages grow here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from mailer.errors import MailerError
+from mailer.outbox import MessageSource, moto_outbox
+from mailer.services import Services
+from mailer.settings import Settings
+
+csrf = CSRFProtect()
+
+
+def create_app(services: Services | None = None, outbox: MessageSource | None = None) -> Flask:
+    """App factory: pass Services in tests; on Lambda and locally they come from the environment."""
+    services = services or Services(Settings.from_env())
+    settings = services.settings
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=services.clients.secret_key,
+        SESSION_COOKIE_SECURE=settings.site_url.startswith("https://"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=64 * 1024,  # forms are small; refuse anything bigger early
+        WTF_CSRF_TIME_LIMIT=3600,
+        ORGANISATION_NAME=settings.organisation_name,
+    )
+    app.extensions["mailer"] = services
+    csrf.init_app(app)
+
+    from . import public
+
+    app.register_blueprint(public.bp)
+    if settings.local_stack:
+        from . import dev_outbox
+
+        app.extensions["outbox"] = outbox or moto_outbox(settings.region)
+        app.register_blueprint(dev_outbox.bp)
+
+    app.after_request(_security_headers)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(MailerError, _mailer_error)
+    return app
+
+
+def services_of(app: Flask) -> Services:
+    """The Services the app was built with."""
+    return app.extensions["mailer"]
+
+
+def _security_headers(response: Any) -> Any:
+    headers = response.headers
+    headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    )
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def _http_error(error: HTTPException) -> Any:
+    return render_template("error.html", title=error.name, message=error.description), error.code
+
+
+def _mailer_error(error: MailerError) -> Any:
+    # Domain errors are expected failures (AWS unavailable, bad data): say so, without a trace.
+    return render_template(
+        "error.html",
+        title="Something went wrong",
+        message="We could not complete that just now. Please try again in a few minutes.",
+    ), 503

@@ -1,0 +1,133 @@
+"""The `mailer` command as staff and engineers run it: clear output, clear errors, no tracebacks."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mailer.cli import main
+from mailer.paths import catalogue_dir
+from mailer.services import Services
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    """A click runner."""
+    return CliRunner()
+
+
+def test_validate_passes_on_the_real_catalogue(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["catalogue", "validate"])
+    assert result.exit_code == 0, result.output
+    assert "ok: 16 resources valid." in result.output
+
+
+def test_validate_names_file_entry_and_field_and_exits_non_zero(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    root = tmp_path / "catalogue"
+    shutil.copytree(catalogue_dir(), root)
+    bad = root / "resources" / "safe-homes.yaml"
+    bad.write_text(bad.read_text().replace("[individuals, faith-groups]", "[teachers]"))
+    result = runner.invoke(main, ["catalogue", "validate", "--path", str(root)])
+    assert result.exit_code == 1
+    assert (
+        "safe-homes.yaml: entry 'safe-homes': field 'audiences': unknown audience 'teachers'"
+        in (result.output)
+    )
+    assert "Traceback" not in result.output
+
+
+def test_missing_settings_are_named_not_a_traceback(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["catalogue", "sync"], env={"SENDER_ADDRESS": ""})
+    assert result.exit_code == 1
+    assert "missing settings: SENDER_ADDRESS" in result.output
+    assert "CATALOGUE_TABLE" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_preview_digest_writes_html_text_and_files(
+    runner: CliRunner, test_env: dict[str, str], tmp_path: Path
+) -> None:
+    html = runner.invoke(
+        main, ["preview", "digest", "--audience", "schools", "--period", "2026-12"], env=test_env
+    )
+    assert html.exit_code == 0, html.output
+    assert html.output.startswith("<!doctype html>")
+    assert "Your December 2026 digest" in html.output
+    assert "Real people, real lives" in html.output
+    text = runner.invoke(
+        main,
+        ["preview", "digest", "--audience", "schools", "--period", "2026-12", "--text"],
+        env=test_env,
+    )
+    assert text.exit_code == 0 and "<" not in text.output.split("--")[0]
+    assert "https://mailer.example.org/unsubscribe/PREVIEW" in text.output
+    out = tmp_path / "digest.html"
+    to_file = runner.invoke(
+        main,
+        [
+            "preview",
+            "digest",
+            "--audience",
+            "faith-groups",
+            "--period",
+            "2026-12",
+            "--out",
+            str(out),
+        ],
+        env=test_env,
+    )
+    assert to_file.exit_code == 0, to_file.output
+    assert "faith groups" in out.read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--audience", "teachers", "--period", "2026-12"], "unknown audience 'teachers'"),
+        (["--audience", "schools", "--period", "December"], "period must be YYYY-MM"),
+        (["--audience", "schools", "--period", "2026-13"], "period must be YYYY-MM"),
+        (
+            ["--audience", "schools", "--period", "2026-12", "--topics", "housing,cats"],
+            "unknown topic(s): cats",
+        ),
+    ],
+)
+def test_preview_bad_input_is_one_clear_line(
+    runner: CliRunner, test_env: dict[str, str], args: list[str], message: str
+) -> None:
+    result = runner.invoke(main, ["preview", "digest", *args], env=test_env)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_sync_is_idempotent(runner: CliRunner, services: Services, test_env) -> None:
+    """The services fixture synced once already; a CLI sync against the same moto changes nothing."""
+    result = runner.invoke(main, ["catalogue", "sync"], obj=services, env=test_env)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("added 0, updated 0, removed 0, unchanged 16")
+
+
+def test_sync_reports_edits_and_keeps_console_added_resources(
+    runner: CliRunner, services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = services.catalogue_store._table
+    staff_item = {**services.catalogue_files().resources[0].to_item(), "id": "staff-added"}
+    table.put_item(Item={**staff_item, "source": "console"})
+    root = tmp_path / "catalogue"
+    shutil.copytree(catalogue_dir(), root)
+    (root / "resources" / "brexit-and-modern-slavery-2017.yaml").unlink()
+    edited = root / "resources" / "safe-homes.yaml"
+    edited.write_text(edited.read_text().replace("[individuals, faith-groups]", "[individuals]"))
+    monkeypatch.setattr("mailer.services.catalogue_dir", lambda: root)
+    result = runner.invoke(main, ["catalogue", "sync"], obj=services)
+    assert result.exit_code == 0, result.output
+    assert "added 0, updated 1, removed 1, unchanged 14" in result.output
+    assert "updated: safe-homes" in result.output
+    assert "removed: brexit-and-modern-slavery-2017" in result.output
+    assert table.get_item(Key={"id": "staff-added"}).get("Item"), "console resource was deleted"

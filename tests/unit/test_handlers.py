@@ -1,0 +1,51 @@
+"""Lambda handlers called with the events AWS sends (JSON fixtures in tests/events/)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from mailer.services import Services
+
+EVENTS = Path(__file__).resolve().parents[1] / "events"
+
+
+@dataclass
+class LambdaContext:
+    """The attributes Powertools reads from a Lambda context."""
+
+    function_name: str = "WebFunction"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:eu-west-2:123456789012:function:WebFunction"
+    aws_request_id: str = "0f1e2d3c-test"
+
+
+@pytest.fixture
+def web_handler(services: Services, test_env: dict[str, str], monkeypatch: pytest.MonkeyPatch):
+    """The web handler, fresh, reading the test settings from its environment like Lambda."""
+    for name, value in test_env.items():
+        monkeypatch.setenv(name, value)
+    from handlers import web
+
+    monkeypatch.setattr(web, "_handler", None)
+    return web.lambda_handler
+
+
+def test_http_api_v2_event_serves_the_filtered_catalogue(web_handler, services) -> None:
+    event = json.loads((EVENTS / "http_get_catalogue.json").read_text())
+    response = web_handler(event, LambdaContext())
+    assert response["statusCode"] == 200
+    assert response["headers"]["content-type"].startswith("text/html")
+    body = response["body"]
+    faith = [r for r in services.catalogue_files().resources if "faith-groups" in r.audiences]
+    assert f"Showing {len(faith)} of 16 resources." in body
+
+
+def test_unknown_path_is_a_404_page_not_a_crash(web_handler) -> None:
+    event = json.loads((EVENTS / "http_get_catalogue.json").read_text())
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/no/such/page"
+    response = web_handler(event, LambdaContext())
+    assert response["statusCode"] == 404
