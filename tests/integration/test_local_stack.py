@@ -81,7 +81,7 @@ def stack() -> Iterator[tuple[subprocess.Popen[str], dict[str, str], str]]:
 
 
 def test_startup_prints_the_urls_and_syncs_the_catalogue(stack) -> None:
-    _, env, site, banner = stack
+    _, _, site, banner = stack
     assert "Catalogue synced: 16 added" in banner
     assert f"Catalogue:        {site}/" in banner
     assert f"{site}/dev/outbox" in banner
@@ -136,7 +136,8 @@ services = Services(Settings.from_env())
 period = Period.parse("2026-12")
 resources = services.catalogue_store.resources(services.vocabulary)
 picks = select_resources(resources, "schools", [], period)
-context = digest_context(services.vocabulary, services.settings.site_url, "schools", [], period, picks)
+site = services.settings.site_url
+context = digest_context(services.vocabulary, site, "schools", [], period, picks)
 email = services.renderer.render("digest", context, {
     "greeting": greeting(None), "manage_url": "http://x/m", "unsubscribe_url": "http://x/u"})
 raw = build_message(email, sender=services.settings.sender_address, to="reader@example.com",

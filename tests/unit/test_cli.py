@@ -107,7 +107,7 @@ def test_preview_bad_input_is_one_clear_line(
 
 
 def test_sync_is_idempotent(runner: CliRunner, services: Services, test_env) -> None:
-    """The services fixture synced once already; a CLI sync against the same moto changes nothing."""
+    """The services fixture synced once already; a CLI sync on the same store changes nothing."""
     result = runner.invoke(main, ["catalogue", "sync"], obj=services, env=test_env)
     assert result.exit_code == 0, result.output
     assert result.output.startswith("added 0, updated 0, removed 0, unchanged 16")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import copy
-import json
 import importlib
+import json
 
 import pytest
 
