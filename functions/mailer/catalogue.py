@@ -62,7 +62,8 @@ class Resource(BaseModel):
         if not value:
             return value  # unknown addresses stay empty rather than guessed
         parts = urlsplit(value)
-        if parts.scheme != "https" or not parts.netloc or " " in value:
+        # urlsplit silently drops tabs and line breaks, so look for any whitespace ourselves.
+        if parts.scheme != "https" or not parts.netloc or any(c.isspace() for c in value):
             raise ValueError("must be an https:// address or empty")
         return value
 
@@ -162,34 +163,51 @@ class Catalogue:
 def validate(root: Path) -> tuple[list[Resource], Vocabulary, list[Problem]]:
     """Check every resource file under root; return the good resources and all problems."""
     vocabulary = Vocabulary.load(root / "vocabulary.yaml")
-    files = sorted((root / "resources").glob("*.yaml"))
+    files = (
+        sorted(p for p in (root / "resources").iterdir() if p.is_file())
+        if (root / "resources").is_dir()
+        else []
+    )
     resources: list[Resource] = []
     problems: list[Problem] = []
-    seen: dict[str, str] = {}
+    # File names are unique and every id must equal its file's name, so ids are unique too.
+    stems = {p.stem: _display(p, root) for p in files if p.suffix == ".yaml"}
     if not files:
         problems.append(Problem(str(root / "resources"), "-", "-", "no resource files found"))
     for path in files:
-        name = str(path.relative_to(root.parent)) if root.parent in path.parents else str(path)
+        name = _display(path, root)
+        if path.suffix != ".yaml":
+            # A resource saved as .yml or .txt would otherwise silently never appear.
+            problems.append(Problem(name, path.stem, "-", "resource files must end in .yaml"))
+            continue
         try:
             data = _read_yaml(path)
         except CatalogueError as exc:
             problems.append(Problem(name, "-", "-", str(exc)))
             continue
-        entry = str(data.get("id", path.stem)) if isinstance(data, dict) else path.stem
+        entry = str(data.get("id", path.stem)).strip() if isinstance(data, dict) else path.stem
         if not isinstance(data, dict):
             problems.append(Problem(name, entry, "-", "must be a mapping of field: value"))
             continue
         found = list(_field_problems(name, entry, data, vocabulary))
         if not found and entry != path.stem:
-            found.append(Problem(name, entry, "id", f"must match the file name ({path.stem!r})"))
-        if not found and entry in seen:
-            found.append(Problem(name, entry, "id", f"duplicate id, also in {seen[entry]}"))
+            # A copied file keeps the original's id: name the clash, not just the file name.
+            message = (
+                f"duplicate id, also in {stems[entry]}"
+                if entry in stems
+                else f"must match the file name ({path.stem!r})"
+            )
+            found.append(Problem(name, entry, "id", message))
         if found:
             problems.extend(found)
             continue
-        seen[entry] = name
         resources.append(Resource.model_validate(data, context={"vocabulary": vocabulary}))
     return resources, vocabulary, problems
+
+
+def _display(path: Path, root: Path) -> str:
+    """A file's name as people see it: relative to the catalogue's parent folder."""
+    return str(path.relative_to(root.parent)) if root.parent in path.parents else str(path)
 
 
 def _field_problems(
@@ -217,3 +235,5 @@ def _read_yaml(path: Path) -> Any:
         raise CatalogueError(f"{path}: file not found") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise CatalogueError(f"not valid YAML: {exc}".replace("\n", " ")) from None
+    except ValueError as exc:  # PyYAML builds dates itself: "added: 2026-13-01" lands here
+        raise CatalogueError(f"impossible value: {exc}") from None

@@ -134,7 +134,7 @@ def preview_digest(
         else services.catalogue_store.resources(vocabulary)
     )
     picks = select_resources(resources, audience, chosen, month)
-    site_url = services.settings.site_url.rstrip("/")
+    site_url = services.settings.site_url
     context = digest_context(vocabulary, site_url, audience, chosen, month, picks)
     email = services.renderer.render(
         "digest",

@@ -19,6 +19,10 @@ class TemplateNotFoundError(MailerError):
     """An email template name that does not exist."""
 
 
+class TemplateContextError(MailerError):
+    """An email template needs a value the caller did not give."""
+
+
 class HeaderInjectionError(MailerError):
     """A value bound for an email header contains CR or LF."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -11,10 +12,16 @@ from email.utils import format_datetime, make_msgid
 from .errors import HeaderInjectionError
 from .render import RenderedEmail
 
+# CR and LF, plus every other character Python treats as a line boundary.
+_LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+# SES asks for 7-bit content in raw messages: non-ASCII bodies go base64 or quoted-printable.
+_POLICY = SMTP.clone(cte_type="7bit")
+
 
 def _safe(name: str, value: str) -> str:
-    """Refuse CR and LF in a header value: they would let the value start a new header."""
-    if "\r" in value or "\n" in value:
+    """Refuse line breaks in a header value: they would let the value start a new header."""
+    if _LINE_BREAKS.search(value):
         raise HeaderInjectionError(f"header {name} contains a line break")
     return value
 
@@ -30,7 +37,7 @@ def build_message(
     extra_headers: dict[str, str] | None = None,
 ) -> EmailMessage:
     """Make the message: text part first, HTML second; campaign mail gets RFC 8058 headers."""
-    message = EmailMessage(policy=SMTP)
+    message = EmailMessage(policy=_POLICY)
     domain = _safe("From", sender).rpartition("@")[2] or "localhost"
     message["From"] = (
         Address(display_name=_safe("From", sender_name), addr_spec=sender)

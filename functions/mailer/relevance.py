@@ -24,7 +24,7 @@ class Period:
     def parse(cls, text: str) -> Period:
         """Parse YYYY-MM, with a clear error otherwise."""
         match = _PERIOD.match(text.strip())
-        if not match:
+        if not match or not 2000 <= int(match[1]) <= 2999:
             raise MailerError(f"period must be YYYY-MM, like 2026-12 (got {text!r})")
         return cls(int(match[1]), int(match[2]))
 
@@ -72,13 +72,14 @@ def select_resources(
 ) -> list[Pick]:
     """Pick resources for one audience and topic set: new ones first, then evergreen highlights.
 
-    New means added to the catalogue on or after `new_since` (by default the previous digest's
-    date, the 1st of the previous month). Within each group, better topic matches come first,
-    then the newest. Evergreen resources only fill the digest up to `min_items`.
+    The digest for a month goes out on its 1st, so it covers resources added before then. New
+    means added on or after `new_since` (by default the previous digest's date, the 1st of the
+    previous month), so each resource is new in exactly one digest. Within each group, better
+    topic matches come first, then the newest. Evergreen resources only fill up to `min_items`.
     """
     wanted = frozenset(topics or ())
     new_since = new_since or period.previous.start
-    cutoff = period.next.start
+    cutoff = period.start  # the digest for a month is sent on its 1st: it covers the month before
     picks = [
         Pick(r, r.added >= new_since, len(wanted.intersection(r.topics)))
         for r in resources

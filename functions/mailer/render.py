@@ -14,7 +14,7 @@ import jinja2
 from markupsafe import Markup, escape
 from mjml import mjml2html
 
-from .errors import TemplateNotFoundError
+from .errors import TemplateContextError, TemplateNotFoundError
 
 EMAILS = ("confirm_subscription", "digest", "announcement", "preferences_changed")
 GMAIL_CLIP_BYTES = 102 * 1024
@@ -89,8 +89,13 @@ class EmailRenderer:
     ) -> RenderedEmail:
         """Render one email for one recipient; context is shared by everyone in the variant."""
         variant = self._variant(name, context, variant_key)
-        html = variant.html.render(recipient=recipient)
-        text = variant.text.render(**variant.context, recipient=recipient)
+        try:
+            html = variant.html.render(recipient=recipient)
+            text = variant.text.render(**variant.context, recipient=recipient)
+        except jinja2.UndefinedError as exc:
+            raise TemplateContextError(
+                f"email {name!r} is missing a recipient field: {exc}"
+            ) from None
         return RenderedEmail(name=name, subject=variant.subject, html=html, text=text)
 
     def _variant(
@@ -121,6 +126,17 @@ class EmailRenderer:
             text_template = self._text_env.get_template(f"{name}.txt")
         except jinja2.TemplateNotFound as exc:
             raise TemplateNotFoundError(f"email template file missing: {exc.name}") from None
+        try:
+            return self._compile_templates(mjml_template, text_template, context)
+        except jinja2.UndefinedError as exc:
+            raise TemplateContextError(f"email {name!r} is missing content: {exc}") from None
+
+    def _compile_templates(
+        self,
+        mjml_template: jinja2.Template,
+        text_template: jinja2.Template,
+        context: dict[str, Any],
+    ) -> _CompiledVariant:
         subject_block = mjml_template.blocks["subject"]
         # The block's output is already escaped HTML; unescape it back to plain header text.
         rendered_subject = "".join(subject_block(mjml_template.new_context(context)))

@@ -40,7 +40,7 @@ class Services:
         return EmailRenderer(
             email_templates_dir(),
             {
-                "site_url": self.settings.site_url.rstrip("/"),
+                "site_url": self.settings.site_url,
                 "charity_name": self.settings.organisation_name,
                 "charity_address": self.settings.postal_address,
             },

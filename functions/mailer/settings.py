@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
+from urllib.parse import urlsplit
 
 from .errors import SettingsError
 
@@ -80,13 +82,19 @@ class Settings:
             values[f.name] = _parse(name, raw, f.type)
         if missing:
             raise SettingsError("missing settings: " + "; ".join(missing))
+        if "site_url" in values:
+            values["site_url"] = values["site_url"].rstrip("/")
         settings = cls(**values)
         if not settings.secret_key and not settings.secret_key_parameter:
             raise SettingsError("set SECRET_KEY, or SECRET_KEY_PARAMETER to read it from SSM")
-        if not settings.site_url.startswith(("https://", "http://")):
-            raise SettingsError(f"SITE_URL must start with https:// (got {settings.site_url!r})")
-        if settings.max_send_rate <= 0:
-            raise SettingsError("MAX_SEND_RATE must be above 0")
+        site = urlsplit(settings.site_url)
+        if site.scheme not in ("https", "http") or not site.hostname:
+            raise SettingsError(
+                f"SITE_URL must be an https:// (or local http://) address "
+                f"(got {settings.site_url!r})"
+            )
+        if not math.isfinite(settings.max_send_rate) or settings.max_send_rate <= 0:
+            raise SettingsError("MAX_SEND_RATE must be a number of messages a second above 0")
         return settings
 
     @classmethod

@@ -28,7 +28,7 @@ def catalogue():
         for r in resources
         if (not audience or audience in r.audiences) and (not topic or topic in r.topics)
     ]
-    site_url = services.settings.site_url.rstrip("/")
+    site_url = services.settings.site_url
     return render_template(
         "catalogue.html",
         resources=[
@@ -49,7 +49,7 @@ def resource(resource_id: str):
     found = [r for r in services.catalogue_store.resources(vocabulary) if r.id == resource_id]
     if not found:
         abort(404, "We could not find that resource. It may have been withdrawn.")
-    site_url = services.settings.site_url.rstrip("/")
+    site_url = services.settings.site_url
     return render_template(
         "resource.html", resource=resource_view(found[0], vocabulary, site_url), url=found[0].url
     )

@@ -1,0 +1,216 @@
+"""The raw message SES sends: headers, parts, RFC 8058 unsubscribe and header-injection refusal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import re
+from email.message import EmailMessage
+from email.utils import parseaddr, parsedate_to_datetime
+from typing import Any
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from mailer.errors import HeaderInjectionError
+from mailer.mime import build_message
+from mailer.render import RenderedEmail
+
+HTML = (
+    '<!doctype html><html lang="en-GB"><body><p>Caf\u00e9 &amp; r\u00e9sum\u00e9</p></body></html>'
+)
+TEXT = "Caf\u00e9 & r\u00e9sum\u00e9\n\nUnsubscribe:\nhttps://example.org/u?t=1&s=2\n"
+EMAIL = RenderedEmail(name="digest", subject="December 2026: free resources", html=HTML, text=TEXT)
+UNSUBSCRIBE = "https://example.org/unsubscribe?token=abc&s=1"
+SENT = dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.UTC)
+
+
+def round_trip(message: EmailMessage) -> Any:
+    """Serialise as SES would receive it, then parse back as a mail client would."""
+    return email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+
+
+def build(rendered: RenderedEmail = EMAIL, **overrides: Any) -> EmailMessage:
+    kwargs: dict[str, Any] = {
+        "sender": "news@antislavery.example",
+        "to": "sam@example.com",
+        "sender_name": "Anti-Slavery International",
+        "list_unsubscribe_url": UNSUBSCRIBE,
+        "date": SENT,
+    }
+    kwargs.update(overrides)
+    return build_message(rendered, **kwargs)
+
+
+def test_addressing_headers() -> None:
+    """From shows the charity's name and address; To and Subject are as given."""
+    parsed = round_trip(build())
+    assert parseaddr(parsed["From"]) == ("Anti-Slavery International", "news@antislavery.example")
+    assert parsed["To"] == "sam@example.com"
+    assert parsed["Subject"] == "December 2026: free resources"
+
+
+def test_from_without_a_name_is_the_bare_address() -> None:
+    """No sender name gives a plain From address."""
+    parsed = round_trip(build(sender_name=""))
+    assert parseaddr(parsed["From"]) == ("", "news@antislavery.example")
+
+
+def test_date_header_is_the_given_time() -> None:
+    """Date is an RFC 5322 date of the send time."""
+    parsed = round_trip(build())
+    assert parsedate_to_datetime(parsed["Date"]) == SENT
+
+
+def test_date_defaults_to_now() -> None:
+    """Without a date, the message is dated now (in UTC)."""
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    parsed = round_trip(build(date=None))
+    after = dt.datetime.now(dt.UTC)
+    sent = parsedate_to_datetime(parsed["Date"])
+    assert before <= sent <= after
+    assert sent.utcoffset() == dt.timedelta(0)
+
+
+def test_message_id_is_unique_and_on_the_sender_domain() -> None:
+    """Each message gets its own Message-ID under the sender's domain."""
+    first = round_trip(build())["Message-ID"]
+    second = round_trip(build())["Message-ID"]
+    assert re.fullmatch(r"<[^<>@\s]+@antislavery\.example>", first)
+    assert first != second
+
+
+def test_parts_are_text_then_html() -> None:
+    """multipart/alternative with plain text first and HTML last (clients prefer the last)."""
+    parsed = round_trip(build())
+    assert parsed.get_content_type() == "multipart/alternative"
+    parts = list(parsed.iter_parts())
+    assert [p.get_content_type() for p in parts] == ["text/plain", "text/html"]
+    assert [p.get_content_charset() for p in parts] == ["utf-8", "utf-8"]
+
+
+def body(part: Any) -> str:
+    """A part's decoded text with the wire's CRLF line ends turned back into \\n."""
+    return str(part.get_content()).replace("\r\n", "\n")
+
+
+def test_bodies_survive_the_round_trip() -> None:
+    """Decoded bodies equal what the renderer produced, accents and & included."""
+    parsed = round_trip(build())
+    plain, html = parsed.iter_parts()
+    assert body(plain) == TEXT
+    assert body(html).rstrip("\n") == HTML
+    assert body(parsed.get_body(("html",))).rstrip("\n") == HTML
+    assert body(parsed.get_body(("plain",))) == TEXT
+
+
+def test_long_lines_survive_the_round_trip() -> None:
+    """Lines longer than SMTP's 998-octet limit come back intact after transfer encoding."""
+    long_html = "<p>" + "x" * 3000 + "</p>"
+    rendered = RenderedEmail("digest", "Subject", long_html, "y" * 3000 + "\n")
+    raw = build(rendered).as_bytes()
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert body(parsed.get_body(("html",))).rstrip("\n") == long_html
+    assert body(parsed.get_body(("plain",))) == "y" * 3000 + "\n"
+
+
+def test_one_click_unsubscribe_headers() -> None:
+    """Campaign mail carries RFC 8058 List-Unsubscribe and List-Unsubscribe-Post."""
+    parsed = round_trip(build())
+    assert parsed["List-Unsubscribe"] == f"<{UNSUBSCRIBE}>"
+    assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+@pytest.mark.parametrize("url", [None, ""])
+def test_no_unsubscribe_headers_without_a_url(url: str | None) -> None:
+    """Transactional mail (the confirmation) has no List-Unsubscribe headers."""
+    parsed = round_trip(build(list_unsubscribe_url=url))
+    assert "List-Unsubscribe" not in parsed
+    assert "List-Unsubscribe-Post" not in parsed
+
+
+def test_extra_headers_are_added() -> None:
+    """Extra headers (e.g. the SES configuration set) are passed through."""
+    parsed = round_trip(build(extra_headers={"X-SES-CONFIGURATION-SET": "mailer"}))
+    assert parsed["X-SES-CONFIGURATION-SET"] == "mailer"
+
+
+def test_non_ascii_subject_and_name_round_trip() -> None:
+    """Accented and typographic characters survive encoding in headers."""
+    rendered = RenderedEmail("digest", "Caf\u00e9 \u2013 r\u00e9sum\u00e9", HTML, TEXT)
+    parsed = round_trip(build(rendered, sender_name="Anti-Esclavage \u00c9quipe"))
+    assert parsed["Subject"] == "Caf\u00e9 \u2013 r\u00e9sum\u00e9"
+    assert parseaddr(parsed["From"])[0] == "Anti-Esclavage \u00c9quipe"
+    headers = build(rendered, sender_name="\u00c9quipe").as_bytes().split(b"\r\n\r\n")[0]
+    assert all(byte < 128 for byte in headers), "headers must be 7-bit (RFC 2047 encoded)"
+
+
+def test_long_subject_is_folded_and_unfolds_intact() -> None:
+    """A subject longer than one header line comes back as one line."""
+    subject = "December 2026: free resources on modern slavery for faith groups " * 3
+    rendered = RenderedEmail("digest", subject.strip(), HTML, TEXT)
+    assert round_trip(build(rendered))["Subject"] == subject.strip()
+
+
+BREAKS = ["\r", "\n", "\r\n"]
+
+
+@pytest.mark.parametrize("brk", BREAKS, ids=["cr", "lf", "crlf"])
+@pytest.mark.parametrize(
+    "where",
+    ["subject", "to", "sender_name", "list_unsubscribe_url", "extra_value", "extra_name"],
+)
+def test_line_breaks_in_headers_are_refused(where: str, brk: str) -> None:
+    """A CR or LF in any header value would let it add headers (Bcc: ...): refused."""
+    evil = f"x{brk}Bcc: victim@example.com"
+    overrides: dict[str, Any] = {}
+    rendered = EMAIL
+    if where == "subject":
+        rendered = RenderedEmail("digest", evil, HTML, TEXT)
+    elif where == "extra_value":
+        overrides["extra_headers"] = {"X-Campaign": evil}
+    elif where == "extra_name":
+        overrides["extra_headers"] = {evil: "1"}
+    else:
+        overrides[where] = evil
+    with pytest.raises(HeaderInjectionError, match="line break"):
+        build(rendered, **overrides)
+
+
+@pytest.mark.parametrize("brk", ["\x0b", "\x0c", "\x85", "\u2028"])
+def test_other_line_breaks_raise_the_domain_error(brk: str) -> None:
+    """Callers catch HeaderInjectionError; a library ValueError escapes their handling."""
+    with pytest.raises(HeaderInjectionError):
+        build(to=f"sam@example.com{brk}x")
+
+
+# --- properties -------------------------------------------------------------------------------
+
+UNICODE_LINE_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # refused like CR and LF
+subjects = st.text(
+    alphabet=st.characters(
+        exclude_categories=("Cs",), exclude_characters="\r\n" + UNICODE_LINE_BREAKS
+    ),
+    max_size=200,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(before=subjects, brk=st.sampled_from([*BREAKS, *UNICODE_LINE_BREAKS]), after=subjects)
+def test_any_subject_with_a_line_break_is_refused(before: str, brk: str, after: str) -> None:
+    """Wherever a line break (CR, LF or a Unicode one) sits in the subject, nothing is built."""
+    with pytest.raises(HeaderInjectionError):
+        build(RenderedEmail("digest", before + brk + after, HTML, TEXT))
+
+
+@settings(max_examples=200, deadline=None)
+@given(subject=subjects)
+def test_any_subject_without_a_line_break_round_trips(subject: str) -> None:
+    """Subjects as the renderer makes them (single-spaced, trimmed) come back unchanged."""
+    subject = " ".join(subject.split())
+    assume("=?" not in subject)  # looks like an RFC 2047 encoded word; clients decode it
+    parsed = round_trip(build(RenderedEmail("digest", subject, HTML, TEXT)))
+    assert parsed["Subject"] == subject
