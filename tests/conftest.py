@@ -23,6 +23,7 @@ TEST_ENV = {
     "SITE_URL": "https://mailer.example.org",
     "CATALOGUE_TABLE": "test-catalogue",
     "SUBSCRIBERS_TABLE": "test-subscribers",
+    "CAMPAIGNS_TABLE": "test-campaigns",
     "SEND_QUEUE_URL": "https://sqs.eu-west-2.amazonaws.com/123456789012/test-send",
     "SECRET_KEY": "test-secret-key",
     "AWS_REGION": "eu-west-2",

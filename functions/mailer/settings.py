@@ -26,6 +26,9 @@ class Settings:
     site_url: str = _env("SITE_URL", "public base URL of the web app, used in email links")
     catalogue_table: str = _env("CATALOGUE_TABLE", "DynamoDB table holding the catalogue")
     subscribers_table: str = _env("SUBSCRIBERS_TABLE", "DynamoDB table holding subscribers")
+    campaigns_table: str = _env(
+        "CAMPAIGNS_TABLE", "DynamoDB table holding campaigns and the send ledger"
+    )
     send_queue_url: str = _env("SEND_QUEUE_URL", "SQS queue of recipient batches to send")
     region: str = _env(
         "AWS_REGION", "AWS region (Lambda sets it)", default="eu-west-2", in_template=False

@@ -14,6 +14,7 @@ REQUIRED = {
     "SITE_URL": "https://mailer.example.org",
     "CATALOGUE_TABLE": "catalogue",
     "SUBSCRIBERS_TABLE": "subscribers",
+    "CAMPAIGNS_TABLE": "campaigns",
     "SEND_QUEUE_URL": "https://sqs.eu-west-2.amazonaws.com/123456789012/send",
 }
 ENV = {**REQUIRED, "SECRET_KEY": "test-secret"}

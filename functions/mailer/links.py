@@ -1,0 +1,26 @@
+"""The signed links every email carries: confirm, manage preferences, one-click unsubscribe."""
+
+from __future__ import annotations
+
+from .tokens import Purpose, Tokens
+
+
+class Links:
+    """Builds absolute links for one site; each holds a token for exactly one purpose."""
+
+    def __init__(self, site_url: str, tokens: Tokens) -> None:
+        self._site = site_url.rstrip("/")
+        self._tokens = tokens
+
+    def confirm(self, subscriber_key: str) -> str:
+        """The page whose button confirms a subscription (a GET of it changes nothing)."""
+        return f"{self._site}/confirm/{self._tokens.make(Purpose.CONFIRM, subscriber_key)}"
+
+    def manage(self, subscriber_key: str) -> str:
+        """The preferences page: change group and topics, export, erase, unsubscribe."""
+        return f"{self._site}/preferences/{self._tokens.make(Purpose.MANAGE, subscriber_key)}"
+
+    def unsubscribe(self, subscriber_key: str) -> str:
+        """The List-Unsubscribe URL: RFC 8058 one-click POST, or a GET that shows a button."""
+        token = self._tokens.make(Purpose.UNSUBSCRIBE, subscriber_key)
+        return f"{self._site}/unsubscribe/{token}"
