@@ -104,3 +104,100 @@ def client(app):
 def pytest_configure(config: pytest.Config) -> None:
     """Run from the repo root so relative paths in messages match what users see."""
     os.chdir(REPO)
+
+
+# --- the web app as subscribers use it ------------------------------------------------------
+
+
+class Outbox:
+    """What moto's SES accepted, parsed: the test's view of people's inboxes."""
+
+    def __init__(self, region: str) -> None:
+        from mailer.outbox import moto_outbox
+
+        self._read = moto_outbox(region)
+
+    def all(self):
+        """Every message, oldest first."""
+        return list(reversed(self._read()))
+
+    def to(self, address: str):
+        """Messages sent to one address, oldest first."""
+        return [m for m in self.all() if address in m.to]
+
+    def link(self, message, path: str) -> str:
+        """The first link in a message's text part whose path starts with `path`."""
+        import re
+
+        match = re.search(rf"https?://[^\s]+?{re.escape(path)}[^\s]+", message.text)
+        assert match, f"no {path} link in: {message.text}"
+        return match.group(0)
+
+
+@pytest.fixture
+def outbox(settings: Settings) -> Outbox:
+    """The outbox of the in-process fake SES."""
+    return Outbox(settings.region)
+
+
+class WebUser:
+    """A person using the site through Flask's test client: reads forms, sends their tokens."""
+
+    def __init__(self, client, site_url: str) -> None:
+        self.client = client
+        self.site_url = site_url
+
+    def path(self, url: str) -> str:
+        """A link from an email, as a path for the test client."""
+        return url.removeprefix(self.site_url)
+
+    @staticmethod
+    def form_token(html: str) -> str:
+        """The CSRF token from the first form on a page."""
+        import re
+
+        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+        assert match, "no csrf_token on the page"
+        return match.group(1)
+
+    def subscribe(self, email: str, audience: str = "schools", topics=None, **extra):
+        """Fill in and submit the subscribe form."""
+        page = self.client.get("/subscribe").get_data(as_text=True)
+        data = {
+            "csrf_token": self.form_token(page),
+            "email": email,
+            "audience": audience,
+            "topics": list(topics) if topics is not None else ["housing", "survivor-voice"],
+        }
+        data.update(extra)
+        return self.client.post("/subscribe", data=data)
+
+    def post_form(self, page_path: str, action_path: str, data=None):
+        """Open a page, then post one of its forms with the page's CSRF token."""
+        page = self.client.get(page_path).get_data(as_text=True)
+        return self.client.post(
+            action_path, data={"csrf_token": self.form_token(page), **(data or {})}
+        )
+
+
+@pytest.fixture
+def make_user(settings: Settings):
+    """Make a visitor for an app: make_user(app, use_cookies=True, min_fill_seconds=0)."""
+
+    def make(app, use_cookies: bool = True, min_fill_seconds: int = 0) -> WebUser:
+        app.config["SUBSCRIBE_MIN_FILL_SECONDS"] = min_fill_seconds
+        return WebUser(app.test_client(use_cookies=use_cookies), settings.site_url)
+
+    return make
+
+
+@pytest.fixture
+def user(app, make_user) -> WebUser:
+    """A visitor to the deployed app, with no minimum fill time to wait out."""
+    return make_user(app)
+
+
+@pytest.fixture
+def store(services: Services):
+    """The subscriber store the app uses."""
+    return services.subscriber_store

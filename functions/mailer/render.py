@@ -16,7 +16,13 @@ from mjml import mjml2html
 
 from .errors import TemplateContextError, TemplateNotFoundError
 
-EMAILS = ("confirm_subscription", "digest", "announcement", "preferences_changed")
+EMAILS = (
+    "confirm_subscription",
+    "manage_subscription",
+    "digest",
+    "announcement",
+    "preferences_changed",
+)
 GMAIL_CLIP_BYTES = 102 * 1024
 
 

@@ -8,9 +8,15 @@ from typing import Any
 from .aws import Clients
 from .catalogue import Catalogue, Vocabulary
 from .catalogue_store import CatalogueStore
+from .links import Links
 from .paths import catalogue_dir, email_templates_dir
+from .ratelimit import RateLimiter
 from .render import EmailRenderer
 from .settings import Settings
+from .subscribers import SubscriberStore
+from .subscriptions import Subscriptions
+from .tokens import Tokens
+from .transactional import TransactionalMailer
 
 
 class Services:
@@ -44,6 +50,38 @@ class Services:
                 "charity_name": self.settings.organisation_name,
                 "charity_address": self.settings.postal_address,
             },
+        )
+
+    @cached_property
+    def tokens(self) -> Tokens:
+        """Signed, purpose-bound tokens."""
+        return Tokens(self.clients.secret_key)
+
+    @cached_property
+    def links(self) -> Links:
+        """Signed links for emails."""
+        return Links(self.settings.site_url, self.tokens)
+
+    @cached_property
+    def subscriber_store(self) -> SubscriberStore:
+        """Subscribers and suppressions in DynamoDB."""
+        return SubscriberStore(self.table(self.settings.subscribers_table))
+
+    @cached_property
+    def transactional(self) -> TransactionalMailer:
+        """One-off emails (confirm, manage, preferences changed)."""
+        return TransactionalMailer(self.settings, self.clients.sesv2, self.renderer)
+
+    @cached_property
+    def subscriptions(self) -> Subscriptions:
+        """The subscription life cycle."""
+        return Subscriptions(
+            self.subscriber_store,
+            RateLimiter(self.table(self.settings.subscribers_table)),
+            self.transactional,
+            self.links,
+            self.vocabulary,
+            self.settings.organisation_name,
         )
 
     def table(self, name: str) -> Any:

@@ -47,6 +47,16 @@ class Settings:
     max_send_rate: float = _env(
         "MAX_SEND_RATE", "SES messages per second, all senders together", default=14.0
     )
+    sender_concurrency: int = _env(
+        "SENDER_CONCURRENCY",
+        "digest senders running at once; each paces itself at MAX_SEND_RATE divided by this",
+        default=2,
+    )
+    digest_send_empty: bool = _env(
+        "DIGEST_SEND_EMPTY",
+        "1: send a short nothing-new note to subscribers with nothing relevant (else skip them)",
+        default=False,
+    )
     organisation_name: str = _env(
         "ORGANISATION_NAME",
         "charity name shown in every email",
@@ -98,6 +108,8 @@ class Settings:
             )
         if not math.isfinite(settings.max_send_rate) or settings.max_send_rate <= 0:
             raise SettingsError("MAX_SEND_RATE must be a number of messages a second above 0")
+        if settings.sender_concurrency < 1:
+            raise SettingsError("SENDER_CONCURRENCY must be a whole number of senders, 1 or more")
         return settings
 
     @classmethod
@@ -128,6 +140,11 @@ def _parse(name: str, raw: str, type_name: Any) -> Any:
         if raw.lower() in ("0", "false", "no"):
             return False
         raise SettingsError(f"{name} must be 1 or 0 (got {raw!r})")
+    if type_name in ("int", int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a whole number (got {raw!r})") from None
     if type_name in ("float", float):
         try:
             return float(raw)

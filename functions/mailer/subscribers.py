@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -67,9 +67,8 @@ class Subscriber:
     confirmed_at: str = ""
     updated_at: str = ""
     expires_at: int | None = None  # pending records only; TTL deletes late, so check it too
-    confirm_sent_at: tuple[int, ...] = ()  # recent confirm-email sends, for rate limiting
+    form_version: str = ""  # which subscribe form the person filled in
     consent: Consent | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def is_expired(self, now: float) -> bool:
         """True for a pending record past its expiry time."""
@@ -83,12 +82,10 @@ class Subscriber:
         """The DynamoDB item."""
         item = {k: v for k, v in asdict(self).items() if v not in (None, "", (), {})}
         item.pop("key")
-        item.pop("extra", None)
         item["pk"] = f"sub#{self.key}"
         item["status"] = self.status.value
-        for name in ("topics", "confirm_sent_at"):
-            if name in item:
-                item[name] = list(item[name])
+        if "topics" in item:
+            item["topics"] = list(item["topics"])
         if self.status is Status.CONFIRMED:
             item["send_group"] = self.audience
         return item
@@ -109,7 +106,7 @@ class Subscriber:
             confirmed_at=item.get("confirmed_at", ""),
             updated_at=item.get("updated_at", ""),
             expires_at=int(item["expires_at"]) if "expires_at" in item else None,
-            confirm_sent_at=tuple(int(t) for t in item.get("confirm_sent_at", ())),
+            form_version=item.get("form_version", ""),
             consent=Consent(**consent) if consent else None,
         )
 
@@ -153,6 +150,12 @@ class SubscriberStore:
             kwargs["ConditionExpression"] = Attr("status").eq(expected_status.value)
         with aws_errors("writing a subscriber"):
             self._table.put_item(**kwargs)
+
+    def put_unless_confirmed(self, subscriber: Subscriber) -> None:
+        """Write a pending record, unless someone confirmed this address meanwhile."""
+        condition = Attr("pk").not_exists() | Attr("status").ne(Status.CONFIRMED.value)
+        with aws_errors("writing a subscriber"):
+            self._table.put_item(Item=subscriber.to_item(), ConditionExpression=condition)
 
     def replace(self, old: Subscriber, new: Subscriber) -> None:
         """Write `new` only if the stored record is still exactly as `old` was read.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, render_template
-from flask_wtf.csrf import CSRFProtect
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from mailer.errors import MailerError
@@ -29,13 +29,21 @@ def create_app(services: Services | None = None, outbox: MessageSource | None = 
         MAX_CONTENT_LENGTH=64 * 1024,  # forms are small; refuse anything bigger early
         WTF_CSRF_TIME_LIMIT=3600,
         ORGANISATION_NAME=settings.organisation_name,
+        SUBSCRIBE_MIN_FILL_SECONDS=2,  # people take longer than this; form-filling bots do not
+        # The embeddable form may be framed by any https site: it only ever starts a double
+        # opt-in, which the address owner must still confirm from their inbox.
+        EMBED_CSP=_CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self' https:"),
     )
     app.extensions["mailer"] = services
     csrf.init_app(app)
 
-    from . import public
+    from . import confirm, preferences, public, subscribe, unsubscribe
+    from .links import LinkProblem, link_problem_page
 
-    app.register_blueprint(public.bp)
+    for blueprint in (public.bp, subscribe.bp, confirm.bp, preferences.bp, unsubscribe.bp):
+        app.register_blueprint(blueprint)
+    app.register_error_handler(LinkProblem, link_problem_page)
+    app.register_error_handler(CSRFError, _csrf_error)
     if settings.local_stack:
         from . import dev_outbox
 
@@ -53,18 +61,34 @@ def services_of(app: Flask) -> Services:
     return app.extensions["mailer"]
 
 
+_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+# Pages whose URL holds a signed token: never cached, never leaked in a Referer header.
+_TOKEN_PATHS = ("/confirm/", "/preferences/", "/unsubscribe/")
+
+
 def _security_headers(response: Any) -> Any:
     headers = response.headers
-    headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-    )
-    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Content-Security-Policy", _CSP)
+    if "frame-ancestors 'none'" in headers["Content-Security-Policy"]:
+        headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("Referrer-Policy", "no-referrer")
     headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if request.path.startswith(_TOKEN_PATHS):
+        headers["Cache-Control"] = "no-store"
     return response
+
+
+def _csrf_error(error: CSRFError) -> Any:
+    return render_template(
+        "error.html",
+        title="Please try that again",
+        message="The page had been open too long, or your browser blocked our cookie. "
+        "Go back, reload the page, and press the button again.",
+    ), 400
 
 
 def _http_error(error: HTTPException) -> Any:

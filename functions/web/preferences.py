@@ -1,0 +1,112 @@
+"""The preferences page: change group, topics and name; download, erase, or unsubscribe."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+
+from mailer.subscribers import Status
+from mailer.tokens import Purpose
+
+from .forms import ActionForm, EraseForm, PreferencesForm
+from .links import subscriber_key_from
+
+bp = Blueprint("preferences", __name__, url_prefix="/preferences")
+
+
+def _services():
+    return current_app.extensions["mailer"]
+
+
+def _page(
+    token: str,
+    form: PreferencesForm | None = None,
+    erase_form: EraseForm | None = None,
+    status: int = 200,
+):
+    services = _services()
+    key = subscriber_key_from(Purpose.MANAGE, token)
+    subscriber = services.subscriptions.subscriber(key)
+    if subscriber is None or subscriber.status is Status.ERASED:
+        return render_template("preferences_gone.html"), 404
+    if form is None:
+        form = PreferencesForm(services.vocabulary)
+        form.audience.data = subscriber.audience
+        form.topics.data = list(subscriber.topics or services.vocabulary.topics)
+        form.name.data = subscriber.name
+        form.organisation.data = subscriber.organisation
+    return render_template(
+        "preferences.html",
+        token=token,
+        subscriber=subscriber,
+        form=form,
+        erase_form=erase_form or EraseForm(),
+        action_form=ActionForm(),
+        confirmed=subscriber.status is Status.CONFIRMED,
+    ), status
+
+
+@bp.get("/<token>")
+def show(token: str):
+    """The page, pre-filled with the subscriber's current choices."""
+    return _page(token)
+
+
+@bp.post("/<token>")
+def save(token: str):
+    """Save group, topics and name."""
+    services = _services()
+    key = subscriber_key_from(Purpose.MANAGE, token)
+    form = PreferencesForm(services.vocabulary)
+    if not form.validate():
+        return _page(token, form=form, status=400)
+    updated = services.subscriptions.update_preferences(
+        key,
+        form.audience.data,
+        form.topics.data or [],
+        " ".join((form.name.data or "").split()),
+        " ".join((form.organisation.data or "").split()),
+    )
+    if updated is None:
+        return _page(token, status=409)
+    flash("Your preferences are saved.")
+    return redirect(url_for("preferences.show", token=token), 303)
+
+
+@bp.post("/<token>/export")
+def export(token: str):
+    """Download everything we hold about the subscriber, as JSON."""
+    key = subscriber_key_from(Purpose.MANAGE, token)
+    if not ActionForm().validate():
+        return _page(token, status=400)
+    record = _services().subscriptions.export(key)
+    if record is None:
+        return render_template("preferences_gone.html"), 404
+    return Response(
+        json.dumps(record, indent=2, ensure_ascii=False),
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="my-subscription-data.json"'},
+    )
+
+
+@bp.post("/<token>/erase")
+def erase(token: str):
+    """Erase the subscriber's data, keeping only a one-way hash so we never write again."""
+    key = subscriber_key_from(Purpose.MANAGE, token)
+    form = EraseForm()
+    if not form.validate():
+        return _page(token, erase_form=form, status=400)
+    _services().subscriptions.erase(key)
+    return render_template("erased.html")
+
+
+@bp.post("/<token>/unsubscribe")
+def unsubscribe(token: str):
+    """Unsubscribe from the preferences page."""
+    key = subscriber_key_from(Purpose.MANAGE, token)
+    if not ActionForm().validate():
+        return _page(token, status=400)
+    services = _services()
+    services.subscriptions.unsubscribe(key)
+    return render_template("unsubscribed.html", manage_url=services.links.manage(key))

@@ -1,0 +1,77 @@
+"""The public subscribe form, its embeddable variant, and the one answer every visitor gets."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+
+from mailer.subscriptions import SignupRequest, consent_statement
+
+from . import csrf
+from .forms import SubscribeForm
+
+bp = Blueprint("subscribe", __name__)
+
+
+def _form() -> SubscribeForm:
+    services = current_app.extensions["mailer"]
+    form = SubscribeForm(services.vocabulary)
+    if request.method == "GET":
+        form.topics.data = list(services.vocabulary.topics)  # default: every topic
+    return form
+
+
+def _page(form: SubscribeForm, template: str, status: int = 200):
+    services = current_app.extensions["mailer"]
+    return render_template(
+        template, form=form, consent=consent_statement(services.settings.organisation_name)
+    ), status
+
+
+@bp.get("/subscribe")
+def subscribe_page():
+    """The subscribe form."""
+    return _page(_form(), "subscribe.html")
+
+
+@bp.get("/subscribe/embed")
+def embed_page():
+    """A compact form for an iframe on the charity's own site."""
+    response = current_app.make_response(_page(_form(), "subscribe_embed.html"))
+    # This page alone may be framed; everything else keeps frame-ancestors 'none'.
+    response.headers["Content-Security-Policy"] = current_app.config["EMBED_CSP"]
+    return response
+
+
+@bp.post("/subscribe")
+@csrf.exempt  # the form carries its own cookie-free CSRF token (forms.SignedTimestampCSRF)
+def subscribe():
+    """Start a double opt-in; the answer is the same whoever the address belongs to."""
+    form = _form()
+    embedded = request.form.get("embedded") == "1"
+    if form.website.data:
+        return redirect(url_for("subscribe.check_email", embedded=int(embedded)), 303)
+    if not form.validate():
+        template = "subscribe_embed.html" if embedded else "subscribe.html"
+        return _page(form, template, 200 if form.too_quick else 400)
+    services = current_app.extensions["mailer"]
+    services.subscriptions.subscribe(
+        SignupRequest(
+            email=form.email.data,
+            audience=form.audience.data,
+            topics=tuple(form.topics.data or ()),
+            name=" ".join((form.name.data or "").split()),
+            organisation=" ".join((form.organisation.data or "").split()),
+            client_ip=request.remote_addr or "",
+        )
+    )
+    return redirect(url_for("subscribe.check_email", embedded=int(embedded)), 303)
+
+
+@bp.get("/subscribe/check-email")
+def check_email():
+    """What every subscriber sees next, whether the address is new, pending or confirmed."""
+    embedded = request.args.get("embedded") == "1"
+    response = current_app.make_response(render_template("check_email.html", embedded=embedded))
+    if embedded:
+        response.headers["Content-Security-Policy"] = current_app.config["EMBED_CSP"]
+    return response

@@ -1,0 +1,29 @@
+"""One-click unsubscribe (RFC 8058): the signed token in the URL is the authority."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template
+
+from mailer.tokens import Purpose
+
+from . import csrf
+from .links import subscriber_key_from
+
+bp = Blueprint("unsubscribe", __name__)
+
+
+@bp.get("/unsubscribe/<token>")
+def unsubscribe_page(token: str):
+    """A page with an unsubscribe button; fetching it (as mail scanners do) changes nothing."""
+    subscriber_key_from(Purpose.UNSUBSCRIBE, token)
+    return render_template("unsubscribe.html", token=token)
+
+
+@bp.post("/unsubscribe/<token>")
+@csrf.exempt  # mail clients POST "List-Unsubscribe=One-Click" with no cookies and no form token
+def unsubscribe(token: str):
+    """Unsubscribe at once and answer 200; repeating it is harmless."""
+    key = subscriber_key_from(Purpose.UNSUBSCRIBE, token)
+    services = current_app.extensions["mailer"]
+    services.subscriptions.unsubscribe(key)
+    return render_template("unsubscribed.html", manage_url=services.links.manage(key))

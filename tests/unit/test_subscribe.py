@@ -1,0 +1,184 @@
+"""The public subscribe form: double opt-in, one answer for everyone, and its protections."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from mailer.services import Services
+from mailer.subscribers import Status, subscriber_key
+from web import create_app
+
+
+def test_subscribe_page_has_every_field_consent_and_privacy(client) -> None:
+    html = client.get("/subscribe").get_data(as_text=True)
+    for name in ("email", "audience", "topics", "name", "organisation", "csrf_token"):
+        assert f'name="{name}"' in html
+    assert "monthly email digest" in html and "occasional emails announcing" in html
+    assert "We never share it" in html
+    assert html.count('name="topics"') == 11 and html.count("checked") >= 11  # all by default
+    assert 'href="/subscribe"' in client.get("/").get_data(as_text=True)
+
+
+def test_new_address_gets_a_pending_record_and_one_confirm_email(user, store, outbox) -> None:
+    response = user.subscribe(
+        "Teacher@School.example.org", name="Ms Okafor", organisation="St Anne's Primary"
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/subscribe/check-email?embedded=0")
+    stored = store.get(subscriber_key("teacher@school.example.org"))
+    assert stored.status is Status.PENDING and stored.expires_at
+    assert (stored.name, stored.organisation, stored.audience) == (
+        "Ms Okafor",
+        "St Anne's Primary",
+        "schools",
+    )
+    [message] = outbox.to("Teacher@school.example.org")
+    assert message.subject == "Please confirm your subscription"
+    assert "/confirm/" in message.text
+
+
+def test_confirm_email_carries_nothing_the_visitor_typed_but_the_address(user, outbox) -> None:
+    spam = "WIN CASH at spam.example"
+    user.subscribe("victim@example.org", name=spam, organisation=spam)
+    [message] = outbox.to("victim@example.org")
+    assert spam not in message.raw and "WIN CASH" not in message.html
+
+
+def test_same_answer_for_new_pending_and_confirmed_addresses(
+    user, services: Services, store, outbox
+) -> None:
+    new = user.subscribe("new@example.org")
+    user.subscribe("pending@example.org")
+    pending = user.subscribe("pending@example.org")
+    user.subscribe("confirmed@example.org")
+    services.subscriptions.confirm(subscriber_key("confirmed@example.org"))
+    confirmed = user.subscribe("confirmed@example.org")
+    answers = {(r.status_code, r.headers["Location"]) for r in (new, pending, confirmed)}
+    assert len(answers) == 1
+    page = user.client.get(new.headers["Location"]).get_data(as_text=True)
+    assert "Check your email" in page
+    # Behind the identical answer: a second confirm email for pending, a manage email for
+    # the confirmed one, whose preferences the form did not touch.
+    assert [m.subject for m in outbox.to("pending@example.org")] == [
+        "Please confirm your subscription"
+    ] * 2
+    assert outbox.to("confirmed@example.org")[-1].subject == (
+        "Your subscription: manage your preferences"
+    )
+    assert store.get(subscriber_key("confirmed@example.org")).status is Status.CONFIRMED
+
+
+def test_confirmed_subscriber_preferences_are_not_changed_by_the_public_form(
+    user, services: Services, store
+) -> None:
+    user.subscribe("kept@example.org", audience="schools", topics=["housing"])
+    services.subscriptions.confirm(subscriber_key("kept@example.org"))
+    user.subscribe(
+        "kept@example.org", audience="individuals", topics=["right-to-work"], name="Attacker"
+    )
+    kept = store.get(subscriber_key("kept@example.org"))
+    assert (kept.audience, kept.topics, kept.name) == ("schools", ("housing",), "")
+
+
+def test_repeat_submissions_for_one_address_are_rate_limited(user, outbox) -> None:
+    for _ in range(5):
+        assert user.subscribe("again@example.org").status_code == 303
+    assert len(outbox.to("again@example.org")) == 3  # EMAIL_LIMIT per day
+
+
+def test_client_address_limit_holds_across_lambda_containers(
+    services: Services, settings, outbox, make_user
+) -> None:
+    """Two app instances (two containers) share the DynamoDB counters, not process memory."""
+    users = [make_user(create_app(Services(settings, services.clients))) for _ in range(2)]
+    for i in range(24):
+        assert users[i % 2].subscribe(f"bomb{i}@example.org").status_code == 303
+    assert len(outbox.all()) == 20  # IP_LIMIT per hour, counted across both
+
+
+def test_honeypot_filled_looks_like_success_but_does_nothing(user, store, outbox) -> None:
+    response = user.subscribe("bot@example.org", website="http://spam.example")
+    assert response.status_code == 303
+    assert store.get(subscriber_key("bot@example.org")) is None
+    assert outbox.all() == []
+
+
+def test_too_quick_submission_is_refused_kindly(app, store, make_user) -> None:
+    response = make_user(app, min_fill_seconds=60).subscribe("fast@example.org")
+    assert response.status_code == 200
+    assert "very quick" in response.get_data(as_text=True)
+    assert store.get(subscriber_key("fast@example.org")) is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("email", "not-an-address", "valid email address"),
+        ("email", "a@example.org\r\nBcc: x@example.org", "one line of plain text"),
+        ("email", "", "enter your email address"),
+        ("email", "a" * 250 + "@example.org", "Field cannot be longer than 254"),
+        ("name", "Sam\nBcc: x@example.org", "one line of plain text"),
+        ("name", "x" * 101, "cannot be longer than 100"),
+        ("organisation", "y" * 151, "cannot be longer than 150"),
+        ("audience", "aliens", "Not a valid choice"),
+        ("topics", "knitting", "choose topics from the list"),
+    ],
+)
+def test_bad_input_gets_a_clear_message_and_stores_nothing(
+    user, store, outbox, field: str, value: str, message: str
+) -> None:
+    fields = {"email": "ok@example.org", field: value}
+    response = user.subscribe(**fields) if field != "email" else user.subscribe(value)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert store.get(subscriber_key("ok@example.org")) is None
+    assert outbox.all() == []
+
+
+def test_form_without_its_token_is_refused(client, store) -> None:
+    response = client.post("/subscribe", data={"email": "x@example.org", "audience": "schools"})
+    assert response.status_code == 400
+    assert "fill in the form on this page" in response.get_data(as_text=True)
+    assert store.get(subscriber_key("x@example.org")) is None
+
+
+def test_embed_page_may_be_framed_and_the_rest_may_not(client) -> None:
+    embed = client.get("/subscribe/embed")
+    assert embed.status_code == 200
+    assert "X-Frame-Options" not in embed.headers
+    assert "frame-ancestors 'self' https:" in embed.headers["Content-Security-Policy"]
+    assert 'name="embedded" value="1"' in embed.get_data(as_text=True)
+    page = client.get("/subscribe")
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+
+
+def test_embedded_form_works_without_cookies(app, store, make_user) -> None:
+    """Browsers block our cookies inside another site's iframe: the form must not need them."""
+    visitor = make_user(app, use_cookies=False)
+    page = visitor.client.get("/subscribe/embed").get_data(as_text=True)
+    response = visitor.client.post(
+        "/subscribe",
+        data={
+            "csrf_token": visitor.form_token(page),
+            "email": "framed@example.org",
+            "audience": "faith-groups",
+            "embedded": "1",
+        },
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("embedded=1")
+    assert store.get(subscriber_key("framed@example.org")).audience == "faith-groups"
+
+
+def test_no_address_or_token_in_the_logs(user, services: Services, outbox, caplog) -> None:
+    caplog.set_level(logging.INFO)  # the deployed log level (POWERTOOLS_LOG_LEVEL)
+    user.subscribe("private.person@example.org", name="Private Person")
+    confirm_path = user.path(outbox.link(outbox.to("private.person@example.org")[0], "/confirm/"))
+    user.post_form(confirm_path, confirm_path)
+    token = confirm_path.rsplit("/", 1)[1]
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "private.person" not in logged.lower()
+    assert token not in logged
