@@ -1,0 +1,147 @@
+"""Confirming by POST only, and one-click unsubscribe (RFC 8058)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from mailer.subscribers import Status, Subscriber, subscriber_key
+from mailer.tokens import Purpose
+
+
+def _confirm_path(user, outbox, address: str) -> str:
+    user.subscribe(address)
+    return user.path(outbox.link(outbox.to(address)[-1], "/confirm/"))
+
+
+def test_fetching_the_confirm_link_confirms_nothing(user, store, outbox) -> None:
+    """School mail scanners fetch every link: a GET must leave the subscriber pending."""
+    path = _confirm_path(user, outbox, "scanned@example.org")
+    for _ in range(3):
+        page = user.client.get(path)
+        assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Yes, subscribe me" in html and "data-autosubmit" in html
+    assert "autosubmit.js" in html
+    assert store.get(subscriber_key("scanned@example.org")).status is Status.PENDING
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert page.headers["Cache-Control"] == "no-store"
+
+
+def test_pressing_the_button_confirms_and_stores_consent_evidence(user, store, outbox) -> None:
+    path = _confirm_path(user, outbox, "keen@example.org")
+    response = user.post_form(path, path)
+    assert response.status_code == 200
+    assert "You are subscribed" in response.get_data(as_text=True)
+    stored = store.get(subscriber_key("keen@example.org"))
+    assert stored.status is Status.CONFIRMED and stored.expires_at is None
+    assert stored.consent.form_version == "subscribe-form-2026-11"
+    assert "monthly email digest" in stored.consent.statement
+    assert stored.consent.at == stored.confirmed_at
+
+
+def test_confirming_twice_is_harmless(user, store, outbox) -> None:
+    path = _confirm_path(user, outbox, "twice@example.org")
+    first = user.post_form(path, path)
+    confirmed_at = store.get(subscriber_key("twice@example.org")).confirmed_at
+    second = user.post_form(path, path)
+    assert first.status_code == second.status_code == 200
+    assert store.get(subscriber_key("twice@example.org")).confirmed_at == confirmed_at
+
+
+def test_confirm_post_without_csrf_token_changes_nothing(user, store, outbox) -> None:
+    path = _confirm_path(user, outbox, "forged@example.org")
+    response = user.client.post(path, data={})
+    assert response.status_code == 400
+    assert store.get(subscriber_key("forged@example.org")).status is Status.PENDING
+
+
+def test_expired_pending_record_cannot_be_confirmed(user, store, outbox) -> None:
+    """DynamoDB TTL deletes late (moto never): the code checks the expiry time itself."""
+    path = _confirm_path(user, outbox, "late@example.org")
+    key = subscriber_key("late@example.org")
+    from dataclasses import replace
+
+    stale = replace(store.get(key), expires_at=int(time.time()) - 1)
+    store.put(stale)
+    response = user.post_form(path, path)
+    assert response.status_code == 410
+    assert "subscribe again" in response.get_data(as_text=True).lower()
+
+
+@pytest.mark.parametrize("route", ["/confirm/", "/unsubscribe/", "/preferences/"])
+def test_tampered_and_wrong_purpose_tokens_are_refused(client, services, route) -> None:
+    key = subscriber_key("someone@example.org")
+    wrong = {
+        "/confirm/": Purpose.MANAGE,
+        "/unsubscribe/": Purpose.CONFIRM,
+        "/preferences/": Purpose.UNSUBSCRIBE,
+    }[route]
+    for token in (
+        "garbage",
+        services.tokens.make(wrong, key),
+        services.tokens.make(wrong, key)[:-2] + "xx",
+    ):
+        response = client.get(route + token)
+        assert response.status_code == 400
+        assert "not valid" in response.get_data(as_text=True)
+
+
+def test_expired_token_says_so(client, services, monkeypatch) -> None:
+    import itsdangerous.timed
+
+    real_time = time.time
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: real_time() - 8 * 24 * 3600)
+    token = services.tokens.make(Purpose.CONFIRM, subscriber_key("old@example.org"))
+    monkeypatch.setattr(itsdangerous.timed.time, "time", real_time)
+    response = client.get(f"/confirm/{token}")
+    assert response.status_code == 410
+    assert "expired" in response.get_data(as_text=True)
+
+
+def _confirmed(services, address: str) -> str:
+    key = subscriber_key(address)
+    services.subscriber_store.put(
+        Subscriber(
+            key=key, email=address, audience="individuals", status=Status.CONFIRMED, updated_at="t0"
+        )
+    )
+    return key
+
+
+def test_one_click_unsubscribe_needs_no_cookie_or_csrf_and_answers_200(
+    app, services, store
+) -> None:
+    key = _confirmed(services, "leaving@example.org")
+    url = services.links.unsubscribe(key).removeprefix(services.settings.site_url)
+    mail_client = app.test_client(use_cookies=False)
+    response = mail_client.post(
+        url, data="List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200
+    assert store.get(key).status is Status.UNSUBSCRIBED
+    again = mail_client.post(
+        url, data="List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+    assert again.status_code == 200
+    assert store.get(key).status is Status.UNSUBSCRIBED
+
+
+def test_unsubscribe_link_get_shows_a_button_and_changes_nothing(client, services, store) -> None:
+    key = _confirmed(services, "looking@example.org")
+    url = services.links.unsubscribe(key).removeprefix(services.settings.site_url)
+    page = client.get(url)
+    assert page.status_code == 200
+    assert '<button type="submit">Unsubscribe</button>' in page.get_data(as_text=True)
+    assert store.get(key).status is Status.CONFIRMED
+    assert client.post(url).status_code == 200  # the page's button
+    assert store.get(key).status is Status.UNSUBSCRIBED
+
+
+def test_unsubscribed_address_is_out_of_the_send_index(services, store) -> None:
+    """Takes effect before the next send: the planner's Query no longer finds them."""
+    key = _confirmed(services, "gone@example.org")
+    assert [s.key for s in store.confirmed("individuals")] == [key]
+    services.subscriptions.unsubscribe(key)
+    assert list(store.confirmed("individuals")) == []
