@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from mailer.services import Services
+from web import create_app
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 
@@ -30,7 +31,13 @@ def web_handler(services: Services, test_env: dict[str, str], monkeypatch: pytes
         monkeypatch.setenv(name, value)
     from handlers import web
 
+    def app_without_fill_wait():
+        app = create_app()
+        app.config["SUBSCRIBE_MIN_FILL_SECONDS"] = 0  # the rule has its own test
+        return app
+
     monkeypatch.setattr(web, "_handler", None)
+    monkeypatch.setattr(web, "create_app", app_without_fill_wait)
     return web.lambda_handler
 
 
@@ -49,3 +56,26 @@ def test_unknown_path_is_a_404_page_not_a_crash(web_handler) -> None:
     event["rawPath"] = event["requestContext"]["http"]["path"] = "/no/such/page"
     response = web_handler(event, LambdaContext())
     assert response["statusCode"] == 404
+
+
+def test_subscribe_through_the_lambda_handler(web_handler, services, outbox) -> None:
+    """GET the form and POST it back as API Gateway would (base64 body), via apig-wsgi."""
+    import base64
+    import re
+    from urllib.parse import quote
+
+    from mailer.subscribers import Status, subscriber_key
+
+    page = web_handler(
+        json.loads((EVENTS / "http_get_subscribe.json").read_text()), LambdaContext()
+    )
+    assert page["statusCode"] == 200
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page["body"]).group(1)
+    event = json.loads((EVENTS / "http_post_subscribe.json").read_text())
+    body = base64.b64decode(event["body"]).decode().replace("__FORM_TOKEN__", quote(token))
+    event["body"] = base64.b64encode(body.encode()).decode()
+    response = web_handler(event, LambdaContext())
+    assert response["statusCode"] == 303, response["body"]
+    stored = services.subscriber_store.get(subscriber_key("school.office@example.org"))
+    assert stored.status is Status.PENDING and stored.audience == "schools"
+    assert outbox.to("school.office@example.org")[0].subject == "Please confirm your subscription"
