@@ -1,0 +1,130 @@
+"""A subscriber's whole journey in Debian's chromium, against the local stack (`make run`).
+
+Screenshots of each page land in tests/browser/artifacts/ (not committed).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.localstack import LocalStack, http
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+# Without these, chromium reaches for Google's servers, which this network refuses.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[LocalStack]:
+    """The local stack in a child process."""
+    with LocalStack() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless chromium from Debian, driven by Playwright."""
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is missing: apt-get install chromium (.ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+def _latest(stack: LocalStack, to: str, subject: str) -> dict:
+    matching = [m for m in stack.outbox() if m["to"] == to and m["subject"] == subject]
+    assert matching, f"no {subject!r} email to {to}: {[m['subject'] for m in stack.outbox()]}"
+    return matching[0]
+
+
+def _link(message: dict, path: str) -> str:
+    text = message["raw"].replace("=\r\n", "").replace("=3D", "=")
+    match = re.search(rf"http://127\.0\.0\.1:\d+{re.escape(path)}[A-Za-z0-9_.\-]+", text)
+    assert match, f"no {path} link in the email"
+    return match.group(0)
+
+
+def test_subscribe_confirm_change_preferences_and_unsubscribe(stack, browser) -> None:
+    address = "teacher@school.example.org"
+    page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+    page.goto(stack.site + "/")
+    page.screenshot(path=ARTIFACTS / "01-catalogue.png", full_page=True)
+    page.get_by_role("link", name="Get the monthly digest").click()
+
+    page.get_by_label("Email address").fill(address)
+    page.get_by_label("Schools").check()
+    page.get_by_label("Migrant domestic workers").uncheck()
+    page.get_by_label("Your name (optional)").fill("Ms Okafor")
+    page.screenshot(path=ARTIFACTS / "02-subscribe-form.png", full_page=True)
+    page.wait_for_timeout(2100)  # the form's minimum fill time, which stops bots
+    page.get_by_role("button", name="Subscribe").click()
+    page.get_by_role("heading", name="Check your email").wait_for()
+    page.screenshot(path=ARTIFACTS / "03-check-your-email.png", full_page=True)
+
+    confirm_email = _latest(stack, address, "Please confirm your subscription")
+    assert "Ms Okafor" not in confirm_email["raw"]
+    confirm_url = _link(confirm_email, "/confirm/")
+    # A school mail scanner fetches the link first: that must not confirm anything.
+    assert http(confirm_url)[0] == 200
+    page.goto(confirm_url)  # the page's script presses the button
+    page.get_by_role("heading", name="You are subscribed").wait_for()
+    page.screenshot(path=ARTIFACTS / "04-confirmed.png", full_page=True)
+
+    page.get_by_role("link", name="Change your preferences").click()
+    page.get_by_label("Faith groups").check()
+    page.get_by_role("button", name="Save my preferences").click()
+    page.get_by_text("Your preferences are saved.").wait_for()
+    assert page.get_by_label("Faith groups").is_checked()
+    assert not page.get_by_label("Migrant domestic workers").is_checked()
+    page.screenshot(path=ARTIFACTS / "05-preferences-saved.png", full_page=True)
+
+    notice = _latest(stack, address, "Your subscription preferences have changed")
+    unsubscribe_url = notice["list_unsubscribe"].strip("<>")
+    # The mail client's one-click: a bare POST, no cookies, no form token.
+    status, _ = http(
+        unsubscribe_url,
+        data=b"List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert status == 200
+    page.reload()
+    page.get_by_text("You are unsubscribed, so we send you nothing.").wait_for()
+    page.screenshot(path=ARTIFACTS / "06-unsubscribed.png", full_page=True)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_email_reads_at_320px(stack, browser, scheme: str) -> None:
+    """Each sent email fits a 320 px screen without sideways scrolling, in light and dark."""
+    messages = stack.outbox()
+    assert messages, "the journey test sends the emails this test looks at"
+    page = browser.new_page(viewport={"width": 320, "height": 640}, color_scheme=scheme)
+    for message in messages:
+        page.goto(f"{stack.site}/dev/outbox/{message['id']}.html")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, f"{message['subject']!r} is {width}px wide"
+        name = re.sub(r"[^a-z]+", "-", message["subject"].lower()).strip("-")[:40]
+        page.screenshot(path=ARTIFACTS / f"email-{name}-{scheme}.png", full_page=True)
+    if scheme == "dark":
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert background == "rgb(18, 18, 18)"

@@ -1,0 +1,108 @@
+"""The local stack in a child process, started exactly as `make run` starts it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+MAILER = Path(sys.executable).with_name("mailer")
+
+
+def free_port() -> int:
+    """A TCP port nobody is listening on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def local_env(web_port: int, moto_port: int) -> dict[str, str]:
+    """The environment `. ./local.env` gives a shell, with these ports."""
+    script = f"PORT={web_port} MOTO_PORT={moto_port}; . ./local.env; env -0"
+    output = subprocess.run(
+        ["bash", "-c", script],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+        env={"PATH": "/usr/bin:/bin"},
+    ).stdout
+    env = dict(line.split("=", 1) for line in output.decode().split("\0") if "=" in line)
+    return {**os.environ, **env, "PORT": str(web_port)}
+
+
+def http(
+    url: str, data: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, str]:
+    """A plain HTTP request with no cookies (as a mail client or scanner makes it)."""
+    request = urllib.request.Request(url, data=data, headers=headers or {})  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback)
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+class LocalStack:
+    """`mailer local run` as a child process; use as a context manager."""
+
+    def __init__(self) -> None:
+        self.web_port, self.moto_port = free_port(), free_port()
+        self.env = local_env(self.web_port, self.moto_port)
+        self.site = f"http://127.0.0.1:{self.web_port}"
+        self.banner = ""
+        self.process: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> LocalStack:
+        self.process = subprocess.Popen(
+            [str(MAILER), "local", "run"],
+            cwd=REPO,
+            env=self.env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        lines: list[str] = []
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            lines.append(line)
+            if "Press Ctrl-C to stop." in line:
+                self.banner = "".join(lines)
+                return self
+            if self.process.poll() is not None:
+                break
+        self.process.kill()
+        raise RuntimeError("local stack did not start:\n" + "".join(lines))
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process.stdout.close()
+
+    def stop(self) -> tuple[int, str]:
+        """Ctrl-C, as a person would press it; returns the exit code and the last output."""
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(timeout=20)
+        return self.process.returncode, self.process.stdout.read()
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run a command from a second terminal (with `. ./local.env` done)."""
+        return subprocess.run(
+            list(args), cwd=REPO, env=self.env, capture_output=True, text=True, check=False
+        )
+
+    def outbox(self) -> list[dict[str, Any]]:
+        """Every message the stack has sent, newest first."""
+        status, body = http(f"{self.site}/dev/outbox.json")
+        assert status == 200
+        return json.loads(body)
