@@ -40,9 +40,7 @@ def test_page_shows_current_choices(user, page) -> None:
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "ana@example.org" in html
-    checked = set(
-        re.findall(r'<input checked id="[^"]+" name="(\w+)"[^>]*value="([^"]+)"', html)
-    )
+    checked = set(re.findall(r'<input checked id="[^"]+" name="(\w+)"[^>]*value="([^"]+)"', html))
     assert checked == {("audience", "schools"), ("topics", "housing")}
     assert 'value="Ana"' in html and 'value="Hill School"' in html
     assert response.headers["Referrer-Policy"] == "no-referrer"
