@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from .catalogue import validate
+from .cli_digest import digest
 from .content import digest_context, greeting
 from .errors import MailerError
 from .paths import catalogue_dir
@@ -171,6 +172,8 @@ def local_run(ctx: click.Context, port: int) -> None:
 
     serve(_services(ctx), port, click.echo)
 
+
+main.add_command(digest)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -1,0 +1,237 @@
+"""Helpers for the campaign pipeline's tests: subscribers, a fake clock, SES fault injection,
+SQS events as Lambda gets them, and moto's outbox read as people would read it."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from mailer.catalogue import Resource
+from mailer.pipeline import Pipeline
+from mailer.send_queue import as_record, drain
+from mailer.sender import Result
+from mailer.services import Services
+from mailer.subscribers import Status, Subscriber, SubscriberStore, subscriber_key
+
+ACCOUNT = "123456789012"
+REGION = "eu-west-2"
+T0 = 1_796_115_600.0  # 2026-12-01T09:00:00Z, when the schedule starts December's digest
+
+# (address, audience, topics, name): who subscribes in most tests, and what each should get.
+PEOPLE = [
+    ("amal@example.org", "schools", (), "Amal"),
+    ("bea@example.org", "schools", ("housing",), ""),  # no school resource is about housing
+    ("chidi@example.org", "faith-groups", ("survivor-voice",), "Chidi"),
+    ("dana@example.org", "individuals", ("domestic-workers",), "Dana"),
+    ("eli@example.org", "individuals", (), ""),
+]
+EXPECTED = {
+    "amal@example.org": {
+        "access-to-work-for-survivors",
+        "agents-for-change-2020",
+        "immigration-bill-amendment-60-domestic-workers-2017",
+        "real-people-real-lives-2019",
+        "un-upr-submission-migrant-domestic-workers-2022",
+    },
+    "chidi@example.org": {"agents-for-change-2020", "one-day-at-a-time-2022"},
+    "dana@example.org": {
+        "immigration-bill-amendment-60-domestic-workers-2017",
+        "un-upr-submission-migrant-domestic-workers-2022",
+    },
+}
+RELEVANT = ["amal@example.org", "chidi@example.org", "dana@example.org", "eli@example.org"]
+
+
+class FakeClock:
+    """Wall clock and monotonic clock in one; sleeping advances it and is recorded."""
+
+    def __init__(self, now: float = T0) -> None:
+        self.now = now
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Let time pass."""
+        self.now += seconds
+
+    def sleep(self, seconds: float) -> None:
+        """What the code under test calls instead of time.sleep."""
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def pipeline(services: Services, clock: FakeClock) -> Pipeline:
+    """The pipeline on moto, with the fake clock for time, pacing and backoff."""
+    return Pipeline(services, clock=clock, monotonic=clock, sleep=clock.sleep)
+
+
+def add_people(
+    store: SubscriberStore, people: Iterable[tuple[str, str, tuple[str, ...], str]] = PEOPLE
+) -> None:
+    """Confirmed subscribers, written as the subscription pages would leave them."""
+    for address, audience, topics, name in people:
+        add(store, address, audience, topics, name)
+
+
+def add(
+    store: SubscriberStore,
+    address: str,
+    audience: str,
+    topics: tuple[str, ...] = (),
+    name: str = "",
+    status: Status = Status.CONFIRMED,
+) -> Subscriber:
+    """One subscriber in the given state."""
+    subscriber = Subscriber(
+        key=subscriber_key(address),
+        email=address,
+        audience=audience,
+        topics=topics,
+        name=name,
+        status=status,
+        created_at="2026-11-01T10:00:00+00:00",
+        confirmed_at="2026-11-01T10:05:00+00:00" if status is Status.CONFIRMED else "",
+        updated_at="2026-11-01T10:05:00+00:00",
+    )
+    store.put(subscriber)
+    return subscriber
+
+
+@dataclass
+class Mail:
+    """One message in moto's outbox, parsed."""
+
+    to: str
+    subject: str
+    text: str
+    html: str
+    headers: dict[str, str]
+
+    def shows(self, resources: Iterable[Resource]) -> set[str]:
+        """The ids of the resources whose titles the email's text part shows."""
+        return {r.id for r in resources if r.title in self.text}
+
+
+def sent_mail() -> list[Mail]:
+    """Everything moto's SES accepted in this test, oldest first."""
+    from moto.ses.models import ses_backends
+
+    mails = []
+    for message in ses_backends[ACCOUNT][REGION].sent_messages:
+        parsed = email.message_from_string(message.raw_data, policy=email.policy.default)
+        text = parsed.get_body(preferencelist=("plain",))
+        html = parsed.get_body(preferencelist=("html",))
+        mails.append(
+            Mail(
+                to=str(parsed["To"]),
+                subject=str(parsed["Subject"]),
+                text=text.get_content() if text else "",
+                html=html.get_content() if html else "",
+                headers={k: str(v) for k, v in parsed.items()},
+            )
+        )
+    return mails
+
+
+def per_recipient(mails: list[Mail]) -> dict[str, int]:
+    """How many emails each address got."""
+    counts: dict[str, int] = {}
+    for mail in mails:
+        counts[mail.to] = counts.get(mail.to, 0) + 1
+    return counts
+
+
+def drain_queue(p: Pipeline) -> list[Result | None]:
+    """Run the senders in process until the queue is empty (None: a record that failed)."""
+    results: list[Result | None] = []
+    drain(
+        p.services.clients.sqs,
+        p.settings.send_queue_url,
+        p.sender.process_record,
+        on_record=lambda record, result: results.append(result),
+    )
+    p.sender.finish_campaigns()
+    return results
+
+
+def receive_event(p: Pipeline, limit: int = 10) -> dict[str, Any]:
+    """Take up to `limit` messages off the queue as the SQS event source would hand them over."""
+    messages = p.services.clients.sqs.receive_message(
+        QueueUrl=p.settings.send_queue_url,
+        MaxNumberOfMessages=limit,
+        MessageSystemAttributeNames=["ApproximateReceiveCount"],
+    ).get("Messages", [])
+    return {"Records": [as_record(m) for m in messages]}
+
+
+def throttle_error() -> ClientError:
+    """What SES v2 answers when sends come too fast."""
+    return ClientError(
+        {
+            "Error": {
+                "Code": "TooManyRequestsException",
+                "Message": "Maximum sending rate exceeded.",
+            }
+        },
+        "SendEmail",
+    )
+
+
+class SimulatedCrash(BaseException):
+    """The process dying: a BaseException, so no `except Exception` in the code can catch it."""
+
+
+@dataclass
+class SesSpy:
+    """Wraps the real SES v2 client: counts and records send_email calls, injects faults.
+
+    `fault(n, request)` runs before the n-th call (1-based); it may raise to fail that call
+    before SES sees it. `after(n, request, response)` runs after SES accepted the n-th call.
+    """
+
+    real: Any
+    fault: Callable[[int, dict[str, Any]], None] | None = None
+    after: Callable[[int, dict[str, Any], dict[str, Any]], None] | None = None
+    calls: int = 0
+    requests: list[dict[str, Any]] = field(default_factory=list)
+
+    def send_email(self, **request: Any) -> dict[str, Any]:
+        self.calls += 1
+        self.requests.append(request)
+        if self.fault is not None:
+            self.fault(self.calls, request)
+        response = self.real.send_email(**request)
+        if self.after is not None:
+            self.after(self.calls, request, response)
+        return response
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+def spy_on_ses(services: Services, **kwargs: Any) -> SesSpy:
+    """Put a spy between the pipeline and moto's SES (before the sender is built)."""
+    spy = SesSpy(services.clients.sesv2, **kwargs)
+    services.clients.sesv2 = spy  # type: ignore[misc] (a cached_property, replaced per test)
+    return spy
+
+
+@dataclass
+class LambdaContext:
+    """The attributes Powertools and the handlers read from a Lambda context."""
+
+    function_name: str = "DigestSenderFunction"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:DigestSender"
+    aws_request_id: str = "0f1e2d3c-test"
+    remaining_ms: int = 30_000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms

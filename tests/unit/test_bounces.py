@@ -1,0 +1,209 @@
+"""SES bounces and complaints: suppress at once or after three soft bounces in 30 days, never
+send to a suppressed address, and reject anything that is not a genuine SES event."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mailer.bounces import MalformedEventError, parse_event
+from mailer.pipeline import Pipeline
+from mailer.relevance import Period
+from mailer.services import Services
+from mailer.settings import Settings
+from mailer.subscribers import subscriber_key
+from tests.conftest import TEST_ENV
+from tests.support.digest import (
+    RELEVANT,
+    FakeClock,
+    LambdaContext,
+    add_people,
+    drain_queue,
+    per_recipient,
+    pipeline,
+    sent_mail,
+)
+
+EVENTS = Path(__file__).resolve().parents[1] / "events"
+DANA = subscriber_key("dana@example.org")
+CONTEXT = LambdaContext(
+    function_name="SesEventsFunction",
+    invoked_function_arn="arn:aws:lambda:eu-west-2:123456789012:function:SesEvents",
+)
+
+
+def load(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / name).read_text())
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def p(services: Services, clock: FakeClock) -> Pipeline:
+    built = pipeline(services, clock)
+    add_people(built.subscribers)
+    return built
+
+
+@pytest.fixture
+def handle(p: Pipeline, monkeypatch: pytest.MonkeyPatch):
+    """The SES events function's handler, using the test pipeline."""
+    from handlers import ses_events
+
+    monkeypatch.setattr(ses_events, "_pipeline", p)
+    return lambda event: ses_events.lambda_handler(event, CONTEXT)
+
+
+def transient(n: int, days_ago: float = 0) -> dict[str, Any]:
+    """The n-th distinct transient bounce for Dana, days_ago before the fixture's time."""
+    event = load("ses_bounce_transient.json")
+    event["id"] = f"transient-{n}"
+    bounce = event["detail"]["bounce"]
+    bounce["feedbackId"] = f"feedback-transient-{n}"
+    when = dt.datetime(2026, 12, 1, 9, 5, tzinfo=dt.UTC) - dt.timedelta(days=days_ago)
+    bounce["timestamp"] = when.isoformat().replace("+00:00", "Z")
+    return event
+
+
+@pytest.mark.parametrize(
+    ("fixture", "reason"),
+    [("ses_bounce_permanent.json", "permanent bounce"), ("ses_complaint.json", "complaint")],
+)
+def test_a_complaint_or_a_permanent_bounce_suppresses_at_once(
+    handle, p: Pipeline, fixture: str, reason: str
+) -> None:
+    result = handle(load(fixture))
+    assert result["outcome"] == "handled" and result["suppressed"] == 1
+    assert result["failed_items"] == []
+    assert p.subscribers.is_suppressed(DANA)
+    stored = p.services.table(p.settings.subscribers_table).get_item(
+        Key={"pk": f"suppression#{DANA}"}
+    )["Item"]
+    assert stored["reason"] == reason
+
+
+def test_three_transient_bounces_within_30_days_suppress_two_do_not(handle, p: Pipeline) -> None:
+    assert handle(transient(1, days_ago=20))["suppressed"] == 0
+    assert handle(transient(2, days_ago=10))["suppressed"] == 0
+    assert not p.subscribers.is_suppressed(DANA)
+    result = handle(transient(3))
+    assert result["suppressed"] == 1 and result["counted"] == 1
+    assert p.subscribers.is_suppressed(DANA)
+
+
+def test_transient_bounces_spread_over_more_than_30_days_do_not_suppress(
+    handle, p: Pipeline
+) -> None:
+    for n, days_ago in enumerate((70, 40, 0)):
+        handle(transient(n, days_ago))
+    assert not p.subscribers.is_suppressed(DANA)
+
+
+def test_the_same_event_delivered_twice_counts_once(handle, p: Pipeline) -> None:
+    """EventBridge delivers at least once; a redelivered soft bounce must not count twice."""
+    assert handle(transient(1))["outcome"] == "handled"
+    assert handle(transient(1))["outcome"] == "duplicate"
+    assert handle(transient(2))["outcome"] == "handled"
+    assert not p.subscribers.is_suppressed(DANA), "two distinct bounces, not three"
+
+
+def test_suppressed_addresses_are_never_sent_to(handle, p: Pipeline) -> None:
+    handle(load("ses_complaint.json"))
+    p.planner.plan(p.planner.digest(Period(2026, 12)))
+    drain_queue(p)
+    expected = dict.fromkeys(RELEVANT, 1)
+    del expected["dana@example.org"]
+    assert per_recipient(sent_mail()) == expected
+    assert p.campaigns.status("digest#2026-12").totals["suppressed"] == 1
+
+
+def _forged(change: str) -> Any:
+    event = load("ses_bounce_permanent.json")
+    match change:
+        case "source":
+            event["source"] = "my.app"
+        case "account":
+            event["account"] = "999999999999"
+        case "detail-type":
+            event["detail-type"] = "Email Delivered"
+            event["detail"]["eventType"] = "Delivery"
+        case "mismatch":
+            event["detail"]["eventType"] = "Complaint"
+        case "no detail":
+            del event["detail"]
+        case "no recipients":
+            event["detail"]["bounce"]["bouncedRecipients"] = []
+        case "bounce type":
+            event["detail"]["bounce"]["bounceType"] = "Soft"
+        case "timestamp":
+            event["detail"]["bounce"]["timestamp"] = "yesterday"
+            event["time"] = "today"
+        case "not an object":
+            return ["Records"]
+    return event
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "source",
+        "account",
+        "detail-type",
+        "mismatch",
+        "no detail",
+        "no recipients",
+        "bounce type",
+        "timestamp",
+        "not an object",
+    ],
+)
+def test_forged_malformed_or_unexpected_events_are_rejected_logged_and_not_raised(
+    handle, p: Pipeline, change: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Fault: an event that is not a genuine SES bounce or complaint. Raising would make
+    Lambda retry it twice and then dead-letter it; it is reported as a failed item instead."""
+    result = handle(_forged(change))
+    assert result["outcome"] == "rejected"
+    assert len(result["failed_items"]) == 1 and result["failed_items"][0]["error"]
+    assert not p.subscribers.is_suppressed(DANA)
+    assert any(r.levelname == "ERROR" and "rejected" in r.getMessage() for r in caplog.records)
+
+
+def test_events_for_another_configuration_set_are_rejected() -> None:
+    event = load("ses_bounce_permanent.json")
+    parse_event(event, configuration_set="awareness-mailer-sending")
+    other = copy.deepcopy(event)
+    other["detail"]["mail"]["tags"]["ses:configuration-set"] = ["someone-else"]
+    with pytest.raises(MalformedEventError, match="another configuration set"):
+        parse_event(other, configuration_set="awareness-mailer-sending")
+
+
+def test_the_handler_checks_the_configuration_set_it_is_configured_with(
+    services: Services, clock: FakeClock
+) -> None:
+    settings = Settings.from_env({**TEST_ENV, "SES_CONFIGURATION_SET": "someone-else"})
+    p = pipeline(Services(settings, services.clients), clock)
+    assert p.bounces.handle(load("ses_bounce_permanent.json")).outcome == "rejected"
+
+
+def test_only_ses_can_reach_the_events_function(template) -> None:
+    """The rule matches source aws.ses (which only SES can emit) and is the function's only
+    invoker; the configuration set publishes bounces and complaints to the default bus."""
+    rule = template.resources["SesEventsRule"]["Properties"]
+    assert rule["EventPattern"]["source"] == ["aws.ses"]
+    assert rule["EventBusName"] == "default"
+    assert rule["Targets"][0]["Arn"] == {"Fn::GetAtt": ["SesEventsFunction", "Arn"]}
+    permission = template.resources["SesEventsPermission"]["Properties"]
+    assert permission["Principal"] == "events.amazonaws.com"
+    assert permission["SourceArn"] == {"Fn::GetAtt": ["SesEventsRule", "Arn"]}
+    destination = template.resources["SesEventsDestination"]["Properties"]["EventDestination"]
+    assert set(destination["MatchingEventTypes"]) == {"BOUNCE", "COMPLAINT"}
+    assert "event-bus/default" in destination["EventBridgeDestination"]["EventBusArn"]["Fn::Sub"]

@@ -1,0 +1,94 @@
+"""`mailer digest plan | send | status` as staff and engineers run them."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from mailer.cli import main
+from mailer.services import Services
+from mailer.subscribers import SubscriberStore
+from tests.support.digest import RELEVANT, add_people, per_recipient, sent_mail
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def people(services: Services, monkeypatch: pytest.MonkeyPatch) -> Services:
+    """The usual five subscribers; the pacing's waits are recorded, not slept."""
+    add_people(SubscriberStore(services.table(services.settings.subscribers_table)))
+    monkeypatch.setattr("mailer.cli_digest.sleep", lambda seconds: None)
+    return services
+
+
+def queued(services: Services) -> int:
+    attributes = services.clients.sqs.get_queue_attributes(
+        QueueUrl=services.settings.send_queue_url, AttributeNames=["All"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(
+        attributes["ApproximateNumberOfMessagesNotVisible"]
+    )
+
+
+def test_plan_is_a_dry_run_per_audience(runner: CliRunner, people: Services) -> None:
+    result = runner.invoke(main, ["digest", "plan", "--period", "2026-12"], obj=people)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "December 2026 digest: a dry run, nothing is recorded or sent." in out
+    assert "New means added on or after 2026-11-01 (no earlier digest recorded)." in out
+    assert (
+        "Schools (schools): 2 confirmed subscriber(s), 1 with something relevant; "
+        "1 would be skipped."
+    ) in out
+    assert "Faith groups (faith-groups): 1 confirmed subscriber(s), 1 with something" in out
+    assert "Individuals (individuals): 2 confirmed subscriber(s), 2 with something" in out
+    assert "  new       real-people-real-lives-2019: Real people, real lives" in out
+    assert "Reading subscribers" in out  # the progress bar's label
+    assert queued(people) == 0, "a dry run queues nobody"
+    status = runner.invoke(main, ["digest", "status", "--period", "2026-12"], obj=people)
+    assert status.exit_code == 1 and "no digest for 2026-12 yet" in status.output
+
+
+def test_send_twice_sends_once_and_status_shows_the_counts(
+    runner: CliRunner, people: Services
+) -> None:
+    first = runner.invoke(main, ["digest", "send", "--period", "2026-12"], obj=people)
+    assert first.exit_code == 0, first.output
+    assert "digest#2026-12: created, 5 recipient(s) queued." in first.output
+    assert "This run: 4 sent, 1 skipped, 0 suppressed, 0 failed, 0 duplicate." in first.output
+    assert per_recipient(sent_mail()) == dict.fromkeys(RELEVANT, 1)
+    second = runner.invoke(main, ["digest", "send", "--period", "2026-12"], obj=people)
+    assert second.exit_code == 0, second.output
+    assert "digest#2026-12: already planned" in second.output
+    assert "This run: 0 sent" in second.output
+    assert len(sent_mail()) == 4
+    status = runner.invoke(main, ["digest", "status", "--period", "2026-12"], obj=people)
+    assert status.exit_code == 0, status.output
+    lines = status.output.splitlines()
+    assert lines[1].split() == ["digest#2026-12"]
+    assert "in flight 0" in status.output
+    table = {line.split()[0]: line.split()[1:] for line in lines if line.startswith("  ")}
+    assert table["audience"] == ["planned", "sent", "skipped", "suppressed", "failed"]
+    assert table["schools"] == ["2", "1", "1", "0", "0"]
+    assert table["faith-groups"] == ["1", "1", "0", "0", "0"]
+    assert table["individuals"] == ["2", "2", "0", "0", "0"]
+    assert table["total"] == ["5", "4", "1", "0", "0"]
+    assert table["finished"][0].startswith("20")
+
+
+@pytest.mark.parametrize("command", ["plan", "send", "status"])
+def test_a_bad_period_is_one_clear_line(runner: CliRunner, people: Services, command: str) -> None:
+    result = runner.invoke(main, ["digest", command, "--period", "December"], obj=people)
+    assert result.exit_code == 1
+    assert "period must be YYYY-MM" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_settings_are_named(runner: CliRunner) -> None:
+    result = runner.invoke(
+        main, ["digest", "status", "--period", "2026-12"], env={"SENDER_ADDRESS": ""}
+    )
+    assert result.exit_code == 1 and "missing settings: SENDER_ADDRESS" in result.output

@@ -1,0 +1,253 @@
+"""The planner: one campaign per period however often it starts, every confirmed subscriber queued
+once by Query on the send index, and a stopped run resuming from its checkpoint."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mailer.campaigns import Campaign
+from mailer.errors import MailerError, StoreError
+from mailer.pipeline import Pipeline
+from mailer.planner import PlanningIncompleteError
+from mailer.relevance import Period
+from mailer.services import Services
+from mailer.subscribers import SEND_INDEX, Status, SubscriberStore
+from tests.support.digest import (
+    RELEVANT,
+    FakeClock,
+    LambdaContext,
+    add,
+    add_people,
+    drain_queue,
+    per_recipient,
+    pipeline,
+    sent_mail,
+)
+
+EVENTS = Path(__file__).resolve().parents[1] / "events"
+DEC = Period(2026, 12)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def p(services: Services, clock: FakeClock) -> Pipeline:
+    """The pipeline on moto with the usual five confirmed subscribers (plus two who are not)."""
+    built = pipeline(services, clock)
+    add_people(built.subscribers)
+    add(built.subscribers, "pending@example.org", "schools", status=Status.PENDING)
+    add(built.subscribers, "gone@example.org", "individuals", status=Status.UNSUBSCRIBED)
+    return built
+
+
+@pytest.fixture
+def planner_handler(p: Pipeline, monkeypatch: pytest.MonkeyPatch):
+    """The planner function's handler, using the test pipeline."""
+    from handlers import digest_planner
+
+    monkeypatch.setattr(digest_planner, "_pipeline", p)
+    return digest_planner.lambda_handler
+
+
+def queued(p: Pipeline) -> int:
+    attributes = p.services.clients.sqs.get_queue_attributes(
+        QueueUrl=p.settings.send_queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"])
+
+
+def campaign_items(p: Pipeline, campaign_id: str) -> list[dict[str, Any]]:
+    return p.campaigns.table.query(
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": f"campaign#{campaign_id}"},
+    )["Items"]
+
+
+def test_scheduler_starts_the_planner_twice_for_one_period_one_campaign(
+    planner_handler, p: Pipeline
+) -> None:
+    """Fault: EventBridge Scheduler (or Lambda's retry) starts the planner twice."""
+    event = json.loads((EVENTS / "schedule_digest.json").read_text())
+    first = planner_handler(event, LambdaContext(remaining_ms=900_000))
+    second = planner_handler(event, LambdaContext(remaining_ms=900_000))
+    assert first["campaign"] == second["campaign"] == "digest#2026-12"
+    assert first["created"] and not second["created"] and second["already_planned"]
+    assert sum(first["enqueued"].values()) == 5
+    assert sum(second["enqueued"].values()) == 0
+    assert queued(p) == 5, "the second start queued nobody again"
+    metas = [i for i in campaign_items(p, "digest#2026-12") if i["sk"] == "meta"]
+    assert len(metas) == 1
+    assert p.campaigns.status("digest#2026-12").totals["planned"] == 5
+    drain_queue(p)
+    assert per_recipient(sent_mail()) == dict.fromkeys(RELEVANT, 1)
+
+
+def test_a_planner_stopped_for_time_resumes_from_its_checkpoint(
+    services: Services, clock: FakeClock, p: Pipeline
+) -> None:
+    """Fault: the planner runs out of time part-way (Lambda would kill it at 900 s)."""
+    p.planner._page_size = 1
+    budget = iter([900.0, 900.0, 10.0])  # two pages, then too little time for a third
+    with pytest.raises(PlanningIncompleteError, match="run again to resume"):
+        p.planner.plan(p.planner.digest(DEC), time_left=lambda: next(budget))
+    assert queued(p) == 2
+    status = p.campaigns.status("digest#2026-12")
+    assert status.plan_state == "planning" and status.totals["planned"] == 2
+    report = p.planner.plan(p.planner.digest(DEC))  # Lambda's retry of the async invocation
+    assert not report.created and sum(report.enqueued.values()) == 3
+    assert queued(p) == 5
+    status = p.campaigns.status("digest#2026-12")
+    assert status.plan_state == "planned" and status.totals["planned"] == 5
+
+
+def test_a_page_queued_twice_is_counted_once_and_sent_once(
+    p: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fault: the planner dies after queueing a page but before recording its checkpoint."""
+    p.planner._page_size = 1
+    real_advance = p.campaigns.advance
+    calls = {"n": 0}
+
+    def dies_on_the_second_page(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise StoreError("recording planner progress failed: InternalServerError")
+        return real_advance(*args, **kwargs)
+
+    monkeypatch.setattr(p.campaigns, "advance", dies_on_the_second_page)
+    with pytest.raises(StoreError):
+        p.planner.plan(p.planner.digest(DEC))
+    monkeypatch.setattr(p.campaigns, "advance", real_advance)
+    p.planner.plan(p.planner.digest(DEC))
+    assert queued(p) == 6, "the second page went on the queue twice"
+    assert p.campaigns.status("digest#2026-12").totals["planned"] == 5
+    results = drain_queue(p)
+    assert [r.outcome for r in results if r].count("duplicate") == 1
+    assert per_recipient(sent_mail()) == dict.fromkeys(RELEVANT, 1)
+    assert p.campaigns.status("digest#2026-12").finished_at
+
+
+class _NoScanTable:
+    """The subscribers table, refusing Scans and recording Queries."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+        self.queries: list[dict[str, Any]] = []
+
+    def scan(self, **kwargs: Any) -> Any:
+        raise AssertionError("the planner scanned the whole subscribers table")
+
+    def query(self, **kwargs: Any) -> Any:
+        self.queries.append(kwargs)
+        return self._real.query(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+def test_the_planner_queries_the_send_index_page_by_page_and_never_scans(
+    services: Services, clock: FakeClock
+) -> None:
+    spy = _NoScanTable(services.table(services.settings.subscribers_table))
+    p = pipeline(services, clock)
+    p.subscribers = SubscriberStore(spy, clock)  # type: ignore[misc]
+    add_people(p.subscribers)
+    p.planner._page_size = 1
+    p.planner.plan(p.planner.digest(DEC))
+    assert spy.queries and all(q["IndexName"] == SEND_INDEX for q in spy.queries)
+    assert all(q["Limit"] == 1 for q in spy.queries)
+    assert any("ExclusiveStartKey" in q for q in spy.queries)
+    assert queued(p) == 5
+
+
+@pytest.mark.parametrize(
+    ("event", "campaign"),
+    [
+        ({"kind": "digest", "scheduled_time": "2026-12-01T09:00:00Z"}, "digest#2026-12"),
+        ({"kind": "digest", "scheduled_time": "2027-01-01T09:00:00+00:00"}, "digest#2027-01"),
+        ({"kind": "digest", "scheduled_time": "2026-06-01T08:00:00Z"}, "digest#2026-06"),  # BST
+        ({"kind": "digest", "period": "2026-11"}, "digest#2026-11"),
+        ({"kind": "announcement", "resource_id": "safe-homes"}, "announcement#safe-homes"),
+    ],
+)
+def test_events_name_their_campaign(p: Pipeline, event: dict[str, Any], campaign: str) -> None:
+    assert p.planner.campaign_for(event).id == campaign
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        "not an object",
+        {},
+        {"kind": "digest"},
+        {"kind": "digest", "scheduled_time": "yesterday"},
+        {"kind": "weekly"},
+        {"kind": "digest", "period": "2026-13"},
+        {"kind": "announcement", "resource_id": "no-such-resource"},
+        {"kind": "announcement", "resource_id": "safe-homes", "audiences": ["schools"]},
+        {"kind": "announcement", "resource_id": "safe-homes", "audiences": "individuals"},
+    ],
+)
+def test_a_malformed_planner_event_is_logged_and_rejected_without_a_retry(
+    planner_handler, p: Pipeline, event: Any
+) -> None:
+    """Fault: an unexpected event; raising would make Lambda retry it, to no avail."""
+    result = planner_handler(event, LambdaContext())
+    assert result["status"] == "rejected" and result["error"]
+    assert queued(p) == 0
+
+
+def test_the_handler_builds_its_pipeline_from_the_environment(
+    services: Services,
+    test_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from handlers import digest_planner
+
+    for name, value in test_env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(digest_planner, "_pipeline", None)
+    result = digest_planner.lambda_handler(
+        {"kind": "digest", "period": "2026-12"}, LambdaContext(remaining_ms=900_000)
+    )
+    assert result["status"] == "planned" and result["created"]
+
+
+def test_an_announcement_goes_through_the_same_planner_ledger_and_sender(p: Pipeline) -> None:
+    """Staff announce a resource: safe-homes is for individuals and faith groups."""
+    add(p.subscribers, "fay@example.org", "faith-groups", (), "Fay")
+    campaign = p.planner.announcement("safe-homes", message="Out today.")
+    assert campaign.audiences == ("individuals", "faith-groups")
+    report = p.planner.plan(campaign)
+    assert report.campaign_id == "announcement#safe-homes" and report.created
+    drain_queue(p)
+    mails = sent_mail()
+    # Eli (individuals, every topic) and Fay (faith groups, every topic) get it; Chidi and
+    # Dana chose topics safe-homes is not about; schools are not its audience.
+    assert sorted(m.to for m in mails) == ["eli@example.org", "fay@example.org"]
+    assert all(m.subject.startswith("New: Safe homes") for m in mails)
+    assert all("Out today." in m.text for m in mails)
+    assert all(m.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click" for m in mails)
+    status = p.campaigns.status(campaign.id)
+    assert status.totals == {"planned": 4, "sent": 2, "skipped": 2, "suppressed": 0, "failed": 0}
+    ledger = [i for i in campaign_items(p, campaign.id) if i["sk"].startswith("ledger#")]
+    assert sorted(i["state"] for i in ledger) == ["sent", "sent", "skipped", "skipped"]
+    again = p.planner.plan(p.planner.announcement("safe-homes"))
+    assert again.already_planned and not again.created
+    drain_queue(p)
+    assert len(sent_mail()) == 2
+
+
+def test_an_announcement_needs_a_real_resource_and_its_audiences(p: Pipeline) -> None:
+    with pytest.raises(MailerError, match="no resource"):
+        p.planner.announcement("no-such-resource")
+    with pytest.raises(MailerError, match="announce 'safe-homes' to some of"):
+        p.planner.announcement("safe-homes", ["schools"])
+    assert isinstance(p.planner.announcement("safe-homes", ["faith-groups"]), Campaign)

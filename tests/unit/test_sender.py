@@ -1,0 +1,518 @@
+"""The sender, through its Lambda handler: one email per relevant subscriber, whatever SQS and SES
+do, and the faults the issue names, each injected here."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mailer.campaign_content import NOTHING_NEW_INTRO
+from mailer.errors import SettingsError, ThrottlingError
+from mailer.ledger import InFlightError
+from mailer.pacing import Backoff, OutOfTimeError, TokenBucket
+from mailer.pipeline import Pipeline
+from mailer.relevance import Period
+from mailer.sender import CLAIM_LEASE, MAX_RECEIVES, SENDER_TIMEOUT, VISIBILITY_TIMEOUT
+from mailer.services import Services
+from mailer.settings import Settings
+from mailer.subscribers import Status, subscriber_key
+from mailer.tokens import Purpose, Tokens
+from tests.conftest import TEST_ENV
+from tests.support.digest import (
+    EXPECTED,
+    PEOPLE,
+    RELEVANT,
+    FakeClock,
+    LambdaContext,
+    SimulatedCrash,
+    add,
+    add_people,
+    drain_queue,
+    per_recipient,
+    pipeline,
+    receive_event,
+    sent_mail,
+    spy_on_ses,
+    throttle_error,
+)
+
+EVENTS = Path(__file__).resolve().parents[1] / "events"
+DEC = Period(2026, 12)
+ORDER = [subscriber_key(address) for address, *_ in PEOPLE]
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def p(services: Services, clock: FakeClock) -> Pipeline:
+    """December's digest planned for the usual five subscribers, nothing sent yet."""
+    built = pipeline(services, clock)
+    add_people(built.subscribers)
+    built.planner.plan(built.planner.digest(DEC))
+    return built
+
+
+@pytest.fixture
+def handler(p: Pipeline, monkeypatch: pytest.MonkeyPatch) -> Callable[..., dict[str, Any]]:
+    """The sender function's handler, using the test pipeline."""
+    from handlers import digest_sender
+
+    monkeypatch.setattr(digest_sender, "_pipeline", p)
+    return lambda event: digest_sender.lambda_handler(event, LambdaContext())
+
+
+def batch(p: Pipeline) -> dict[str, Any]:
+    """The whole planned batch as one SQS event, in the order of PEOPLE."""
+    event = receive_event(p)
+    event["Records"].sort(key=lambda r: ORDER.index(json.loads(r["body"])["subscriber"]))
+    return event
+
+
+def redelivered(event: dict[str, Any]) -> dict[str, Any]:
+    """The same records handed over again, as SQS does after the visibility timeout."""
+    again = copy.deepcopy(event)
+    for record in again["Records"]:
+        attributes = record["attributes"]
+        attributes["ApproximateReceiveCount"] = str(int(attributes["ApproximateReceiveCount"]) + 1)
+    return again
+
+
+def failed_ids(response: dict[str, Any]) -> list[str]:
+    return [f["itemIdentifier"] for f in response["batchItemFailures"]]
+
+
+def test_each_relevant_subscriber_gets_one_digest_with_their_resources_and_links(
+    p: Pipeline, handler, services: Services
+) -> None:
+    response = handler(batch(p))
+    assert response == {"batchItemFailures": []}
+    mails = sent_mail()
+    assert per_recipient(mails) == dict.fromkeys(RELEVANT, 1)
+    resources = services.catalogue_store.resources(services.vocabulary)
+    by_to = {m.to: m for m in mails}
+    for address, expected in EXPECTED.items():
+        assert by_to[address].shows(resources) == expected, address
+    eli = by_to["eli@example.org"].shows(resources)
+    assert len(eli) == 6 and all("individuals" in r.audiences for r in resources if r.id in eli)
+    assert "Hello Amal," in by_to["amal@example.org"].text
+    assert "subscribed to updates for schools on: all topics" in by_to["amal@example.org"].text
+    tokens = Tokens(TEST_ENV["SECRET_KEY"])
+    for address, mail in by_to.items():
+        key = subscriber_key(address)
+        unsubscribe = mail.headers["List-Unsubscribe"].strip("<>")
+        assert unsubscribe.startswith("https://mailer.example.org/unsubscribe/")
+        assert tokens.read(Purpose.UNSUBSCRIBE, unsubscribe.rsplit("/", 1)[1]) == key
+        assert mail.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert unsubscribe in mail.text and unsubscribe in mail.html
+        manage = next(w for w in mail.text.split() if "/preferences/" in w)
+        assert tokens.read(Purpose.MANAGE, manage.rsplit("/", 1)[1]) == key
+    status = p.campaigns.status("digest#2026-12")
+    assert status.totals == {"planned": 5, "sent": 4, "skipped": 1, "suppressed": 0, "failed": 0}
+    assert status.finished_at
+
+
+def test_mjml_compiles_once_per_audience_and_topics(p: Pipeline, services: Services) -> None:
+    add(p.subscribers, "eve@example.org", "individuals", (), "Eve")  # same group as Eli
+    p.planner.plan(p.planner.digest(DEC))  # already planned: Eve is not queued
+    drain_queue(p)
+    assert services.renderer.compiles == 4  # amal, chidi, dana, eli: four groups
+
+
+def test_sqs_delivers_a_batch_twice_one_email_per_subscriber(p: Pipeline, handler) -> None:
+    """Fault: SQS delivers the same batch twice (the recorded event fixture, twice)."""
+    event = json.loads((EVENTS / "sqs_send_batch.json").read_text())
+    assert handler(event) == {"batchItemFailures": []}
+    assert handler(copy.deepcopy(event)) == {"batchItemFailures": []}
+    assert per_recipient(sent_mail()) == dict.fromkeys(
+        ["amal@example.org", "chidi@example.org", "dana@example.org"], 1
+    )
+    assert p.campaigns.status("digest#2026-12").totals["sent"] == 3
+
+
+def test_a_copy_delivered_while_the_first_is_still_sending_is_retried_later_not_sent(
+    p: Pipeline, handler, services: Services
+) -> None:
+    """Fault: two senders get the same record at once (SQS's at-least-once delivery)."""
+    event = batch(p)
+    first = event["Records"][0]
+
+    def second_sender_meanwhile(n: int, request: dict[str, Any]) -> None:
+        if n == 1:
+            with pytest.raises(InFlightError):
+                p.sender.process_record(copy.deepcopy(first))
+
+    spy_on_ses(services, fault=second_sender_meanwhile)
+    assert handler({"Records": [first]}) == {"batchItemFailures": []}
+    assert handler(redelivered({"Records": [first]})) == {"batchItemFailures": []}
+    assert per_recipient(sent_mail()) == {"amal@example.org": 1}
+
+
+@pytest.mark.parametrize(
+    ("crash_point", "duplicates"),
+    [
+        ("before claiming", 0),
+        ("after claiming", 0),
+        ("reading the subscriber", 0),
+        ("rendering", 0),
+        ("calling SES, before it accepts", 0),
+        ("SES accepted, ledger not yet updated", 1),  # the one window
+        ("after the ledger says sent", 0),
+        ("after the whole batch, before SQS deletes it", 0),
+    ],
+)
+def test_a_sender_crashing_mid_batch_then_retried_sends_once_except_in_the_one_window(
+    p: Pipeline,
+    handler,
+    services: Services,
+    clock: FakeClock,
+    crash_point: str,
+    duplicates: int,
+) -> None:
+    """Fault: the sender dies (a BaseException nothing may catch) while sending the first
+    recipient of a batch of five, after the process has done part of the work; SQS hands the
+    whole batch over again once the visibility timeout is up.
+
+    The window: SES accepted the message, and the process died before the ledger entry became
+    "sent". The entry still says "claimed" and has no SES message id, so the retry, finding the
+    lease expired, sends again. Every other crash point leaves nothing sent (the retry sends
+    once) or the entry final (the retry sends nothing). The table below proves it row by row.
+    """
+    spy = spy_on_ses(services)
+    ledger, subscribers, renderer = p.ledger, p.subscribers, services.renderer
+    faults = pytest.MonkeyPatch()
+
+    def crash(obj: Any, name: str, *, after: bool = False) -> None:
+        real = getattr(obj, name)
+        calls = {"n": 0}
+
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            calls["n"] += 1
+            if calls["n"] == 1 and not after:
+                raise SimulatedCrash(crash_point)
+            result = real(*args, **kwargs)
+            if calls["n"] == 1 and after:
+                raise SimulatedCrash(crash_point)
+            return result
+
+        faults.setattr(obj, name, wrapped)
+
+    def crash_in_ses(n: int, *_: Any) -> None:
+        if n == 1:
+            raise SimulatedCrash(crash_point)
+
+    match crash_point:
+        case "before claiming":
+            crash(ledger, "claim")
+        case "after claiming":
+            crash(ledger, "claim", after=True)
+        case "reading the subscriber":
+            crash(subscribers, "get")
+        case "rendering":
+            crash(renderer, "render")
+        case "calling SES, before it accepts":
+            spy.fault = crash_in_ses
+        case "SES accepted, ledger not yet updated":
+            spy.after = crash_in_ses
+        case "after the ledger says sent":
+            crash(ledger, "finish", after=True)
+    event = batch(p)
+    if crash_point.startswith("after the whole batch"):
+        assert handler(event) == {"batchItemFailures": []}
+    else:
+        with pytest.raises(SimulatedCrash):
+            handler(event)
+    entry = ledger.entry(p.campaigns.get("digest#2026-12"), ORDER[0])
+    if crash_point == "SES accepted, ledger not yet updated":
+        assert per_recipient(sent_mail()) == {"amal@example.org": 1}
+        assert entry["state"] == "claimed" and "ses_message_id" not in entry
+    faults.undo()  # the process restarts without the fault
+    spy.fault = spy.after = None
+    clock.advance(VISIBILITY_TIMEOUT)
+    assert handler(redelivered(event)) == {"batchItemFailures": []}
+    expected = dict.fromkeys(RELEVANT, 1)
+    expected["amal@example.org"] += duplicates
+    assert per_recipient(sent_mail()) == expected
+    status = p.campaigns.status("digest#2026-12")
+    assert status.totals["sent"] == 4 and status.in_flight == 0
+
+
+def test_a_retry_inside_the_lease_is_reported_failed_and_sends_nothing(
+    p: Pipeline, handler, services: Services, clock: FakeClock
+) -> None:
+    """A claim younger than the lease may belong to a live sender: leave it to SQS to retry."""
+
+    def crash_on_the_first_send(n: int, request: dict[str, Any]) -> None:
+        if n == 1:
+            raise SimulatedCrash("before SES accepts")
+
+    spy = spy_on_ses(services, fault=crash_on_the_first_send)
+    event = batch(p)
+    with pytest.raises(SimulatedCrash):
+        handler(event)
+    spy.fault = None
+    clock.advance(CLAIM_LEASE - 1)
+    response = handler(redelivered(event))
+    assert failed_ids(response) == [event["Records"][0]["messageId"]]
+    assert per_recipient(sent_mail()).get("amal@example.org") is None
+    clock.advance(2)
+    assert handler(redelivered(redelivered(event))) == {"batchItemFailures": []}
+    assert per_recipient(sent_mail())["amal@example.org"] == 1
+
+
+def test_no_answer_from_ses_leaves_the_claim_for_the_lease_and_fails_the_record(
+    p: Pipeline, handler, services: Services
+) -> None:
+    """A lost answer is the window seen from inside: the claim stays, SQS retries later."""
+    from botocore.exceptions import EndpointConnectionError
+
+    def no_answer(n: int, request: dict[str, Any]) -> None:
+        if n == 1:
+            raise EndpointConnectionError(endpoint_url="https://email.eu-west-2.amazonaws.com")
+
+    spy_on_ses(services, fault=no_answer)
+    event = batch(p)
+    response = handler(event)
+    assert failed_ids(response) == [event["Records"][0]["messageId"]]
+    entry = p.ledger.entry(p.campaigns.get("digest#2026-12"), ORDER[0])
+    assert entry["state"] == "claimed"
+
+
+def test_a_ledger_failure_after_ses_accepted_does_not_send_again(
+    p: Pipeline, handler, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SES took the message but the ledger write failed: report the record done, not failed,
+    so SQS does not hand it back (the entry shows as in flight; the log has the SES id)."""
+    from mailer.campaigns import Outcome
+    from mailer.errors import StoreError
+
+    real_finish = p.ledger.finish
+
+    def broken_for_sent(claim: Any, outcome: Outcome, **kwargs: Any) -> None:
+        if outcome is Outcome.SENT:
+            raise StoreError("recording a send failed: InternalServerError")
+        real_finish(claim, outcome, **kwargs)
+
+    monkeypatch.setattr(p.ledger, "finish", broken_for_sent)
+    event = batch(p)
+    assert handler(event) == {"batchItemFailures": []}
+    assert per_recipient(sent_mail()) == dict.fromkeys(RELEVANT, 1)
+    assert p.campaigns.status("digest#2026-12").in_flight == 4
+
+
+def test_ses_throttling_every_third_call_delivers_every_email(
+    p: Pipeline, handler, services: Services, clock: FakeClock
+) -> None:
+    """Fault: SES answers TooManyRequestsException to every third send_email call."""
+
+    def every_third(n: int, request: dict[str, Any]) -> None:
+        if n % 3 == 0:
+            raise throttle_error()
+
+    spy = spy_on_ses(services, fault=every_third)
+    assert handler(batch(p)) == {"batchItemFailures": []}
+    assert per_recipient(sent_mail()) == dict.fromkeys(RELEVANT, 1)
+    assert spy.calls == 5  # four emails, one of them retried once
+    assert len(clock.sleeps) >= 1  # it backed off (and paced) rather than hammering SES
+
+
+def test_throttling_that_never_stops_goes_back_to_the_queue_and_then_the_dlq(
+    p: Pipeline, handler, services: Services, clock: FakeClock
+) -> None:
+    """Never silently dropped: failed records are redelivered, then dead-lettered."""
+
+    def always(n: int, request: dict[str, Any]) -> None:
+        raise throttle_error()
+
+    spy_on_ses(services, fault=always)
+    sqs, url = services.clients.sqs, p.settings.send_queue_url
+    rounds = 0
+    while True:
+        event = receive_event(p)
+        if not event["Records"]:
+            break
+        rounds += 1
+        response = handler(event)
+        failed = set(failed_ids(response))
+        assert len(failed) == 4  # Bea has nothing relevant: skipped, not failed
+        for record in event["Records"]:
+            if record["messageId"] in failed:  # visible again at once, not in 3 minutes
+                sqs.change_message_visibility(
+                    QueueUrl=url, ReceiptHandle=record["receiptHandle"], VisibilityTimeout=0
+                )
+            else:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=record["receiptHandle"])
+    assert rounds == MAX_RECEIVES
+    dlq = sqs.get_queue_url(QueueName="mailer-SendDeadLetterQueue")["QueueUrl"]
+    dead = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", [])
+    assert len(dead) == 4
+    assert sent_mail() == []
+    status = p.campaigns.status("digest#2026-12")
+    assert status.totals["failed"] == 4 and status.totals["skipped"] == 1
+    assert status.finished_at  # every recipient has an outcome; the failures are in the DLQ
+
+
+def test_unsubscribed_or_suppressed_between_planning_and_sending_are_not_sent(
+    p: Pipeline, handler
+) -> None:
+    """Fault: Amal unsubscribes, Chidi is suppressed (a complaint), Dana erases their data and
+    Eli narrows their topics, all after the planner queued them."""
+    amal = p.subscribers.get(subscriber_key("amal@example.org"))
+    from dataclasses import replace
+
+    p.subscribers.put(replace(amal, status=Status.UNSUBSCRIBED))
+    p.subscribers.suppress(subscriber_key("chidi@example.org"), "complaint", "2026-12-01T09:01")
+    p.subscribers.erase(subscriber_key("dana@example.org"), "2026-12-01T09:02:00+00:00")
+    eli = p.subscribers.get(subscriber_key("eli@example.org"))
+    p.subscribers.put(replace(eli, topics=("housing",)))
+    assert handler(batch(p)) == {"batchItemFailures": []}
+    mails = sent_mail()
+    assert [m.to for m in mails] == ["eli@example.org"]
+    assert "Safe homes" in mails[0].text  # Eli's topics now, not at planning time
+    status = p.campaigns.status("digest#2026-12")
+    assert status.totals == {"planned": 5, "sent": 1, "skipped": 3, "suppressed": 1, "failed": 0}
+
+
+def test_malformed_or_unexpected_records_are_failed_items_not_a_crash(
+    p: Pipeline, handler, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Fault: records that are not JSON, name no campaign, a bad key, or another version."""
+    event = json.loads((EVENTS / "sqs_send_malformed.json").read_text())
+    response = handler(event)
+    assert failed_ids(response) == [r["messageId"] for r in event["Records"][1:]]
+    errors = [r for r in caplog.records if r.levelname == "ERROR" and r.name == "mailer.sender"]
+    assert len(errors) == 4
+    assert per_recipient(sent_mail()) == {"amal@example.org": 1}
+    assert handler({"detail-type": "Email Bounced"}) == {"batchItemFailures": []}
+    assert handler({"Records": []}) == {"batchItemFailures": []}
+
+
+def test_a_malformed_message_on_the_queue_is_retried_a_bounded_number_of_times_then_dlq(
+    p: Pipeline, handler, services: Services
+) -> None:
+    """No crash loop: the poison message reaches the DLQ after the redrive limit."""
+    sqs, url = services.clients.sqs, p.settings.send_queue_url
+    sqs.purge_queue(QueueUrl=url)
+    sqs.send_message(QueueUrl=url, MessageBody="{not json")
+    receives = 0
+    while True:
+        event = receive_event(p)
+        if not event["Records"]:
+            break
+        receives += 1
+        assert len(failed_ids(handler(event))) == 1
+        sqs.change_message_visibility(
+            QueueUrl=url, ReceiptHandle=event["Records"][0]["receiptHandle"], VisibilityTimeout=0
+        )
+    assert receives == MAX_RECEIVES
+    dlq = sqs.get_queue_url(QueueName="mailer-SendDeadLetterQueue")["QueueUrl"]
+    assert sqs.receive_message(QueueUrl=dlq)["Messages"][0]["Body"] == "{not json"
+
+
+def test_with_too_little_time_left_records_are_left_for_the_next_invocation(
+    p: Pipeline, services: Services
+) -> None:
+    event = batch(p)
+    with pytest.raises(OutOfTimeError):
+        p.sender.process_record(event["Records"][0], time_left=lambda: 1.0)
+    assert p.ledger.entry(p.campaigns.get("digest#2026-12"), ORDER[0]) is None
+    assert sent_mail() == []
+
+
+def test_the_request_is_raw_mime_with_the_configuration_set_and_tags(
+    services: Services, clock: FakeClock
+) -> None:
+    settings = Settings.from_env({**TEST_ENV, "SES_CONFIGURATION_SET": "mailer-sending"})
+    services = Services(settings, services.clients)
+    spy = spy_on_ses(services)
+    p = pipeline(services, clock)
+    add_people(p.subscribers, PEOPLE[:1])
+    p.planner.plan(p.planner.digest(DEC))
+    drain_queue(p)
+    (request,) = spy.requests
+    assert request["ConfigurationSetName"] == "mailer-sending"
+    assert request["EmailTags"] == [
+        {"Name": "campaign", "Value": "digest-2026-12"},
+        {"Name": "audience", "Value": "schools"},
+    ]
+    raw = request["Content"]["Raw"]["Data"].decode()
+    assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in raw
+    assert request["Destination"] == {"ToAddresses": ["amal@example.org"]}
+
+
+def test_nothing_relevant_is_skipped_unless_the_nothing_new_note_is_switched_on(
+    services: Services, clock: FakeClock
+) -> None:
+    settings = Settings.from_env({**TEST_ENV, "DIGEST_SEND_EMPTY": "1"})
+    p = pipeline(Services(settings, services.clients), clock)
+    add_people(p.subscribers, PEOPLE[:2])
+    p.planner.plan(p.planner.digest(DEC))
+    drain_queue(p)
+    bea = next(m for m in sent_mail() if m.to == "bea@example.org")
+    assert " ".join(NOTHING_NEW_INTRO.split()[:4]) in bea.text
+    assert "/unsubscribe/" in bea.headers["List-Unsubscribe"]
+
+
+# --- pacing -----------------------------------------------------------------------------------
+
+
+def test_the_token_bucket_paces_to_its_rate() -> None:
+    clock = FakeClock(0.0)
+    bucket = TokenBucket(7.0, 1.0, clock, clock.sleep)
+    for _ in range(15):
+        bucket.acquire()
+    assert clock.now == pytest.approx(14 / 7)  # the first is free, then one every 1/7 s
+    clock.advance(10)
+    assert bucket.acquire() == 0.0  # idle time refills, but only up to the capacity of one
+    assert bucket.acquire() == pytest.approx(1 / 7)
+
+
+def test_each_sender_gets_its_share_of_the_account_rate(services: Services) -> None:
+    settings = Settings.from_env({**TEST_ENV, "MAX_SEND_RATE": "14", "SENDER_CONCURRENCY": "4"})
+    p = Pipeline(Services(settings, services.clients))
+    assert p.sender._bucket.rate == 3.5
+
+
+def test_backoff_grows_with_jitter_and_gives_up_in_time() -> None:
+    clock = FakeClock(0.0)
+    calls = {"n": 0}
+
+    def throttled() -> str:
+        calls["n"] += 1
+        raise ThrottlingError("slow down")
+
+    backoff = Backoff(attempts=4, base=0.5, cap=1.5, sleep=clock.sleep, jitter=lambda: 1.0)
+    with pytest.raises(ThrottlingError):
+        backoff.call(throttled)
+    assert calls["n"] == 4 and clock.sleeps == [0.5, 1.0, 1.5]
+    half = Backoff(attempts=3, base=1.0, sleep=clock.sleep, jitter=lambda: 0.5)
+    with pytest.raises(OutOfTimeError):
+        half.call(throttled, time_left=lambda: 0.4)
+
+
+def test_the_code_and_the_template_agree_on_queue_and_sender_limits(template) -> None:
+    queue = template.resources["SendQueue"]["Properties"]
+    sender = template.resources["DigestSenderFunction"]["Properties"]
+    assert queue["VisibilityTimeout"] == VISIBILITY_TIMEOUT
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == MAX_RECEIVES
+    assert sender["Timeout"] == SENDER_TIMEOUT and VISIBILITY_TIMEOUT >= 6 * SENDER_TIMEOUT
+    source = sender["Events"]["SendQueue"]["Properties"]
+    assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert source["ScalingConfig"]["MaximumConcurrency"] == {"Ref": "SenderConcurrency"}
+    assert template.global_environment()["SENDER_CONCURRENCY"] == {"Ref": "SenderConcurrency"}
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("two", "SENDER_CONCURRENCY must be a whole number"), ("0", "1 or more")],
+)
+def test_sender_concurrency_must_be_a_positive_whole_number(value: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env({**TEST_ENV, "SENDER_CONCURRENCY": value})
