@@ -45,6 +45,22 @@ class Clients:
         return self._client("sesv2")
 
     @cached_property
+    def sesv2_send(self) -> Any:
+        """SES v2 client for send_email only: botocore never retries a send by itself.
+
+        A read timeout leaves us not knowing whether SES took the message; botocore's own retry
+        would send it again. Our senders retry only answers that say SES refused (throttling),
+        with pacing, so the duplicate window stays as narrow as ledger.py describes.
+        """
+        return self._session.client(
+            "sesv2",
+            endpoint_url=self.settings.aws_endpoint_url or None,
+            config=_BOTO_CONFIG.merge(
+                Config(retries={"total_max_attempts": 1, "mode": "standard"})
+            ),
+        )
+
+    @cached_property
     def sqs(self) -> Any:
         """SQS client."""
         return self._client("sqs")

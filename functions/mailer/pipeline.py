@@ -91,7 +91,7 @@ class Pipeline:
             vocabulary=self.services.vocabulary,
             renderer=self.services.renderer,
             links=self.links,
-            sesv2=self.services.clients.sesv2,
+            sesv2=self.services.clients.sesv2_send,
             bucket=TokenBucket.for_sender(
                 self.settings.max_send_rate,
                 self.settings.sender_concurrency,

@@ -70,7 +70,7 @@ class Services:
     @cached_property
     def transactional(self) -> TransactionalMailer:
         """One-off emails (confirm, manage, preferences changed)."""
-        return TransactionalMailer(self.settings, self.clients.sesv2, self.renderer)
+        return TransactionalMailer(self.settings, self.clients.sesv2_send, self.renderer)
 
     @cached_property
     def subscriptions(self) -> Subscriptions:

@@ -218,8 +218,8 @@ class SesSpy:
 
 def spy_on_ses(services: Services, **kwargs: Any) -> SesSpy:
     """Put a spy between the pipeline and moto's SES (before the sender is built)."""
-    spy = SesSpy(services.clients.sesv2, **kwargs)
-    services.clients.sesv2 = spy  # type: ignore[misc] (a cached_property, replaced per test)
+    spy = SesSpy(services.clients.sesv2_send, **kwargs)
+    services.clients.sesv2_send = spy  # type: ignore[misc] (a cached_property, replaced per test)
     return spy
 
 

@@ -74,3 +74,8 @@ def test_a_changed_table_key_in_the_template_breaks_the_code(
         store = CatalogueStore(clients.dynamodb.Table(settings.catalogue_table))
         with pytest.raises(StoreError):
             store.sync(Catalogue.load(catalogue_dir()))
+
+
+def test_the_sending_client_never_retries_a_send_by_itself(aws: Clients) -> None:
+    """A botocore retry after a lost answer would send the same email twice."""
+    assert aws.sesv2_send.meta.config.retries["total_max_attempts"] == 1
