@@ -6,7 +6,49 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: run test lint format bench validate clean
+.PHONY: run test lint format bench validate clean build check-template
+
+# --- The deployable artifact (SAM's makefile build method calls build-<FunctionLogicalId>) ---
+# Lambda runs Python 3.13 on x86_64: its wheels come from PyPI for that platform, whatever
+# Python runs here. All functions share one artifact: the code, the email templates and the
+# catalogue (the code finds them beside its packages), and the pinned runtime packages.
+LAMBDA_PYTHON := 3.13
+LAMBDA_PLATFORM := manylinux2014_x86_64
+ARTIFACT := .aws-sam/artifact
+SAM_VENV := .venv-sam
+SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
+ARTIFACT_SOURCES := requirements.txt $(shell find functions templates/email catalogue -type f \
+	-not -path '*/__pycache__/*' -not -name '*.pyc' 2>/dev/null)
+
+$(ARTIFACT)/.built: $(ARTIFACT_SOURCES) | $(STAMP)
+	rm -rf $(ARTIFACT) && mkdir -p $(ARTIFACT)
+	$(BIN)/pip install --quiet --no-compile --target $(ARTIFACT) -r requirements.txt \
+		--platform $(LAMBDA_PLATFORM) --implementation cp --python-version $(LAMBDA_PYTHON) \
+		--only-binary=:all:
+	cp -r functions/mailer functions/web functions/handlers $(ARTIFACT)/
+	mkdir -p $(ARTIFACT)/templates && cp -r templates/email $(ARTIFACT)/templates/
+	cp -r catalogue $(ARTIFACT)/
+	find $(ARTIFACT) -name __pycache__ -prune -exec rm -rf {} +
+	touch $@
+
+build-WebFunction build-DigestPlannerFunction build-DigestSenderFunction build-SesEventsFunction: $(ARTIFACT)/.built
+	cp -r $(ARTIFACT)/. "$(ARTIFACTS_DIR)"
+	rm -f "$(ARTIFACTS_DIR)/.built"
+
+$(SAM_VENV)/.installed: requirements-sam.txt
+	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet -r requirements-sam.txt
+	touch $@
+
+## build: `sam build` of infra/template.yaml into .aws-sam/build (offline once wheels are cached)
+build: $(SAM_VENV)/.installed $(STAMP)
+	$(SAM) build --template-file infra/template.yaml --build-dir .aws-sam/build --build-in-source
+	$(BIN)/python -m infra.check_build .aws-sam/build
+
+## check-template: cfn-lint and `sam validate --lint`
+check-template: $(SAM_VENV)/.installed $(STAMP)
+	$(BIN)/cfn-lint infra/template.yaml
+	$(SAM) validate --lint --region eu-west-2 --template-file infra/template.yaml
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,4 +79,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.render
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .aws-sam
+	rm -rf $(VENV) $(SAM_VENV) .pytest_cache .ruff_cache .aws-sam

@@ -27,7 +27,8 @@ def test_every_function_handler_resolves_to_a_callable(template: Template) -> No
     assert functions, "the template declares no functions"
     for logical_id, function in functions.items():
         module_name, _, attribute = function["Properties"]["Handler"].rpartition(".")
-        assert function["Properties"]["CodeUri"] == "../functions", logical_id
+        assert function["Properties"]["CodeUri"] == "..", logical_id
+        assert function["Metadata"]["BuildMethod"] == "makefile", logical_id
         handler = getattr(importlib.import_module(module_name), attribute)
         assert callable(handler), logical_id
 
@@ -79,3 +80,65 @@ def test_a_changed_table_key_in_the_template_breaks_the_code(
 def test_the_sending_client_never_retries_a_send_by_itself(aws: Clients) -> None:
     """A botocore retry after a lost answer would send the same email twice."""
     assert aws.sesv2_send.meta.config.retries["total_max_attempts"] == 1
+
+
+def _statements(template: Template):
+    for logical_id, role in template.of_type("AWS::IAM::Role").items():
+        for policy in role["Properties"].get("Policies", []):
+            for statement in policy["PolicyDocument"]["Statement"]:
+                yield logical_id, statement
+
+
+def test_least_privilege_no_wildcards_and_no_managed_policies(template: Template) -> None:
+    """Every action and resource is named; AWS-managed policies (logs on "*") are not used."""
+    found = list(_statements(template))
+    assert len(found) > 20
+    for logical_id, statement in found:
+        actions = (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+        assert all("*" not in action for action in actions), (logical_id, statement)
+        resources = statement.get("Resource", [])
+        resources = resources if isinstance(resources, list) else [resources]
+        assert "*" not in resources, (logical_id, statement)
+    for logical_id, role in template.of_type("AWS::IAM::Role").items():
+        assert "ManagedPolicyArns" not in role["Properties"], logical_id
+
+
+def test_every_function_has_its_own_role_log_group_and_error_alarm(template: Template) -> None:
+    alarms = template.of_type("AWS::CloudWatch::Alarm").values()
+    alarmed = {
+        d["Value"]["Ref"]
+        for a in alarms
+        for d in a["Properties"].get("Dimensions", [])
+        if isinstance(d["Value"], dict) and "Ref" in d["Value"]
+    }
+    roles = set()
+    for logical_id, function in template.of_type("AWS::Serverless::Function").items():
+        properties = function["Properties"]
+        roles.add(properties["Role"]["Fn::GetAtt"][0])
+        assert properties["LoggingConfig"]["LogGroup"]["Ref"] in template.resources
+        assert logical_id in alarmed, f"no error alarm for {logical_id}"
+    assert len(roles) == len(template.of_type("AWS::Serverless::Function"))
+
+
+def test_every_dead_letter_queue_has_an_alarm(template: Template) -> None:
+    queues = {k for k in template.of_type("AWS::SQS::Queue") if "DeadLetter" in k}
+    watched = {
+        d["Value"]["Fn::GetAtt"][0]
+        for a in template.of_type("AWS::CloudWatch::Alarm").values()
+        for d in a["Properties"].get("Dimensions", [])
+        if d["Name"] == "QueueName"
+    }
+    assert queues and queues == watched
+
+
+def test_bounce_and_complaint_alarms_sit_below_the_ses_review_thresholds(
+    template: Template,
+) -> None:
+    alarms = {
+        a["Properties"]["MetricName"]: a["Properties"]
+        for a in template.of_type("AWS::CloudWatch::Alarm").values()
+    }
+    assert 0 < alarms["Reputation.BounceRate"]["Threshold"] < 0.05
+    assert 0 < alarms["Reputation.ComplaintRate"]["Threshold"] < 0.001
