@@ -214,3 +214,46 @@ def test_any_subject_without_a_line_break_round_trips(subject: str) -> None:
     assume("=?" not in subject)  # looks like an RFC 2047 encoded word; clients decode it
     parsed = round_trip(build(RenderedEmail("digest", subject, HTML, TEXT)))
     assert parsed["Subject"] == subject
+
+
+@pytest.mark.parametrize("audience", ["schools", "faith-groups", "individuals"])
+def test_each_audience_digest_parses_back_with_headers_and_both_parts(audience: str) -> None:
+    """The real December digest for each audience, as raw MIME, read back by `email`."""
+    from pathlib import Path
+
+    from mailer.catalogue import Catalogue
+    from mailer.content import digest_context, greeting
+    from mailer.relevance import Period, select_resources
+    from mailer.render import GMAIL_CLIP_BYTES, EmailRenderer
+
+    repo = Path(__file__).resolve().parents[2]
+    catalogue = Catalogue.load(repo / "catalogue")
+    site = "https://mailer.example.org"
+    period = Period.parse("2026-12")
+    picks = select_resources(catalogue.resources, audience, [], period)
+    renderer = EmailRenderer(
+        repo / "templates" / "email",
+        {"site_url": site, "charity_name": "ASI", "charity_address": ""},
+    )
+    rendered = renderer.render(
+        "digest",
+        digest_context(catalogue.vocabulary, site, audience, [], period, picks),
+        {
+            "greeting": greeting("Sam"),
+            "manage_url": f"{site}/preferences/t",
+            "unsubscribe_url": UNSUBSCRIBE,
+        },
+    )
+    assert len(rendered.html.encode()) < GMAIL_CLIP_BYTES
+    parsed = round_trip(build(rendered))
+    assert parsed["Subject"] == rendered.subject and "December 2026" in parsed["Subject"]
+    assert parsed["List-Unsubscribe"] == f"<{UNSUBSCRIBE}>"
+    assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert parsed["Message-ID"] and parsed["Date"] and parsed["To"] == "sam@example.com"
+    text = parsed.get_body(("plain",)).get_content()
+    html = parsed.get_body(("html",)).get_content()
+    assert [p.get_content_type() for p in parsed.iter_parts()] == ["text/plain", "text/html"]
+    for pick in picks:
+        assert pick.resource.title in text
+    assert "Hello Sam," in text and "Hello Sam," in html
+    assert html.replace("\r\n", "\n").rstrip("\n") == rendered.html.replace("\r\n", "\n")
