@@ -16,7 +16,10 @@ from .render import RenderedEmail
 _LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 
 # SES asks for 7-bit content in raw messages: non-ASCII bodies go base64 or quoted-printable.
-_POLICY = SMTP.clone(cte_type="7bit")
+# Lines may run to RFC 5322's hard limit of 998: folding at 78 would turn a long List-Unsubscribe
+# URL (one unbreakable word) into an RFC 2047 encoded word, which mail providers do not read as
+# a link, and one-click unsubscribe would silently stop working.
+_POLICY = SMTP.clone(cte_type="7bit", max_line_length=998)
 
 
 def _safe(name: str, value: str) -> str:

@@ -257,3 +257,12 @@ def test_each_audience_digest_parses_back_with_headers_and_both_parts(audience: 
         assert pick.resource.title in text
     assert "Hello Sam," in text and "Hello Sam," in html
     assert html.replace("\r\n", "\n").rstrip("\n") == rendered.html.replace("\r\n", "\n")
+
+
+def test_long_unsubscribe_url_stays_a_plain_header_in_the_raw_bytes() -> None:
+    """Mail providers read the raw header: an RFC 2047 encoded word is not a link to them."""
+    url = "https://mailer.example.org/unsubscribe/" + "A1b2-C3d4_" * 20
+    raw = build(list_unsubscribe_url=url).as_bytes()
+    assert f"\r\nList-Unsubscribe: <{url}>\r\n".encode() in raw
+    assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" in raw
+    assert b"=?utf-8?" not in raw.split(b"\r\n\r\n", 1)[0].split(b"Subject:")[0]
