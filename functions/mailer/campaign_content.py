@@ -55,7 +55,12 @@ class CampaignContent:
         if campaign.kind is not Kind.DIGEST or campaign.period is None:
             return []
         return select_resources(
-            self._resources, audience, list(topics), campaign.period, campaign.new_since
+            self._resources,
+            audience,
+            list(topics),
+            campaign.period,
+            campaign.new_since,
+            campaign.already_new,
         )
 
     def for_group(self, audience: str, topics: Iterable[str] = ()) -> Variant | None:

@@ -60,15 +60,31 @@ class Campaign:
     audiences: tuple[str, ...]
     period: Period | None = None  # digests: the month
     new_since: dt.date | None = None  # digests: resources added on or after this day are new
+    already_new: tuple[str, ...] = ()  # digests: shown as new last time, so not new again
+    new_ids: tuple[
+        str, ...
+    ] = ()  # digests: what this one shows as new (the next one's already_new)
     resource_id: str = ""  # announcements: the resource announced
     message: str = ""  # announcements: an optional note from staff
 
     @classmethod
     def digest(
-        cls, period: Period, audiences: Iterable[str], new_since: dt.date | None = None
+        cls,
+        period: Period,
+        audiences: Iterable[str],
+        new_since: dt.date | None = None,
+        already_new: Iterable[str] = (),
+        new_ids: Iterable[str] = (),
     ) -> Campaign:
         """The monthly digest for a period."""
-        return cls(Kind.DIGEST, tuple(audiences), period=period, new_since=new_since)
+        return cls(
+            Kind.DIGEST,
+            tuple(audiences),
+            period=period,
+            new_since=new_since,
+            already_new=tuple(already_new),
+            new_ids=tuple(new_ids),
+        )
 
     @classmethod
     def announcement(
@@ -99,6 +115,9 @@ class Campaign:
             item["period"] = str(self.period)
         if self.new_since:
             item["new_since"] = self.new_since.isoformat()
+        if self.kind is Kind.DIGEST:
+            item["already_new"] = list(self.already_new)
+            item["new_ids"] = list(self.new_ids)
         if self.resource_id:
             item["resource_id"] = self.resource_id
         if self.message:
@@ -113,6 +132,8 @@ class Campaign:
             audiences=tuple(item.get("audiences", ())),
             period=Period.parse(item["period"]) if item.get("period") else None,
             new_since=dt.date.fromisoformat(item["new_since"]) if item.get("new_since") else None,
+            already_new=tuple(item.get("already_new", ())),
+            new_ids=tuple(item.get("new_ids", ())),
             resource_id=item.get("resource_id", ""),
             message=item.get("message", ""),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 from collections import Counter
@@ -88,7 +89,14 @@ def digest_plan(ctx: click.Context, period: str) -> None:
 def digest_send(ctx: click.Context, period: str) -> None:
     """Plan the month's digest and send it here; a second run sends nothing."""
     pipeline = _pipeline(ctx)
-    campaign = pipeline.planner.digest(Period.parse(period))
+    month = Period.parse(period)
+    if dt.date.today() < month.start:
+        click.echo(
+            f"Note: sending the {month.label} digest before {month.start:%-d %B %Y}. It covers "
+            f"what is in the catalogue now; anything added later is new in {month.next.label}'s.",
+            err=True,
+        )
+    campaign = pipeline.planner.digest(month)
     report = pipeline.planner.plan(campaign)
     queued = sum(report.enqueued.values())
     if report.already_planned:
@@ -140,7 +148,8 @@ def digest_status(ctx: click.Context, period: str) -> None:
     status = pipeline.campaigns.status(campaign_id(Kind.DIGEST, month))
     if status is None:
         raise MailerError(
-            f"no digest for {month} yet (start one with `mailer digest send --period {month}`)"
+            f"no digest for {month} yet (preview it with `mailer digest plan --period {month}`, "
+            f"send it with `mailer digest send --period {month}`)"
         )
     _echo_status(status)
 

@@ -29,8 +29,9 @@ def resource_view(
 
 def reason_line(vocabulary: Vocabulary, audience: str, topics: Iterable[str]) -> str:
     """Why the subscriber gets this email, as the footer says it."""
-    chosen = [vocabulary.topics[t] for t in topics if t in vocabulary.topics]
-    what = "; ".join(chosen) if chosen else "all topics"
+    wanted = set(topics)
+    chosen = [label for slug, label in vocabulary.topics.items() if slug in wanted]
+    what = ", ".join(chosen) if chosen else "all topics"
     return (
         f"You get this because you subscribed to updates for "
         f"{vocabulary.audiences[audience].lower()} on: {what}."
@@ -49,9 +50,11 @@ def digest_context(
     new_count = sum(p.is_new for p in picks)
     if new_count:
         intro = (
-            f"Here {'is' if new_count == 1 else 'are'} {new_count} new free "
-            f"resource{'s' if new_count != 1 else ''} on modern slavery this month, "
-            f"picked for {vocabulary.audiences[audience].lower()}, newest first."
+            f"Here {'is' if new_count == 1 else 'are'} {new_count} free "
+            f"resource{'s' if new_count != 1 else ''} on modern slavery, new to our library "
+            "this month, "
+            f"picked for {vocabulary.audiences[audience].lower()}"
+            + (", the closest matches to your topics first." if topics else ", newest first.")
         )
     else:
         intro = (

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .campaign_content import CampaignContent
-from .campaigns import Campaign, CampaignStore
+from .campaigns import Campaign, CampaignStore, Kind, campaign_id
 from .catalogue import Resource, Vocabulary
 from .errors import ConflictError, MailerError
 from .relevance import Period, Pick
@@ -106,9 +106,22 @@ class Planner:
         return since, f"the {earlier} digest started {started.date().isoformat()}"
 
     def digest(self, period: Period) -> Campaign:
-        """The digest campaign for a period, every audience, with its 'new since' date."""
+        """The digest campaign for a period, every audience, with what counts as new in it.
+
+        Resources added on the day the previous digest ran fall on both sides of `new_since`
+        (dates have no time of day), so the ids that digest showed as new are excluded by name:
+        every resource is new in exactly one digest.
+        """
         since, _ = self.new_since(period)
-        return Campaign.digest(period, self._vocabulary.audiences, since)
+        previous = self._campaigns.last_digest_before(period)
+        earlier = self._campaigns.get(campaign_id(Kind.DIGEST, previous[0])) if previous else None
+        already = earlier.new_ids if earlier else ()
+        new_ids = sorted(
+            r.id
+            for r in self._load_resources()
+            if since <= r.added < period.start and r.id not in already
+        )
+        return Campaign.digest(period, self._vocabulary.audiences, since, already, new_ids)
 
     def announcement(
         self, resource_id: str, audiences: Iterable[str] | None = None, message: str = ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from .catalogue import Resource
@@ -67,6 +67,7 @@ def select_resources(
     topics: Iterable[str] | None,
     period: Period,
     new_since: dt.date | None = None,
+    already_new: Collection[str] = (),
     max_items: int = 6,
     min_items: int = 3,
 ) -> list[Pick]:
@@ -76,12 +77,16 @@ def select_resources(
     means added on or after `new_since` (by default the previous digest's date, the 1st of the
     previous month), so each resource is new in exactly one digest. Within each group, better
     topic matches come first, then the newest. Evergreen resources only fill up to `min_items`.
+    `already_new` names resources the previous digest already showed as new: a digest sent early
+    (on the same day a resource was added) must not show it as new a second time.
     """
     wanted = frozenset(topics or ())
     new_since = new_since or period.previous.start
     cutoff = period.start  # the digest for a month is sent on its 1st: it covers the month before
     picks = [
-        Pick(r, r.added >= new_since, len(wanted.intersection(r.topics)))
+        Pick(
+            r, r.added >= new_since and r.id not in already_new, len(wanted.intersection(r.topics))
+        )
         for r in resources
         if audience in r.audiences
         and r.added < cutoff

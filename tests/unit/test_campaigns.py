@@ -271,3 +271,34 @@ def test_campaign_records_never_expire(store: CampaignStore, campaign: Campaign)
     """The dashboard keeps them: only SES event markers carry the table's TTL attribute."""
     item = store.table.get_item(Key={"pk": campaign.pk, "sk": "meta"})["Item"]
     assert "expires_at" not in item
+
+
+def test_a_digest_sent_early_does_not_make_the_same_resources_new_twice(
+    services: Services, store: CampaignStore
+) -> None:
+    """December's digest sent on 29 November, the day the catalogue was loaded: January's
+    digest must not call those same resources new again (dates have no time of day)."""
+    from mailer.pipeline import Pipeline
+
+    planner = Pipeline(services).planner
+    december = planner.digest(DEC)
+    assert len(december.new_ids) == 16 and december.already_new == ()
+    store.create(december)
+    store.table.update_item(  # it ran early, on the day every resource was added
+        Key={"pk": december.pk, "sk": "meta"},
+        UpdateExpression="SET started_at = :t",
+        ExpressionAttributeValues={":t": "2026-11-29T10:00:00+00:00"},
+    )
+    january = planner.digest(DEC.next)
+    assert january.new_since == dt.date(2026, 11, 29)
+    assert set(january.already_new) == set(december.new_ids)
+    assert january.new_ids == ()
+    from mailer.campaign_content import CampaignContent
+
+    content = CampaignContent(
+        january, Pipeline(services).resources(), services.vocabulary, services.settings.site_url
+    )
+    picks = content.picks("schools")
+    assert picks and not any(p.is_new for p in picks)
+    stored = store.get(january.id) if store.create(january)[1] else None
+    assert stored is not None and stored.already_new == january.already_new
