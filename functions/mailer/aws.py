@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
 from .errors import ConflictError, SettingsError, StoreError, ThrottlingError
 from .settings import Settings
@@ -110,5 +110,10 @@ def aws_errors(action: str) -> Iterator[None]:
         if code in ("ConditionalCheckFailedException", "AlreadyExistsException"):
             raise ConflictError(f"{action}: {code}") from exc
         raise StoreError(f"{action} failed: {code}") from exc
+    except EndpointConnectionError as exc:
+        raise StoreError(
+            f"{action} failed: cannot reach {exc.kwargs.get('endpoint_url', 'AWS')} (on the local "
+            "stack: is `make run` running, with the same PORT and MOTO_PORT as this shell?)"
+        ) from exc
     except BotoCoreError as exc:
         raise StoreError(f"{action} failed: {exc}") from exc

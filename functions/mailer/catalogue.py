@@ -162,6 +162,11 @@ class Catalogue:
 
 def validate(root: Path) -> tuple[list[Resource], Vocabulary, list[Problem]]:
     """Check every resource file under root; return the good resources and all problems."""
+    if not (root / "vocabulary.yaml").is_file():
+        raise CatalogueError(
+            f"no vocabulary.yaml in {root}: point at the catalogue folder, the one that holds "
+            "vocabulary.yaml and resources/"
+        )
     vocabulary = Vocabulary.load(root / "vocabulary.yaml")
     files = (
         sorted(p for p in (root / "resources").iterdir() if p.is_file())
@@ -190,7 +195,7 @@ def validate(root: Path) -> tuple[list[Resource], Vocabulary, list[Problem]]:
             problems.append(Problem(name, entry, "-", "must be a mapping of field: value"))
             continue
         found = list(_field_problems(name, entry, data, vocabulary))
-        if not found and entry != path.stem:
+        if entry != path.stem and not any(p.field == "id" for p in found):
             # A copied file keeps the original's id: name the clash, not just the file name.
             message = (
                 f"duplicate id, also in {stems[entry]}"
@@ -223,17 +228,43 @@ def _field_problems(
                 message = "missing required field"
             elif error["type"] == "extra_forbidden":
                 message = "unknown field (check the spelling)"
+            elif error["type"] == "string_pattern_mismatch" and field_name == "id":
+                message = "must be a slug: lowercase letters, digits and single hyphens"
+            elif error["type"] == "string_type":
+                message = f"must be text: put quotes around {data.get(field_name)!r}"
+            elif field_name == "added" and error["type"].startswith("date"):
+                message = "must be a real date written YYYY-MM-DD"
             elif error["type"] == "string_too_long" and field_name == "summary":
                 message = f"summary too long ({len(data['summary'])} > {SUMMARY_MAX} characters)"
             yield Problem(name, entry, field_name, message)
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML that leaves dates as text, so the schema checks them field by field.
+
+    (PyYAML's own date parsing fails the whole file on "added: 2026-02-30", naming no field.)
+    """
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (safe)
     except FileNotFoundError:
         raise CatalogueError(f"{path}: file not found") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError:
+        raise CatalogueError("not UTF-8 text: save the file as UTF-8") from None
+    except yaml.MarkedYAMLError as exc:
+        where = (
+            f" at line {exc.problem_mark.line + 1}, column {exc.problem_mark.column + 1}"
+            if (exc.problem_mark)
+            else ""
+        )
+        raise CatalogueError(f"not valid YAML{where}: {exc.problem}") from None
+    except yaml.YAMLError as exc:
         raise CatalogueError(f"not valid YAML: {exc}".replace("\n", " ")) from None
-    except ValueError as exc:  # PyYAML builds dates itself: "added: 2026-13-01" lands here
-        raise CatalogueError(f"impossible value: {exc}") from None

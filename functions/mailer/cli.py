@@ -61,7 +61,7 @@ def catalogue_validate(root: Path | None) -> None:
     for problem in problems:
         click.echo(f"error: {problem}", err=True)
     if problems:
-        raise click.ClickException(f"{len(problems)} problem(s) found; nothing was changed.")
+        raise click.ClickException(f"{len(problems)} problem(s) found.")
     click.echo(f"ok: {len(resources)} resources valid.")
 
 
@@ -146,7 +146,8 @@ def preview_digest(
             "unsubscribe_url": f"{site_url}/unsubscribe/PREVIEW",
         },
     )
-    out.write(email.text if as_text else email.html)
+    body = email.text if as_text else email.html
+    out.write(body if body.endswith("\n") else body + "\n")
     if out.name != "<stdout>":
         click.echo(f"wrote {out.name}: {email.subject!r}, {len(picks)} resources", err=True)
 

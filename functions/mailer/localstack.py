@@ -79,7 +79,15 @@ def serve(services: Services, port: int, echo: Callable[[str], None]) -> None:
         echo(f"Fake AWS (moto):  {services.settings.aws_endpoint_url}")
         echo(f"Catalogue:        {site}/")
         echo(f"Dev outbox:       {site}/dev/outbox  (JSON: {site}/dev/outbox.json)")
-        echo("From a second terminal: . .venv/bin/activate && . ./local.env && mailer --help")
+        moto_port = _loopback_port(services.settings.aws_endpoint_url)
+        ports = (
+            ""
+            if (port, moto_port) == (8000, 5005)
+            else (f"export PORT={port} MOTO_PORT={moto_port} && ")
+        )
+        echo(
+            f"From a second terminal: {ports}. .venv/bin/activate && . ./local.env && mailer --help"
+        )
         echo("Press Ctrl-C to stop.")
         # Shells start background jobs with SIGINT ignored; take it (and SIGTERM) back explicitly.
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -35,7 +35,7 @@ class OutboxMessage:
         return cls(
             id=message_id,
             source=source,
-            destinations=tuple(destinations),
+            destinations=tuple(dict.fromkeys(destinations)),  # moto lists the To address twice
             raw=raw,
             subject=str(parsed.get("Subject", "")),
             to=str(parsed.get("To", "")),

@@ -199,8 +199,8 @@ def test_bad_id_pattern(tmp_path: Path) -> None:
     problem = only_problem(root)
     file = str(Path("catalogue", "resources", "Safe_Homes.yaml"))
     assert (problem.file, problem.entry, problem.field) == (file, "Safe_Homes", "id")
-    assert "pattern" in problem.message
-    assert_load_names(root, file, "Safe_Homes", "id", "pattern")
+    assert "must be a slug" in problem.message
+    assert_load_names(root, file, "Safe_Homes", "id", "must be a slug")
 
 
 def test_duplicate_id_names_both_files(tmp_path: Path) -> None:
@@ -283,9 +283,13 @@ def test_missing_vocabulary_file(tmp_path: Path) -> None:
     """Without vocabulary.yaml nothing can be checked: a CatalogueError names the file."""
     root = make_catalogue(tmp_path)
     (root / "vocabulary.yaml").unlink()
-    with pytest.raises(CatalogueError, match=r"vocabulary\.yaml: file not found"):
+    with pytest.raises(
+        CatalogueError, match=r"no vocabulary\.yaml in .*point at the catalogue folder"
+    ):
         validate(root)
-    with pytest.raises(CatalogueError, match=r"vocabulary\.yaml: file not found"):
+    with pytest.raises(
+        CatalogueError, match=r"no vocabulary\.yaml in .*point at the catalogue folder"
+    ):
         Catalogue.load(root)
 
 
@@ -317,6 +321,30 @@ def test_impossible_added_date_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     path.write_text(path.read_text("utf-8").replace("2026-11-29", "2026-13-01"), "utf-8")
     problem = only_problem(root)
     assert problem.file.endswith(f"{BAD}.yaml")
+    assert (problem.entry, problem.field) == (BAD, "added")
+    assert problem.message == "must be a real date written YYYY-MM-DD"
+
+
+def test_impossible_date_does_not_hide_the_other_problems(tmp_path: Path) -> None:
+    """One bad date used to stop the whole file being checked."""
+    root = make_catalogue(tmp_path, lambda d: d.update(added="2026-02-30", type="podcast"))
+    _, _, problems = validate(root)
+    assert sorted(p.field for p in problems) == ["added", "type"]
+
+
+def test_yaml_syntax_error_names_line_and_column(tmp_path: Path) -> None:
+    root = make_catalogue(tmp_path)
+    path = root / "resources" / f"{BAD}.yaml"
+    path.write_text(path.read_text("utf-8") + "topics: [housing\n", "utf-8")
+    problem = only_problem(root)
+    assert problem.message.startswith("not valid YAML at line ")
+    assert "\n" not in problem.message
+
+
+def test_id_not_matching_the_file_is_reported_beside_other_problems(tmp_path: Path) -> None:
+    root = make_catalogue(tmp_path, lambda d: d.update(id="safe-houses", type="podcast"))
+    _, _, problems = validate(root)
+    assert sorted(p.field for p in problems) == ["id", "type"]
 
 
 @pytest.mark.parametrize("url", ["https://example.org/a\nb", "https://example.org/a\tb"])

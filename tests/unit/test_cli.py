@@ -131,3 +131,16 @@ def test_sync_reports_edits_and_keeps_console_added_resources(
     assert "updated: safe-homes" in result.output
     assert "removed: brexit-and-modern-slavery-2017" in result.output
     assert table.get_item(Key={"id": "staff-added"}).get("Item"), "console resource was deleted"
+
+
+def test_unreachable_local_stack_says_what_to_check(runner: CliRunner, test_env) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**test_env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "LOCAL_STACK": "1"}
+    result = runner.invoke(main, ["catalogue", "sync"], env=env)
+    assert result.exit_code == 1
+    assert f"cannot reach http://127.0.0.1:{port}" in result.output
+    assert "is `make run` running" in result.output
