@@ -13,11 +13,6 @@ from .catalogue import Resource, Vocabulary
 from .content import announcement_context, digest_context
 from .relevance import Pick, select_resources
 
-NOTHING_NEW_INTRO = (
-    "Nothing new this month on your topics. We will write again when there is; meanwhile "
-    "every free resource is on our website."
-)
-
 
 @dataclass(frozen=True)
 class Variant:
@@ -98,6 +93,4 @@ class CampaignContent:
         context = digest_context(
             self._vocabulary, self._site_url, audience, topics, campaign.period, picks
         )
-        if not picks:
-            context["intro"] = NOTHING_NEW_INTRO
         return Variant("digest", context, key, tuple(p.resource.id for p in picks))

@@ -8,6 +8,11 @@ from typing import Any
 from .catalogue import Resource, Vocabulary
 from .relevance import Period, Pick
 
+NOTHING_NEW_INTRO = (
+    "Nothing new this month on your topics. We will write again when there is; meanwhile "
+    "every free resource is on our website."
+)
+
 
 def resource_view(
     resource: Resource, vocabulary: Vocabulary, site_url: str, is_new: bool = False
@@ -56,11 +61,13 @@ def digest_context(
             f"picked for {vocabulary.audiences[audience].lower()}"
             + (", the closest matches to your topics first." if topics else ", newest first.")
         )
-    else:
+    elif picks:
         intro = (
             "Nothing new this month on your topics, so here are some of our most useful "
             "free resources to share."
         )
+    else:  # the short note DIGEST_SEND_EMPTY asks for
+        intro = NOTHING_NEW_INTRO
     return {
         "audience": audience,
         "audience_label": vocabulary.audiences[audience],

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from mailer.campaign_content import NOTHING_NEW_INTRO
+from mailer.content import NOTHING_NEW_INTRO
 from mailer.errors import SettingsError, ThrottlingError
 from mailer.ledger import InFlightError
 from mailer.pacing import Backoff, OutOfTimeError, TokenBucket
