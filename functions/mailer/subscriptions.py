@@ -43,6 +43,7 @@ class Outcome(StrEnum):
     MANAGE_SENT = "manage-sent"
     EMAIL_LIMITED = "email-limited"
     IP_LIMITED = "ip-limited"
+    SUPPRESSED = "suppressed"  # complained or hard-bounced: we never write to it again
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,8 @@ class Subscriptions:
         if not self._limiter.hit(f"subscribe-ip:{request.client_ip}", IP_LIMIT, IP_WINDOW):
             return Outcome.IP_LIMITED
         key = subscriber_key(request.email)
+        if self._store.is_suppressed(key):
+            return Outcome.SUPPRESSED
         existing = self._store.get(key)
         if existing is not None and existing.status is Status.CONFIRMED:
             # Never change a confirmed subscriber's preferences from the public form.
@@ -179,6 +182,8 @@ class Subscriptions:
         if updated == replace(current, updated_at=now_iso):
             return current  # nothing changed: no write, no email
         self._store.replace(current, updated)
+        if self._store.is_suppressed(key):
+            return updated
         self._mailer.send(
             "preferences_changed",
             preferences_changed_context(self._vocabulary, audience, updated.topics),

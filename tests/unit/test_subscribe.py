@@ -182,3 +182,14 @@ def test_no_address_or_token_in_the_logs(user, services: Services, outbox, caplo
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "private.person" not in logged.lower()
     assert token not in logged
+
+
+def test_suppressed_address_gets_the_same_page_and_no_email(user, store, outbox) -> None:
+    """A complaint or hard bounce means we never write again, even when the form is used."""
+    key = subscriber_key("complained@example.org")
+    store.suppress(key, "complaint", "2026-11-01T00:00:00+00:00")
+    response = user.subscribe("complained@example.org")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/subscribe/check-email?embedded=0")
+    assert outbox.all() == []
+    assert store.get(key) is None
