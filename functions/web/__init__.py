@@ -30,6 +30,7 @@ def create_app(services: Services | None = None, outbox: MessageSource | None = 
         WTF_CSRF_TIME_LIMIT=3600,
         ORGANISATION_NAME=settings.organisation_name,
         SUBSCRIBE_MIN_FILL_SECONDS=2,  # people take longer than this; form-filling bots do not
+        SUBSCRIBE_MIN_RESPONSE_SECONDS=0.8,  # longer than any path's work, sending included
         # The embeddable form may be framed by any https site: it only ever starts a double
         # opt-in, which the address owner must still confirm from their inbox.
         EMBED_CSP=_CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self' https:"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from mailer.subscriptions import SignupRequest, consent_statement
@@ -42,13 +44,23 @@ def embed_page():
     return response
 
 
+def _answer_no_sooner_than(started: float) -> None:
+    """Pad the response to a fixed time, so how long it takes cannot tell a new address from a
+    subscribed, rate-limited or suppressed one (only some of them send an email)."""
+    remaining = current_app.config["SUBSCRIBE_MIN_RESPONSE_SECONDS"] - (time.monotonic() - started)
+    if remaining > 0:
+        time.sleep(remaining)
+
+
 @bp.post("/subscribe")
 @csrf.exempt  # the form carries its own cookie-free CSRF token (forms.SignedTimestampCSRF)
 def subscribe():
     """Start a double opt-in; the answer is the same whoever the address belongs to."""
+    started = time.monotonic()
     form = _form()
     embedded = request.form.get("embedded") == "1"
     if form.website.data:
+        _answer_no_sooner_than(started)
         return redirect(url_for("subscribe.check_email", embedded=int(embedded)), 303)
     if not form.validate():
         template = "subscribe_embed.html" if embedded else "subscribe.html"
@@ -64,6 +76,7 @@ def subscribe():
             client_ip=request.remote_addr or "",
         )
     )
+    _answer_no_sooner_than(started)
     return redirect(url_for("subscribe.check_email", embedded=int(embedded)), 303)
 
 

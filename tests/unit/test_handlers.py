@@ -34,6 +34,7 @@ def web_handler(services: Services, test_env: dict[str, str], monkeypatch: pytes
     def app_without_fill_wait():
         app = create_app()
         app.config["SUBSCRIBE_MIN_FILL_SECONDS"] = 0  # the rule has its own test
+        app.config["SUBSCRIBE_MIN_RESPONSE_SECONDS"] = 0  # so has this one
         return app
 
     monkeypatch.setattr(web, "_handler", None)

@@ -193,3 +193,35 @@ def test_suppressed_address_gets_the_same_page_and_no_email(user, store, outbox)
     assert response.headers["Location"].endswith("/subscribe/check-email?embedded=0")
     assert outbox.all() == []
     assert store.get(key) is None
+
+
+def test_response_time_is_padded_whatever_the_address(
+    app, user, services: Services, store, monkeypatch
+) -> None:
+    """Only some outcomes send an email: each answer is padded to the same floor, so timing
+    cannot tell a new address from a confirmed, rate-limited or suppressed one."""
+    import web.subscribe
+
+    clock = {"now": 1000.0}
+    slept: list[float] = []
+    monkeypatch.setattr(web.subscribe.time, "monotonic", lambda: clock["now"])
+
+    def fake_sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock["now"] += seconds
+
+    monkeypatch.setattr(web.subscribe.time, "sleep", fake_sleep)
+    app.config["SUBSCRIBE_MIN_RESPONSE_SECONDS"] = 0.8
+    store.suppress(subscriber_key("gone@example.org"), "complaint", "2026-11-01T00:00:00+00:00")
+    user.subscribe("confirmed@example.org")
+    services.subscriptions.confirm(subscriber_key("confirmed@example.org"))
+    slept.clear()
+    for address, extra in [
+        ("new@example.org", {}),
+        ("new@example.org", {}),
+        ("confirmed@example.org", {}),
+        ("gone@example.org", {}),
+        ("bot@example.org", {"website": "x"}),
+    ]:
+        assert user.subscribe(address, **extra).status_code == 303
+    assert slept == [0.8] * 5  # the fake clock stands still, so each pads the full floor
