@@ -98,7 +98,7 @@ def app(services: Services):
 
 @pytest.fixture
 def client(app):
-    """Flask's test client for the deployed app."""
+    """Flask's test client for the deployed app (https, as SITE_URL says: see create_app)."""
     return app.test_client()
 
 

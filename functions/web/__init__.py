@@ -28,7 +28,13 @@ def create_app(services: Services | None = None, outbox: MessageSource | None = 
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=64 * 1024,  # forms are small; refuse anything bigger early
         WTF_CSRF_TIME_LIMIT=3600,
+        # Token pages send Referrer-Policy: no-referrer (the token must not leak), so browsers
+        # post their forms with no Referer; Flask-WTF's https Referer check would refuse them
+        # all. The session-bound token and the SameSite=Lax cookie are the CSRF defence.
+        WTF_CSRF_SSL_STRICT=False,
         ORGANISATION_NAME=settings.organisation_name,
+        # Links built by url_for(_external=True), and Flask's test client, use the site's scheme.
+        PREFERRED_URL_SCHEME="https" if settings.site_url.startswith("https://") else "http",
         SUBSCRIBE_MIN_FILL_SECONDS=2,  # people take longer than this; form-filling bots do not
         SUBSCRIBE_MIN_RESPONSE_SECONDS=0.8,  # longer than any path's work, sending included
         # The embeddable form may be framed by any https site: it only ever starts a double

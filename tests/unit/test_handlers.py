@@ -80,3 +80,41 @@ def test_subscribe_through_the_lambda_handler(web_handler, services, outbox) -> 
     stored = services.subscriber_store.get(subscriber_key("school.office@example.org"))
     assert stored.status is Status.PENDING and stored.audience == "schools"
     assert outbox.to("school.office@example.org")[0].subject == "Please confirm your subscription"
+
+
+def test_confirm_through_the_lambda_handler_over_https_with_no_referer(
+    web_handler, services
+) -> None:
+    """The deployed path: https, a session cookie, and no Referer (the page says no-referrer)."""
+    import re
+    from urllib.parse import quote
+
+    from mailer.subscribers import Status, Subscriber, subscriber_key
+    from mailer.tokens import Purpose
+
+    key = subscriber_key("deployed@example.org")
+    services.subscriber_store.put(
+        Subscriber(
+            key=key,
+            email="deployed@example.org",
+            audience="individuals",
+            status=Status.PENDING,
+            expires_at=4_000_000_000,
+            updated_at="t0",
+        )
+    )
+    path = f"/confirm/{services.tokens.make(Purpose.CONFIRM, key)}"
+    get = json.loads((EVENTS / "http_get_subscribe.json").read_text())
+    get["rawPath"] = get["requestContext"]["http"]["path"] = path
+    page = web_handler(get, LambdaContext())
+    assert page["statusCode"] == 200 and page["headers"]["referrer-policy"] == "no-referrer"
+    cookie = page["cookies"][0].split(";", 1)[0]
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page["body"]).group(1)
+    post = json.loads((EVENTS / "http_post_subscribe.json").read_text())
+    post["rawPath"] = post["requestContext"]["http"]["path"] = path
+    post["cookies"] = [cookie]
+    post["body"], post["isBase64Encoded"] = f"csrf_token={quote(token)}", False
+    assert post["headers"]["x-forwarded-proto"] == "https" and "referer" not in post["headers"]
+    response = web_handler(post, LambdaContext())
+    assert response["statusCode"] == 200, response["body"]
+    assert services.subscriber_store.get(key).status is Status.CONFIRMED
