@@ -94,6 +94,10 @@ class Subscriptions:
         if existing is not None and existing.status is Status.CONFIRMED:
             # Never change a confirmed subscriber's preferences from the public form.
             return self._send_manage(key, existing.email)
+        # Limit before writing: past the limit, the form must not rewrite what the owner's
+        # confirm link will confirm.
+        if not self._limiter.hit(f"subscribe-email:{key}", EMAIL_LIMIT, EMAIL_WINDOW):
+            return Outcome.EMAIL_LIMITED
         now, now_iso = self._now()
         pending = Subscriber(
             key=key,
@@ -111,9 +115,7 @@ class Subscriptions:
         try:
             self._store.put_unless_confirmed(pending)
         except ConflictError:  # confirmed between our read and our write
-            return self._send_manage(key, pending.email)
-        if not self._limiter.hit(f"subscribe-email:{key}", EMAIL_LIMIT, EMAIL_WINDOW):
-            return Outcome.EMAIL_LIMITED
+            return self._send_manage(key, pending.email, counted=True)
         # Only the address goes into this email: never the name or organisation typed.
         self._mailer.send(
             "confirm_subscription",
@@ -123,8 +125,10 @@ class Subscriptions:
         )
         return Outcome.CONFIRM_SENT
 
-    def _send_manage(self, key: str, email: str) -> Outcome:
-        if not self._limiter.hit(f"subscribe-email:{key}", EMAIL_LIMIT, EMAIL_WINDOW):
+    def _send_manage(self, key: str, email: str, counted: bool = False) -> Outcome:
+        if not counted and not self._limiter.hit(
+            f"subscribe-email:{key}", EMAIL_LIMIT, EMAIL_WINDOW
+        ):
             return Outcome.EMAIL_LIMITED
         self._mailer.send(
             "manage_subscription", {"reason": ""}, {"manage_url": self._links.manage(key)}, email

@@ -36,7 +36,9 @@ def _no_control_characters(form: Any, field: Any) -> None:
 def _email_address(form: Any, field: Any) -> None:
     try:
         # Syntax only: DNS look-ups would make the form slow and the tests flaky.
-        field.data = validate_email(field.data, check_deliverability=False).normalized
+        # SES takes 7-bit addresses only: no SMTPUTF8 mailbox names, domains in Punycode.
+        checked = validate_email(field.data, check_deliverability=False, allow_smtputf8=False)
+        field.data = checked.ascii_email
     except EmailNotValidError:
         raise ValidationError(
             "Please enter a valid email address, like name@example.org."

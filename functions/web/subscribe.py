@@ -63,8 +63,13 @@ def subscribe():
         _answer_no_sooner_than(started)
         return redirect(url_for("subscribe.check_email", embedded=int(embedded)), 303)
     if not form.validate():
-        template = "subscribe_embed.html" if embedded else "subscribe.html"
-        return _page(form, template, 200 if form.too_quick else 400)
+        if not embedded:
+            return _page(form, "subscribe.html", 200 if form.too_quick else 400)
+        response = current_app.make_response(
+            _page(form, "subscribe_embed.html", 200 if form.too_quick else 400)
+        )
+        response.headers["Content-Security-Policy"] = current_app.config["EMBED_CSP"]
+        return response
     services = current_app.extensions["mailer"]
     services.subscriptions.subscribe(
         SignupRequest(

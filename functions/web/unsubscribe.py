@@ -26,4 +26,6 @@ def unsubscribe(token: str):
     key = subscriber_key_from(Purpose.UNSUBSCRIBE, token)
     services = current_app.extensions["mailer"]
     services.subscriptions.unsubscribe(key)
-    return render_template("unsubscribed.html", manage_url=services.links.manage(key))
+    # No manage link here: mail providers post this URL for people, and a manage link would
+    # turn an unsubscribe token into one that can export or erase their data.
+    return render_template("unsubscribed.html", manage_url=None)

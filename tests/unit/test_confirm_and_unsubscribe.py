@@ -145,3 +145,32 @@ def test_unsubscribed_address_is_out_of_the_send_index(services, store) -> None:
     assert [s.key for s in store.confirmed("individuals")] == [key]
     services.subscriptions.unsubscribe(key)
     assert list(store.confirmed("individuals")) == []
+
+
+def test_one_click_answer_holds_no_manage_link(app, services) -> None:
+    """Mail providers post the unsubscribe URL: its answer must not hand out a manage link."""
+    key = _confirmed(services, "private@example.org")
+    url = services.links.unsubscribe(key).removeprefix(services.settings.site_url)
+    html = (
+        app.test_client(use_cookies=False)
+        .post(
+            url, data="List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+        )
+        .get_data(as_text=True)
+    )
+    assert "/preferences/" not in html
+    assert "You are unsubscribed" in html
+
+
+def test_a_damaged_token_of_the_right_purpose_is_refused(client, services) -> None:
+    key = subscriber_key("someone@example.org")
+    for purpose, route in [
+        (Purpose.CONFIRM, "/confirm/"),
+        (Purpose.MANAGE, "/preferences/"),
+        (Purpose.UNSUBSCRIBE, "/unsubscribe/"),
+    ]:
+        token = services.tokens.make(purpose, key)
+        damaged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+        for method in ("GET", "POST"):
+            response = client.open(route + damaged, method=method)
+            assert response.status_code == 400, (route, method)

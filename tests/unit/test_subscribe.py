@@ -225,3 +225,46 @@ def test_response_time_is_padded_whatever_the_address(
     ]:
         assert user.subscribe(address, **extra).status_code == 303
     assert slept == [0.8] * 5  # the fake clock stands still, so each pads the full floor
+
+
+def test_embedded_form_errors_still_show_inside_the_iframe(app, make_user) -> None:
+    visitor = make_user(app, use_cookies=False)
+    page = visitor.client.get("/subscribe/embed").get_data(as_text=True)
+    response = visitor.client.post(
+        "/subscribe",
+        data={
+            "csrf_token": visitor.form_token(page),
+            "email": "not an address",
+            "audience": "schools",
+            "embedded": "1",
+        },
+    )
+    assert response.status_code == 400
+    assert "valid email address" in response.get_data(as_text=True)
+    assert "X-Frame-Options" not in response.headers
+    assert "frame-ancestors 'self' https:" in response.headers["Content-Security-Policy"]
+
+
+def test_international_domain_is_stored_in_punycode_and_mail_goes_to_it(
+    user, store, outbox
+) -> None:
+    """SES takes 7-bit addresses only."""
+    assert user.subscribe("reader@bücher.example").status_code == 303
+    stored = store.get(subscriber_key("reader@xn--bcher-kva.example"))
+    assert stored.email == "reader@xn--bcher-kva.example"
+    assert outbox.to("reader@xn--bcher-kva.example")
+
+
+def test_non_ascii_mailbox_name_is_refused_clearly(user, store, outbox) -> None:
+    response = user.subscribe("jöhn@example.org")
+    assert response.status_code == 400
+    assert "valid email address" in response.get_data(as_text=True)
+    assert outbox.all() == []
+
+
+def test_past_the_address_limit_the_pending_record_is_not_rewritten(user, store) -> None:
+    for _ in range(3):
+        user.subscribe("owner@example.org", name="Owner")
+    user.subscribe("owner@example.org", name="Spam Name", audience="individuals")
+    kept = store.get(subscriber_key("owner@example.org"))
+    assert (kept.name, kept.audience) == ("Owner", "schools")
