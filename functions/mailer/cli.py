@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from .catalogue import validate
+from .cli_bounces import bounces
 from .cli_digest import digest
 from .content import digest_context, greeting
 from .errors import MailerError
@@ -175,6 +176,7 @@ def local_run(ctx: click.Context, port: int) -> None:
 
 
 main.add_command(digest)
+main.add_command(bounces)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
