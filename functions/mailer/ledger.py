@@ -74,6 +74,7 @@ class Done:
 
     state: str
     ses_message_id: str = ""
+    audience: str = ""  # the audience the entry was sent (or skipped) under
 
 
 class Ledger:
@@ -122,10 +123,33 @@ class Ledger:
             raise InFlightError("the ledger entry changed while claiming")
         state = current.get("state", "")
         if state in FINAL:
-            return Done(state, current.get("ses_message_id", ""))
+            return Done(state, current.get("ses_message_id", ""), current.get("audience", ""))
         if state == CLAIMED and int(current.get("claimed_at", 0)) > now - self._lease:
             raise InFlightError("another sender holds this send")
         return self._take_over(campaign, current, now)
+
+    def count_moved(self, campaign: Campaign, subscriber_key: str, audience: str) -> None:
+        """Count, once, a job queued under a second audience for someone already handled.
+
+        A subscriber who changes group while the planner runs is queued in both audiences; the
+        ledger lets only one job send, so the other is counted skipped, or the campaign's
+        planned count would never be met and it would never be marked finished.
+        """
+        marker = {
+            "Put": {
+                "Item": {"pk": campaign.pk, "sk": f"moved#{audience}#{subscriber_key}"},
+                "ConditionExpression": "attribute_not_exists(sk)",
+            }
+        }
+        try:
+            transact(
+                self._table,
+                [marker, count_update(campaign.pk, audience, Outcome.SKIPPED.value)],
+                "counting a moved subscriber",
+                sleep=self._sleep,
+            )
+        except ConflictError:
+            return  # this job was counted already (SQS delivered it twice)
 
     def _take_over(self, campaign: Campaign, current: dict[str, Any], now: float) -> Claim:
         """Re-claim a stale claim or a failed entry, if nobody changed it since we read it."""

@@ -131,6 +131,9 @@ class Sender:
         claimed = self._ledger.claim(campaign, job.subscriber_key, job.audience)
         if isinstance(claimed, Done):
             logger.info("already %s: %s %s", claimed.state, campaign.id, job.subscriber_key[:12])
+            if claimed.audience and claimed.audience != job.audience:
+                self._ledger.count_moved(campaign, job.subscriber_key, job.audience)
+                self._touched.add(campaign.id)
             return Result(campaign.id, "duplicate", claimed.ses_message_id)
         self._touched.add(campaign.id)
         try:

@@ -112,7 +112,7 @@ def test_one_claim_wins_and_a_finished_entry_is_done(
         ledger.claim(campaign, KEY, "schools")
     ledger.finish(claim, Outcome.SENT, ses_message_id="ses-1")
     done = ledger.claim(campaign, KEY, "schools")
-    assert done == Done("sent", "ses-1")
+    assert done == Done("sent", "ses-1", "schools")
     assert store.status(campaign.id).counts["schools"]["sent"] == 1
 
 

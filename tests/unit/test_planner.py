@@ -251,3 +251,29 @@ def test_an_announcement_needs_a_real_resource_and_its_audiences(p: Pipeline) ->
     with pytest.raises(MailerError, match="announce 'safe-homes' to some of"):
         p.planner.announcement("safe-homes", ["schools"])
     assert isinstance(p.planner.announcement("safe-homes", ["faith-groups"]), Campaign)
+
+
+def test_a_subscriber_who_changes_group_mid_plan_gets_one_email_and_the_campaign_finishes(
+    p: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Amal moves from schools to individuals after schools was queued, before individuals
+    was: queued twice, sent once, and the second job is counted so the campaign can finish."""
+    real_advance = p.campaigns.advance
+
+    def move_amal_after_schools(campaign: Any, checkpoint: Any, *args: Any) -> Any:
+        advanced = real_advance(campaign, checkpoint, *args)
+        if checkpoint.audience == "schools" and advanced.done:
+            add(p.subscribers, "amal@example.org", "individuals", name="Amal")
+        return advanced
+
+    monkeypatch.setattr(p.campaigns, "advance", move_amal_after_schools)
+    p.planner.plan(p.planner.digest(DEC))
+    status = p.campaigns.status("digest#2026-12")
+    assert status.totals["planned"] == 6  # Amal twice
+    drain_queue(p)
+    assert per_recipient(sent_mail())["amal@example.org"] == 1
+    status = p.campaigns.status("digest#2026-12")
+    assert status.in_flight == 0
+    assert status.finished_at, "the campaign never finished"
+    drain_queue(p)  # nothing left; and a re-count would have shown in the totals
+    assert p.campaigns.status("digest#2026-12").totals == status.totals
