@@ -135,21 +135,10 @@ class SubscriberStore:
         subscriber = Subscriber.from_item(item)
         return None if subscriber.is_expired(self._clock()) else subscriber
 
-    def put(
-        self,
-        subscriber: Subscriber,
-        *,
-        expected_status: Status | None = None,
-        must_be_new: bool = False,
-    ) -> None:
-        """Write a whole subscriber, optionally only if it is absent or in the expected state."""
-        kwargs: dict[str, Any] = {"Item": subscriber.to_item()}
-        if must_be_new:
-            kwargs["ConditionExpression"] = Attr("pk").not_exists()
-        elif expected_status is not None:
-            kwargs["ConditionExpression"] = Attr("status").eq(expected_status.value)
+    def put(self, subscriber: Subscriber) -> None:
+        """Write a whole subscriber as it is (seeding and tests; changes go through replace)."""
         with aws_errors("writing a subscriber"):
-            self._table.put_item(**kwargs)
+            self._table.put_item(Item=subscriber.to_item())
 
     def put_unless_confirmed(self, subscriber: Subscriber) -> None:
         """Write a pending record, unless someone confirmed this address meanwhile."""

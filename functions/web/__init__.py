@@ -45,7 +45,7 @@ def create_app(services: Services | None = None, outbox: MessageSource | None = 
     csrf.init_app(app)
 
     from . import confirm, preferences, public, subscribe, unsubscribe
-    from .links import LinkProblem, link_problem_page
+    from .token_pages import LinkProblem, link_problem_page
 
     for blueprint in (public.bp, subscribe.bp, confirm.bp, preferences.bp, unsubscribe.bp):
         app.register_blueprint(blueprint)

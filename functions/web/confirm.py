@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, render_template
 from mailer.tokens import Purpose
 
 from .forms import ActionForm
-from .links import subscriber_key_from
+from .token_pages import subscriber_key_from
 
 bp = Blueprint("confirm", __name__)
 

@@ -10,7 +10,7 @@ from mailer.subscribers import Status
 from mailer.tokens import Purpose
 
 from .forms import ActionForm, EraseForm, PreferencesForm
-from .links import subscriber_key_from
+from .token_pages import subscriber_key_from
 
 bp = Blueprint("preferences", __name__, url_prefix="/preferences")
 

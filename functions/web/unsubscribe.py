@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, render_template
 from mailer.tokens import Purpose
 
 from . import csrf
-from .links import subscriber_key_from
+from .token_pages import subscriber_key_from
 
 bp = Blueprint("unsubscribe", __name__)
 
