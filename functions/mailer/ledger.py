@@ -45,6 +45,11 @@ from .errors import ConflictError, MailerError
 from .transactions import transact
 
 CLAIMED = "claimed"
+# A final entry is only needed while its campaign's messages can still arrive (SQS keeps them
+# four days); it is kept for over a year so the dashboard can answer "did this person get it?",
+# then TTL deletes it. Campaign records (with their counts) have no expiry.
+LEDGER_KEEP_SECONDS = 400 * 24 * 3600
+
 FINAL = frozenset({Outcome.SENT.value, Outcome.SKIPPED.value, Outcome.SUPPRESSED.value})
 
 
@@ -197,13 +202,15 @@ class Ledger:
         ConflictError means the lease ran out and another sender took the entry over.
         """
         names = {"#state": "state"}
+        now = self._clock()
         values: dict[str, Any] = {
             ":outcome": outcome.value,
-            ":at": dt.datetime.fromtimestamp(self._clock(), dt.UTC).isoformat(timespec="seconds"),
+            ":at": dt.datetime.fromtimestamp(now, dt.UTC).isoformat(timespec="seconds"),
             ":claimed": CLAIMED,
             ":mine": claim.claim_id,
+            ":expires": int(now) + LEDGER_KEEP_SECONDS,
         }
-        sets = ["#state = :outcome", "finished_at = :at"]
+        sets = ["#state = :outcome", "finished_at = :at", "expires_at = :expires"]
         if ses_message_id:
             sets.append("ses_message_id = :message_id")
             values[":message_id"] = ses_message_id

@@ -302,3 +302,15 @@ def test_a_digest_sent_early_does_not_make_the_same_resources_new_twice(
     assert picks and not any(p.is_new for p in picks)
     stored = store.get(january.id) if store.create(january)[1] else None
     assert stored is not None and stored.already_new == january.already_new
+
+
+def test_a_final_ledger_entry_expires_after_about_a_year(
+    ledger: Ledger, campaign: Campaign, store: CampaignStore, clock: FakeClock
+) -> None:
+    """Storage stays bounded: the table's TTL removes old entries, not the campaign record."""
+    claim = ledger.claim(campaign, KEY, "schools")
+    ledger.finish(claim, Outcome.SENT, ses_message_id="ses-1")
+    entry = ledger.entry(campaign, KEY)
+    assert int(entry["expires_at"]) == int(clock.now) + 400 * 24 * 3600
+    meta = store.table.get_item(Key={"pk": campaign.pk, "sk": "meta"})["Item"]
+    assert "expires_at" not in meta
