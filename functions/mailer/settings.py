@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -66,6 +67,11 @@ class Settings:
     configuration_set: str = _env(
         "SES_CONFIGURATION_SET", "SES configuration set for sends", default=""
     )
+    embed_origins: str = _env(
+        "EMBED_ALLOWED_ORIGINS",
+        "sites that may frame /subscribe/embed, space-separated (https: allows any https site)",
+        default="https:",
+    )
     aws_endpoint_url: str = _env(
         "AWS_ENDPOINT_URL",
         "fake AWS endpoint (the local stack); empty on AWS",
@@ -106,6 +112,11 @@ class Settings:
                 f"SITE_URL must be an https:// (or local http://) address "
                 f"(got {settings.site_url!r})"
             )
+        if not all(_EMBED_SOURCE.match(s) for s in settings.embed_origins.split()):
+            raise SettingsError(
+                "EMBED_ALLOWED_ORIGINS must list origins like https://www.example.org, "
+                f"separated by spaces (got {settings.embed_origins!r})"
+            )
         if not math.isfinite(settings.max_send_rate) or settings.max_send_rate <= 0:
             raise SettingsError("MAX_SEND_RATE must be a number of messages a second above 0")
         if settings.sender_concurrency < 1:
@@ -130,6 +141,11 @@ class Settings:
             )
             for f in fields(cls)
         ]
+
+
+# An https origin (optionally with a leading *. wildcard) or the bare scheme "https:"; nothing
+# that could end the CSP directive early (";", quotes, commas).
+_EMBED_SOURCE = re.compile(r"^(https:|https://(\*\.)?[A-Za-z0-9.-]+(:\d+)?)$")
 
 
 def _parse(name: str, raw: str, type_name: Any) -> Any:

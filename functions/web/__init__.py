@@ -37,9 +37,12 @@ def create_app(services: Services | None = None, outbox: MessageSource | None = 
         PREFERRED_URL_SCHEME="https" if settings.site_url.startswith("https://") else "http",
         SUBSCRIBE_MIN_FILL_SECONDS=2,  # people take longer than this; form-filling bots do not
         SUBSCRIBE_MIN_RESPONSE_SECONDS=0.8,  # longer than any path's work, sending included
-        # The embeddable form may be framed by any https site: it only ever starts a double
-        # opt-in, which the address owner must still confirm from their inbox.
-        EMBED_CSP=_CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self' https:"),
+        # The embeddable form may be framed by the sites EMBED_ALLOWED_ORIGINS names (any https
+        # site by default: the form only ever starts a double opt-in, which the address owner
+        # must still confirm from their inbox).
+        EMBED_CSP=_CSP.replace(
+            "frame-ancestors 'none'", f"frame-ancestors 'self' {settings.embed_origins}"
+        ),
     )
     app.extensions["mailer"] = services
     csrf.init_app(app)

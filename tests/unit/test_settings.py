@@ -169,3 +169,18 @@ def test_settings_are_frozen() -> None:
     settings = Settings.from_env(ENV)
     with pytest.raises(dataclasses.FrozenInstanceError):
         settings.max_send_rate = 100.0  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["https://www.example.org; script-src *", "'self'", "http://example.org", "https://a,b"],
+)
+def test_embed_origins_cannot_break_out_of_the_csp(value: str) -> None:
+    """The value goes into a Content-Security-Policy header: nothing that ends the directive."""
+    with pytest.raises(SettingsError, match="EMBED_ALLOWED_ORIGINS"):
+        Settings.from_env(with_env(EMBED_ALLOWED_ORIGINS=value))
+
+
+def test_embed_origins_accept_sites_and_wildcard_subdomains() -> None:
+    value = "https://www.example.org https://*.example.net https:"
+    assert Settings.from_env(with_env(EMBED_ALLOWED_ORIGINS=value)).embed_origins == value

@@ -268,3 +268,12 @@ def test_past_the_address_limit_the_pending_record_is_not_rewritten(user, store)
     user.subscribe("owner@example.org", name="Spam Name", audience="individuals")
     kept = store.get(subscriber_key("owner@example.org"))
     assert (kept.name, kept.audience) == ("Owner", "schools")
+
+
+def test_embed_page_lists_only_the_allowed_sites(services, settings) -> None:
+    import dataclasses
+
+    limited = dataclasses.replace(settings, embed_origins="https://www.example.org")
+    app = create_app(Services(limited, services.clients))
+    csp = app.test_client().get("/subscribe/embed").headers["Content-Security-Policy"]
+    assert "frame-ancestors 'self' https://www.example.org;" in csp
