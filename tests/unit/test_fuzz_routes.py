@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import time
+from unittest import mock
 from urllib.parse import quote
 
 import pytest
@@ -85,9 +87,11 @@ def _seeded(services) -> Subscriber:
 
 
 def _tokens(services, key: str) -> list[str]:
-    """Tokens worth trying: every purpose for the seeded subscriber, plus damaged ones."""
+    """Tokens worth trying: every purpose for the seeded subscriber, damaged and expired ones."""
     good = [services.tokens.make(p, key) for p in Purpose]
-    return good + [t[:-3] + "abc" for t in good] + [t[:20] for t in good]
+    with mock.patch("itsdangerous.timed.time.time", return_value=time.time() - 500 * 24 * 3600):
+        expired = [services.tokens.make(p, key) for p in Purpose]
+    return good + expired + [t[:-3] + "abc" for t in good] + [t[:20] for t in good]
 
 
 @settings(
