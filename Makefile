@@ -77,6 +77,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.render
+	$(BIN)/python -m benchmarks.pipeline
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .pytest_cache .ruff_cache .aws-sam
