@@ -42,6 +42,14 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def clock():
+    """A fake clock for the pipeline: time, pacing and backoff without real waiting."""
+    from tests.support.digest import FakeClock
+
+    return FakeClock()
+
+
+@pytest.fixture
 def test_env() -> dict[str, str]:
     """The environment a deployed function would see, as a dict."""
     return dict(TEST_ENV)
@@ -161,9 +169,16 @@ class WebUser:
         assert match, "no csrf_token on the page"
         return match.group(1)
 
-    def subscribe(self, email: str, audience: str = "schools", topics=None, **extra):
-        """Fill in and submit the subscribe form."""
-        page = self.client.get("/subscribe").get_data(as_text=True)
+    def subscribe(
+        self,
+        email: str,
+        audience: str = "schools",
+        topics=None,
+        page_path: str = "/subscribe",
+        **extra,
+    ):
+        """Fill in and submit the subscribe form (or the embeddable one, page_path=...)."""
+        page = self.client.get(page_path).get_data(as_text=True)
         data = {
             "csrf_token": self.form_token(page),
             "email": email,

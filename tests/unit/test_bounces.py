@@ -42,11 +42,6 @@ def load(name: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def p(services: Services, clock: FakeClock) -> Pipeline:
     built = pipeline(services, clock)
     add_people(built.subscribers)

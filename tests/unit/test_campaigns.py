@@ -23,11 +23,6 @@ LEASE = 150
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def store(services: Services, clock: FakeClock) -> CampaignStore:
     return CampaignStore(services.table(services.settings.campaigns_table), clock, clock.sleep)
 

@@ -33,11 +33,6 @@ DEC = Period(2026, 12)
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def p(services: Services, clock: FakeClock) -> Pipeline:
     """The pipeline on moto with the usual five confirmed subscribers (plus two who are not)."""
     built = pipeline(services, clock)

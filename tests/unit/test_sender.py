@@ -47,11 +47,6 @@ ORDER = [subscriber_key(address) for address, *_ in PEOPLE]
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def p(services: Services, clock: FakeClock) -> Pipeline:
     """December's digest planned for the usual five subscribers, nothing sent yet."""
     built = pipeline(services, clock)

@@ -158,15 +158,8 @@ def test_embed_page_may_be_framed_and_the_rest_may_not(client) -> None:
 def test_embedded_form_works_without_cookies(app, store, make_user) -> None:
     """Browsers block our cookies inside another site's iframe: the form must not need them."""
     visitor = make_user(app, use_cookies=False)
-    page = visitor.client.get("/subscribe/embed").get_data(as_text=True)
-    response = visitor.client.post(
-        "/subscribe",
-        data={
-            "csrf_token": visitor.form_token(page),
-            "email": "framed@example.org",
-            "audience": "faith-groups",
-            "embedded": "1",
-        },
+    response = visitor.subscribe(
+        "framed@example.org", "faith-groups", page_path="/subscribe/embed", embedded="1"
     )
     assert response.status_code == 303
     assert response.headers["Location"].endswith("embedded=1")
@@ -229,16 +222,7 @@ def test_response_time_is_padded_whatever_the_address(
 
 def test_embedded_form_errors_still_show_inside_the_iframe(app, make_user) -> None:
     visitor = make_user(app, use_cookies=False)
-    page = visitor.client.get("/subscribe/embed").get_data(as_text=True)
-    response = visitor.client.post(
-        "/subscribe",
-        data={
-            "csrf_token": visitor.form_token(page),
-            "email": "not an address",
-            "audience": "schools",
-            "embedded": "1",
-        },
-    )
+    response = visitor.subscribe("not an address", page_path="/subscribe/embed", embedded="1")
     assert response.status_code == 400
     assert "valid email address" in response.get_data(as_text=True)
     assert "X-Frame-Options" not in response.headers
