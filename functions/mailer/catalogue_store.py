@@ -21,6 +21,13 @@ class SyncReport:
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
 
+    def summary(self) -> str:
+        """One line for people: "added 1, updated 0, removed 0, unchanged 15"."""
+        return (
+            f"added {len(self.added)}, updated {len(self.updated)}, "
+            f"removed {len(self.removed)}, unchanged {self.unchanged}"
+        )
+
     @property
     def changed(self) -> bool:
         """True when the sync wrote or deleted anything."""

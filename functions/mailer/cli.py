@@ -72,10 +72,7 @@ def catalogue_sync(ctx: click.Context) -> None:
     """Copy the catalogue files into the run-time store; a second run changes nothing."""
     services = _services(ctx)
     report = services.catalogue_store.sync(services.catalogue_files())
-    click.echo(
-        f"added {len(report.added)}, updated {len(report.updated)}, "
-        f"removed {len(report.removed)}, unchanged {report.unchanged}"
-    )
+    click.echo(report.summary())
     for label, ids in (
         ("added", report.added),
         ("updated", report.updated),

@@ -72,10 +72,7 @@ def serve(services: Services, port: int, echo: Callable[[str], None]) -> None:
         app = create_app(services)
         server = make_server("127.0.0.1", port, app, threaded=True)
         site = f"http://127.0.0.1:{port}"
-        echo(
-            f"Catalogue synced: {len(report.added)} added, {len(report.updated)} updated, "
-            f"{report.unchanged} unchanged, {len(report.removed)} removed."
-        )
+        echo(f"Catalogue synced: {report.summary()}.")
         echo(f"Fake AWS (moto):  {services.settings.aws_endpoint_url}")
         echo(f"Catalogue:        {site}/")
         echo(f"Dev outbox:       {site}/dev/outbox  (JSON: {site}/dev/outbox.json)")

@@ -112,7 +112,8 @@ class Settings:
                 f"SITE_URL must be an https:// (or local http://) address "
                 f"(got {settings.site_url!r})"
             )
-        if not all(_EMBED_SOURCE.match(s) for s in settings.embed_origins.split()):
+        allowed = (_EMBED_SOURCE, _LOOPBACK_SOURCE) if settings.local_stack else (_EMBED_SOURCE,)
+        if not all(any(p.match(s) for p in allowed) for s in settings.embed_origins.split()):
             raise SettingsError(
                 "EMBED_ALLOWED_ORIGINS must list origins like https://www.example.org, "
                 f"separated by spaces (got {settings.embed_origins!r})"
@@ -146,6 +147,8 @@ class Settings:
 # An https origin (optionally with a leading *. wildcard) or the bare scheme "https:"; nothing
 # that could end the CSP directive early (";", quotes, commas).
 _EMBED_SOURCE = re.compile(r"^(https:|https://(\*\.)?[A-Za-z0-9.-]+(:\d+)?)$")
+# On the local stack only, a test page served over http from this machine may frame the form.
+_LOOPBACK_SOURCE = re.compile(r"^http://(127\.0\.0\.1|localhost)(:\d+|:\*)?$")
 
 
 def _parse(name: str, raw: str, type_name: Any) -> Any:

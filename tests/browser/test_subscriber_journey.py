@@ -23,6 +23,11 @@ def stack() -> Iterator[LocalStack]:
         yield running
 
 
+def _fits_the_phone(page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"{page.url} is {width}px wide on a 390px phone"
+
+
 def _latest(stack: LocalStack, to: str, subject: str) -> dict:
     matching = [m for m in stack.outbox() if m["to"] == to and m["subject"] == subject]
     assert matching, f"no {subject!r} email to {to}: {[m['subject'] for m in stack.outbox()]}"
@@ -40,6 +45,7 @@ def test_subscribe_confirm_change_preferences_and_unsubscribe(stack, browser) ->
     address = "teacher@school.example.org"
     page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
     page.goto(stack.site + "/")
+    _fits_the_phone(page)
     page.screenshot(path=ARTIFACTS / "01-catalogue.png", full_page=True)
     page.get_by_role("link", name="Get the monthly digest").click()
 
@@ -47,10 +53,12 @@ def test_subscribe_confirm_change_preferences_and_unsubscribe(stack, browser) ->
     page.get_by_label("Schools").check()
     page.get_by_label("Migrant domestic workers").uncheck()
     page.get_by_label("Your name (optional)").fill("Ms Okafor")
+    _fits_the_phone(page)
     page.screenshot(path=ARTIFACTS / "02-subscribe-form.png", full_page=True)
     page.wait_for_timeout(2100)  # the form's minimum fill time, which stops bots
     page.get_by_role("button", name="Subscribe").click()
     page.get_by_role("heading", name="Check your email").wait_for()
+    _fits_the_phone(page)
     page.screenshot(path=ARTIFACTS / "03-check-your-email.png", full_page=True)
 
     confirm_email = _latest(stack, address, "Please confirm your subscription")
@@ -60,6 +68,7 @@ def test_subscribe_confirm_change_preferences_and_unsubscribe(stack, browser) ->
     assert http(confirm_url)[0] == 200
     page.goto(confirm_url)  # the page's script presses the button
     page.get_by_role("heading", name="You are subscribed").wait_for()
+    _fits_the_phone(page)
     page.screenshot(path=ARTIFACTS / "04-confirmed.png", full_page=True)
 
     page.get_by_role("link", name="Change your preferences").click()
@@ -68,6 +77,7 @@ def test_subscribe_confirm_change_preferences_and_unsubscribe(stack, browser) ->
     page.get_by_text("Your preferences are saved.").wait_for()
     assert page.get_by_label("Faith groups").is_checked()
     assert not page.get_by_label("Migrant domestic workers").is_checked()
+    _fits_the_phone(page)
     page.screenshot(path=ARTIFACTS / "05-preferences-saved.png", full_page=True)
 
     notice = _latest(stack, address, "Your subscription preferences have changed")
@@ -81,6 +91,7 @@ def test_subscribe_confirm_change_preferences_and_unsubscribe(stack, browser) ->
     assert status == 200
     page.reload()
     page.get_by_text("You are unsubscribed, so we send you nothing.").wait_for()
+    _fits_the_phone(page)
     page.screenshot(path=ARTIFACTS / "06-unsubscribed.png", full_page=True)
 
 

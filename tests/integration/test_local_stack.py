@@ -18,7 +18,7 @@ def stack() -> Iterator[LocalStack]:
 
 
 def test_startup_prints_the_urls_and_syncs_the_catalogue(stack: LocalStack) -> None:
-    assert "Catalogue synced: 16 added" in stack.banner
+    assert "Catalogue synced: added 16, updated 0, removed 0, unchanged 0." in stack.banner
     assert f"Catalogue:        {stack.site}/" in stack.banner
     assert f"{stack.site}/dev/outbox" in stack.banner
 

@@ -184,3 +184,12 @@ def test_embed_origins_cannot_break_out_of_the_csp(value: str) -> None:
 def test_embed_origins_accept_sites_and_wildcard_subdomains() -> None:
     value = "https://www.example.org https://*.example.net https:"
     assert Settings.from_env(with_env(EMBED_ALLOWED_ORIGINS=value)).embed_origins == value
+
+
+def test_loopback_http_origins_only_on_the_local_stack() -> None:
+    """So the iframe snippet can be tried from a page on this machine, and nowhere else."""
+    local = "https: http://127.0.0.1:* http://localhost:8080"
+    settings = Settings.from_env(with_env(EMBED_ALLOWED_ORIGINS=local, LOCAL_STACK="1"))
+    assert settings.embed_origins == local
+    with pytest.raises(SettingsError, match="EMBED_ALLOWED_ORIGINS"):
+        Settings.from_env(with_env(EMBED_ALLOWED_ORIGINS=local))
