@@ -35,21 +35,27 @@ def subscribe_page():
     return _page(_form(), "subscribe.html")
 
 
-@bp.get("/subscribe/embed")
-def embed_page():
-    """A compact form for an iframe on the charity's own site."""
-    response = current_app.make_response(_page(_form(), "subscribe_embed.html"))
-    # This page alone may be framed; everything else keeps frame-ancestors 'none'.
+def _frameable(page):
+    """The embedded pages alone may be framed; everything else keeps frame-ancestors 'none'."""
+    response = current_app.make_response(page)
     response.headers["Content-Security-Policy"] = current_app.config["EMBED_CSP"]
     return response
 
 
-def _answer_no_sooner_than(started: float) -> None:
-    """Pad the response to a fixed time, so how long it takes cannot tell a new address from a
-    subscribed, rate-limited or suppressed one (only some of them send an email)."""
+@bp.get("/subscribe/embed")
+def embed_page():
+    """A compact form for an iframe on the charity's own site."""
+    return _frameable(_page(_form(), "subscribe_embed.html"))
+
+
+def _check_your_email(started: float, embedded: bool):
+    """The one answer to every accepted submission, no sooner than a fixed time after it began,
+    so timing cannot tell a new address from a subscribed, rate-limited or suppressed one (only
+    some of them send an email)."""
     remaining = current_app.config["SUBSCRIBE_MIN_RESPONSE_SECONDS"] - (time.monotonic() - started)
     if remaining > 0:
         time.sleep(remaining)
+    return redirect(url_for("subscribe.check_email", embedded=int(embedded)), 303)
 
 
 @bp.post("/subscribe")
@@ -60,16 +66,12 @@ def subscribe():
     form = _form()
     embedded = request.form.get("embedded") == "1"
     if form.website.data:
-        _answer_no_sooner_than(started)
-        return redirect(url_for("subscribe.check_email", embedded=int(embedded)), 303)
+        return _check_your_email(started, embedded)
     if not form.validate():
-        if not embedded:
-            return _page(form, "subscribe.html", 200 if form.too_quick else 400)
-        response = current_app.make_response(
-            _page(form, "subscribe_embed.html", 200 if form.too_quick else 400)
-        )
-        response.headers["Content-Security-Policy"] = current_app.config["EMBED_CSP"]
-        return response
+        status = 200 if form.too_quick else 400
+        if embedded:
+            return _frameable(_page(form, "subscribe_embed.html", status))
+        return _page(form, "subscribe.html", status)
     services = current_app.extensions["mailer"]
     services.subscriptions.subscribe(
         SignupRequest(
@@ -81,15 +83,12 @@ def subscribe():
             client_ip=request.remote_addr or "",
         )
     )
-    _answer_no_sooner_than(started)
-    return redirect(url_for("subscribe.check_email", embedded=int(embedded)), 303)
+    return _check_your_email(started, embedded)
 
 
 @bp.get("/subscribe/check-email")
 def check_email():
     """What every subscriber sees next, whether the address is new, pending or confirmed."""
     embedded = request.args.get("embedded") == "1"
-    response = current_app.make_response(render_template("check_email.html", embedded=embedded))
-    if embedded:
-        response.headers["Content-Security-Policy"] = current_app.config["EMBED_CSP"]
-    return response
+    page = render_template("check_email.html", embedded=embedded)
+    return _frameable(page) if embedded else page

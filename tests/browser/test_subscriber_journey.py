@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.browser.conftest import ARTIFACTS
-from tests.support.localstack import LocalStack, http
+from tests.support.localstack import LocalStack, http, one_click
 
 pytestmark = pytest.mark.browser
 
@@ -82,13 +82,7 @@ def test_subscribe_confirm_change_preferences_and_unsubscribe(stack, browser) ->
 
     notice = _latest(stack, address, "Your subscription preferences have changed")
     unsubscribe_url = notice["list_unsubscribe"].strip("<>")
-    # The mail client's one-click: a bare POST, no cookies, no form token.
-    status, _ = http(
-        unsubscribe_url,
-        data=b"List-Unsubscribe=One-Click",
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
-    )
-    assert status == 200
+    assert one_click(unsubscribe_url) == 200
     page.reload()
     page.get_by_text("You are unsubscribed, so we send you nothing.").wait_for()
     _fits_the_phone(page)

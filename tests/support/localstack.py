@@ -51,6 +51,16 @@ def http(
         return error.code, error.read().decode()
 
 
+def one_click(unsubscribe_url: str) -> int:
+    """The POST a mail client makes for RFC 8058 one-click unsubscribe: no cookie, no form token."""
+    status, _ = http(
+        unsubscribe_url,
+        data=b"List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    return status
+
+
 class LocalStack:
     """`mailer local run` as a child process; use as a context manager."""
 
