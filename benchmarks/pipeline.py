@@ -18,15 +18,15 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 import boto3
 from moto import mock_aws
 
-from mailer.aws import Clients
-from mailer.infra import Template, default_template_path
+from mailer.aws.clients import Clients
+from mailer.campaigns.queue import drain
+from mailer.campaigns.selection import Period
+from mailer.container import Services
+from mailer.local.provision import provision
+from mailer.local.template import Template, default_template_path
 from mailer.pipeline import Pipeline
-from mailer.provision import provision
-from mailer.relevance import Period
-from mailer.send_queue import drain
-from mailer.services import Services
 from mailer.settings import Settings
-from mailer.subscribers import Status, Subscriber, subscriber_key
+from mailer.subscribers.store import Status, Subscriber, subscriber_key
 
 ENV = {
     "SENDER_ADDRESS": "news@mailer.example.org",

@@ -7,12 +7,12 @@ import os
 import platform
 import timeit
 
-from mailer.catalogue import Catalogue
-from mailer.content import digest_context, greeting
-from mailer.mime import build_message
+from mailer.campaigns.selection import Period, select_resources
+from mailer.catalogue.schema import Catalogue
+from mailer.emails.mime import build_message
+from mailer.emails.render import EmailRenderer
+from mailer.emails.views import digest_context, greeting
 from mailer.paths import catalogue_dir, email_templates_dir
-from mailer.relevance import Period, select_resources
-from mailer.render import EmailRenderer
 
 BASE = {
     "site_url": "https://mailer.example.org",

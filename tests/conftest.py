@@ -10,10 +10,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from mailer.aws import Clients
-from mailer.infra import Template, default_template_path
-from mailer.provision import provision
-from mailer.services import Services
+from mailer.aws.clients import Clients
+from mailer.container import Services
+from mailer.local.provision import provision
+from mailer.local.template import Template, default_template_path
 from mailer.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -122,7 +122,7 @@ class Outbox:
     """What moto's SES accepted, parsed: the test's view of people's inboxes."""
 
     def __init__(self, region: str) -> None:
-        from mailer.outbox import moto_outbox
+        from mailer.local.outbox import moto_outbox
 
         self._read = moto_outbox(region)
 

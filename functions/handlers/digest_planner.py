@@ -6,9 +6,9 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from mailer.container import Services
 from mailer.errors import MailerError
 from mailer.pipeline import Pipeline
-from mailer.services import Services
 from mailer.settings import Settings
 
 logger = Logger()

@@ -12,8 +12,8 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from mailer.container import Services
 from mailer.pipeline import Pipeline
-from mailer.services import Services
 from mailer.settings import Settings
 
 logger = Logger()

@@ -6,8 +6,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from mailer.container import Services
 from mailer.pipeline import Pipeline
-from mailer.services import Services
 from mailer.settings import Settings
 
 logger = Logger()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from .errors import SettingsError
+from mailer.errors import SettingsError
 
 
 @cache

@@ -10,17 +10,17 @@ import time
 from collections.abc import Callable
 from functools import cached_property
 
-from .bounces import BounceHandler
-from .campaigns import CampaignStore
-from .catalogue import Resource
-from .ledger import Ledger
-from .links import Links
-from .pacing import Backoff, TokenBucket
-from .planner import Planner
-from .sender import CLAIM_LEASE, Sender
-from .services import Services
-from .subscribers import SubscriberStore
-from .tokens import Tokens
+from mailer.campaigns.ledger import Ledger
+from mailer.campaigns.model import CampaignStore
+from mailer.campaigns.pacing import Backoff, TokenBucket
+from mailer.campaigns.planner import Planner
+from mailer.campaigns.sender import CLAIM_LEASE, Sender
+from mailer.catalogue.schema import Resource
+from mailer.container import Services
+from mailer.subscribers.bounces import BounceHandler
+from mailer.subscribers.links import Links
+from mailer.subscribers.store import SubscriberStore
+from mailer.subscribers.tokens import Tokens
 
 
 class Pipeline:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import SettingsError
+from mailer.errors import SettingsError
 
 
 def _env(name: str, doc: str, *, default: Any = None, in_template: bool = True) -> Any:

@@ -8,9 +8,9 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from mailer.container import Services
 from mailer.errors import MailerError
-from mailer.outbox import MessageSource, moto_outbox
-from mailer.services import Services
+from mailer.local.outbox import MessageSource, moto_outbox
 from mailer.settings import Settings
 
 csrf = CSRFProtect()

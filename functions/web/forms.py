@@ -22,7 +22,7 @@ from wtforms import (
 from wtforms.csrf.core import CSRF
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from mailer.catalogue import Vocabulary
+from mailer.catalogue.schema import Vocabulary
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 FORM_TOKEN_MAX_AGE = 2 * 3600

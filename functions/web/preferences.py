@@ -6,8 +6,8 @@ import json
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 
-from mailer.subscribers import Status
-from mailer.tokens import Purpose
+from mailer.subscribers.store import Status
+from mailer.subscribers.tokens import Purpose
 
 from .forms import ActionForm, EraseForm, PreferencesForm
 from .token_pages import subscriber_key_from

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
 
-from mailer.content import resource_view
+from mailer.emails.views import resource_view
 
 bp = Blueprint("public", __name__)
 

@@ -6,7 +6,7 @@ import time
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
-from mailer.subscriptions import SignupRequest, consent_statement
+from mailer.subscribers.lifecycle import SignupRequest, consent_statement
 
 from . import csrf
 from .forms import SubscribeForm

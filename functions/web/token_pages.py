@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, render_template
 
-from mailer.tokens import Purpose, TokenError, TokenExpiredError
+from mailer.subscribers.tokens import Purpose, TokenError, TokenExpiredError
 
 
 class LinkProblem(Exception):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
-from mailer.tokens import Purpose
+from mailer.subscribers.tokens import Purpose
 
 from . import csrf
 from .token_pages import subscriber_key_from

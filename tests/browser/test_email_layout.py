@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from mailer import content
-from mailer.catalogue import Catalogue
-from mailer.relevance import Period, select_resources
-from mailer.render import EmailRenderer
+from mailer.campaigns.selection import Period, select_resources
+from mailer.catalogue.schema import Catalogue
+from mailer.emails import views
+from mailer.emails.render import EmailRenderer
 from tests.browser.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[2]
 SITE = "https://mailer.example.org"
 RECIPIENT = {
-    "greeting": content.greeting("Oluwaseun Adebayo-Richardson"),
+    "greeting": views.greeting("Oluwaseun Adebayo-Richardson"),
     "manage_url": f"{SITE}/preferences/" + "x" * 120,
     "unsubscribe_url": f"{SITE}/unsubscribe/" + "y" * 120,
     "confirm_url": f"{SITE}/confirm/" + "z" * 120,
@@ -31,30 +31,30 @@ def _emails() -> dict[str, tuple[str, dict]]:
     period = Period.parse("2026-12")
     resource = catalogue.by_id()["illegal-migration-bill-lords-committee-2023"]
     emails = {
-        "confirm": ("confirm_subscription", content.confirm_context(7)),
+        "confirm": ("confirm_subscription", views.confirm_context(7)),
         "manage": ("manage_subscription", {"reason": ""}),
         "announcement": (
             "announcement",
-            content.announcement_context(
+            views.announcement_context(
                 vocabulary, SITE, "individuals", [], resource, "Please share this with your MP."
             ),
         ),
         "preferences": (
             "preferences_changed",
-            content.preferences_changed_context(
+            views.preferences_changed_context(
                 vocabulary, "faith-groups", list(vocabulary.topics)[:6]
             ),
         ),
         "nothing-new": (
             "digest",
-            content.digest_context(vocabulary, SITE, "schools", ["housing"], period, []),
+            views.digest_context(vocabulary, SITE, "schools", ["housing"], period, []),
         ),
     }
     for audience in vocabulary.audiences:
         picks = select_resources(catalogue.resources, audience, [], period)
         emails[f"digest-{audience}"] = (
             "digest",
-            content.digest_context(vocabulary, SITE, audience, [], period, picks),
+            views.digest_context(vocabulary, SITE, audience, [], period, picks),
         )
     return emails
 

@@ -11,20 +11,20 @@ from typing import Any
 
 import pytest
 
-from mailer.catalogue import Catalogue
+from mailer.catalogue.schema import Catalogue
 from mailer.paths import catalogue_dir
-from mailer.subscribers import subscriber_key
-from mailer.tokens import Purpose, Tokens
+from mailer.subscribers.store import subscriber_key
+from mailer.subscribers.tokens import Purpose, Tokens
 from tests.support.digest import EXPECTED, RELEVANT
 from tests.support.localstack import MAILER, LocalStack, http, one_click
 
 # What a second terminal would do to get some confirmed subscribers into the stack's store.
 ADD_PEOPLE = """
 from mailer.pipeline import Pipeline
-from mailer.services import Services
+from mailer.container import Services
 from mailer.settings import Settings
 from tests.support.digest import add, add_people
-from mailer.subscribers import Status
+from mailer.subscribers.store import Status
 
 store = Pipeline(Services(Settings.from_env())).subscribers
 add_people(store)
@@ -35,9 +35,9 @@ add(store, "left@example.org", "individuals", status=Status.UNSUBSCRIBED)
 STATUS_OF = """
 import sys
 from mailer.pipeline import Pipeline
-from mailer.services import Services
+from mailer.container import Services
 from mailer.settings import Settings
-from mailer.subscribers import subscriber_key
+from mailer.subscribers.store import subscriber_key
 
 store = Pipeline(Services(Settings.from_env())).subscribers
 print(store.get(subscriber_key(sys.argv[1])).status.value)

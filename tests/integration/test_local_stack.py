@@ -53,10 +53,10 @@ def test_ctrl_c_stops_cleanly(stack: LocalStack) -> None:
 
 # What a second terminal would do to send one digest through the stack's fake SES.
 SEND_ONE = """
-from mailer.content import digest_context, greeting
-from mailer.mime import build_message
-from mailer.relevance import Period, select_resources
-from mailer.services import Services
+from mailer.emails.views import digest_context, greeting
+from mailer.emails.mime import build_message
+from mailer.campaigns.selection import Period, select_resources
+from mailer.container import Services
 from mailer.settings import Settings
 
 services = Services(Settings.from_env())

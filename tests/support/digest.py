@@ -11,12 +11,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from mailer.catalogue import Resource
+from mailer.campaigns.queue import as_record, drain
+from mailer.campaigns.sender import Result
+from mailer.catalogue.schema import Resource
+from mailer.container import Services
 from mailer.pipeline import Pipeline
-from mailer.send_queue import as_record, drain
-from mailer.sender import Result
-from mailer.services import Services
-from mailer.subscribers import Status, Subscriber, SubscriberStore, subscriber_key
+from mailer.subscribers.store import Status, Subscriber, SubscriberStore, subscriber_key
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-2"

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from mailer.catalogue import Catalogue, Resource, Vocabulary
-from mailer.render import EmailRenderer
+from mailer.catalogue.schema import Catalogue, Resource, Vocabulary
+from mailer.emails.render import EmailRenderer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from mailer.bounces import MalformedEventError, parse_event
+from mailer.campaigns.selection import Period
+from mailer.container import Services
 from mailer.pipeline import Pipeline
-from mailer.relevance import Period
-from mailer.services import Services
 from mailer.settings import Settings
-from mailer.subscribers import subscriber_key
+from mailer.subscribers.bounces import MalformedEventError, parse_event
+from mailer.subscribers.store import subscriber_key
 from tests.conftest import TEST_ENV
 from tests.support.digest import (
     RELEVANT,

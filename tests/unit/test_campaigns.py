@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from mailer.campaigns import Campaign, CampaignStore, Kind, Outcome, campaign_id
+from mailer.aws.transactions import transact
+from mailer.campaigns.ledger import Claim, Done, InFlightError, Ledger
+from mailer.campaigns.model import Campaign, CampaignStore, Kind, Outcome, campaign_id
+from mailer.campaigns.selection import Period
+from mailer.container import Services
 from mailer.errors import ConflictError, MailerError, StoreError
-from mailer.ledger import Claim, Done, InFlightError, Ledger
-from mailer.relevance import Period
-from mailer.services import Services
-from mailer.transactions import transact
 from tests.support.digest import FakeClock
 
 DEC = Period(2026, 12)
@@ -233,7 +233,7 @@ def test_transaction_conflicts_on_the_hot_campaign_record_are_retried(
     services: Services, campaign: Campaign, store: CampaignStore, clock: FakeClock
 ) -> None:
     real = services.table(services.settings.campaigns_table)
-    from mailer.campaigns import count_update
+    from mailer.campaigns.model import count_update
 
     flaky = _Table(real, _FlakyClient(real.meta.client, conflicts=2))
     transact(flaky, [count_update(campaign.pk, "schools", "sent")], "test", sleep=clock.sleep)
@@ -247,7 +247,7 @@ def test_transaction_conflicts_on_the_hot_campaign_record_are_retried(
 def test_other_transaction_errors_become_domain_errors(
     services: Services, campaign: Campaign
 ) -> None:
-    from mailer.campaigns import count_update
+    from mailer.campaigns.model import count_update
     from mailer.errors import ThrottlingError
 
     class Throttled:
@@ -288,7 +288,7 @@ def test_a_digest_sent_early_does_not_make_the_same_resources_new_twice(
     assert january.new_since == dt.date(2026, 11, 29)
     assert set(january.already_new) == set(december.new_ids)
     assert january.new_ids == ()
-    from mailer.campaign_content import CampaignContent
+    from mailer.campaigns.variants import CampaignContent
 
     content = CampaignContent(
         january, Pipeline(services).resources(), services.vocabulary, services.settings.site_url

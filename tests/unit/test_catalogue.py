@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from mailer.catalogue import SUMMARY_MAX, Catalogue, Vocabulary, validate
+from mailer.catalogue.schema import SUMMARY_MAX, Catalogue, Vocabulary, validate
 from mailer.errors import CatalogueError
 
 REPO_CATALOGUE = Path(__file__).resolve().parents[2] / "catalogue"

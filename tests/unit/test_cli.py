@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mailer.cli import main
+from mailer.cli.main import main
+from mailer.container import Services
 from mailer.paths import catalogue_dir
-from mailer.services import Services
 
 
 @pytest.fixture
@@ -124,7 +124,7 @@ def test_sync_reports_edits_and_keeps_console_added_resources(
     (root / "resources" / "brexit-and-modern-slavery-2017.yaml").unlink()
     edited = root / "resources" / "safe-homes.yaml"
     edited.write_text(edited.read_text().replace("[individuals, faith-groups]", "[individuals]"))
-    monkeypatch.setattr("mailer.services.catalogue_dir", lambda: root)
+    monkeypatch.setattr("mailer.container.catalogue_dir", lambda: root)
     result = runner.invoke(main, ["catalogue", "sync"], obj=services)
     assert result.exit_code == 0, result.output
     assert "added 0, updated 1, removed 1, unchanged 14" in result.output

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from mailer.cli import main
-from mailer.services import Services
-from mailer.subscribers import subscriber_key
+from mailer.cli.main import main
+from mailer.container import Services
+from mailer.subscribers.store import subscriber_key
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from mailer.cli import main
-from mailer.services import Services
-from mailer.subscribers import SubscriberStore
+from mailer.cli.main import main
+from mailer.container import Services
+from mailer.subscribers.store import SubscriberStore
 from tests.support.digest import RELEVANT, add_people, per_recipient, sent_mail
 
 
@@ -20,7 +20,7 @@ def runner() -> CliRunner:
 def people(services: Services, monkeypatch: pytest.MonkeyPatch) -> Services:
     """The usual five subscribers; the pacing's waits are recorded, not slept."""
     add_people(SubscriberStore(services.table(services.settings.subscribers_table)))
-    monkeypatch.setattr("mailer.cli_digest.sleep", lambda seconds: None)
+    monkeypatch.setattr("mailer.cli.digest.sleep", lambda seconds: None)
     return services
 
 

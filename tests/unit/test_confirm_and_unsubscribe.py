@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from mailer.subscribers import Status, Subscriber, subscriber_key
-from mailer.tokens import Purpose
+from mailer.subscribers.store import Status, Subscriber, subscriber_key
+from mailer.subscribers.tokens import Purpose
 
 
 def _confirm_path(user, outbox, address: str) -> str:

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mailer.subscribers import Status, Subscriber, subscriber_key
-from mailer.tokens import Purpose
+from mailer.subscribers.store import Status, Subscriber, subscriber_key
+from mailer.subscribers.tokens import Purpose
 
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
 FIXED_PATHS = [

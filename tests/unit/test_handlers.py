@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mailer.services import Services
+from mailer.container import Services
 from web import create_app
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
@@ -65,7 +65,7 @@ def test_subscribe_through_the_lambda_handler(web_handler, services, outbox) -> 
     import re
     from urllib.parse import quote
 
-    from mailer.subscribers import Status, subscriber_key
+    from mailer.subscribers.store import Status, subscriber_key
 
     page = web_handler(
         json.loads((EVENTS / "http_get_subscribe.json").read_text()), LambdaContext()
@@ -89,8 +89,8 @@ def test_confirm_through_the_lambda_handler_over_https_with_no_referer(
     import re
     from urllib.parse import quote
 
-    from mailer.subscribers import Status, Subscriber, subscriber_key
-    from mailer.tokens import Purpose
+    from mailer.subscribers.store import Status, Subscriber, subscriber_key
+    from mailer.subscribers.tokens import Purpose
 
     key = subscriber_key("deployed@example.org")
     services.subscriber_store.put(

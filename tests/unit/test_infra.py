@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from mailer.aws import Clients
-from mailer.catalogue_store import CatalogueStore
-from mailer.infra import Template, physical_names
+from mailer.aws.clients import Clients
+from mailer.catalogue.store import CatalogueStore
+from mailer.local.template import Template, physical_names
 from mailer.settings import Settings
 
 
@@ -60,10 +60,10 @@ def test_a_changed_table_key_in_the_template_breaks_the_code(
     import boto3
     from moto import mock_aws
 
-    from mailer.catalogue import Catalogue
+    from mailer.catalogue.schema import Catalogue
     from mailer.errors import StoreError
+    from mailer.local.provision import provision
     from mailer.paths import catalogue_dir
-    from mailer.provision import provision
 
     changed = copy.deepcopy(template.data)
     table = changed["Resources"]["CatalogueTable"]["Properties"]

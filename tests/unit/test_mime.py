@@ -14,9 +14,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from mailer.emails.mime import build_message
+from mailer.emails.render import RenderedEmail
 from mailer.errors import HeaderInjectionError
-from mailer.mime import build_message
-from mailer.render import RenderedEmail
 
 HTML = (
     '<!doctype html><html lang="en-GB"><body><p>Caf\u00e9 &amp; r\u00e9sum\u00e9</p></body></html>'
@@ -221,10 +221,10 @@ def test_each_audience_digest_parses_back_with_headers_and_both_parts(audience: 
     """The real December digest for each audience, as raw MIME, read back by `email`."""
     from pathlib import Path
 
-    from mailer.catalogue import Catalogue
-    from mailer.content import digest_context, greeting
-    from mailer.relevance import Period, select_resources
-    from mailer.render import GMAIL_CLIP_BYTES, EmailRenderer
+    from mailer.campaigns.selection import Period, select_resources
+    from mailer.catalogue.schema import Catalogue
+    from mailer.emails.render import GMAIL_CLIP_BYTES, EmailRenderer
+    from mailer.emails.views import digest_context, greeting
 
     repo = Path(__file__).resolve().parents[2]
     catalogue = Catalogue.load(repo / "catalogue")

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from mailer.campaigns import Campaign
+from mailer.campaigns.model import Campaign
+from mailer.campaigns.planner import PlanningIncompleteError
+from mailer.campaigns.selection import Period
+from mailer.container import Services
 from mailer.errors import MailerError, StoreError
 from mailer.pipeline import Pipeline
-from mailer.planner import PlanningIncompleteError
-from mailer.relevance import Period
-from mailer.services import Services
-from mailer.subscribers import SEND_INDEX, Status, SubscriberStore
+from mailer.subscribers.store import SEND_INDEX, Status, SubscriberStore
 from tests.support.digest import (
     RELEVANT,
     FakeClock,

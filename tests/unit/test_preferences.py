@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from mailer.subscribers import Status, Subscriber, subscriber_key
+from mailer.subscribers.store import Status, Subscriber, subscriber_key
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailer.catalogue import Resource
+from mailer.campaigns.selection import Period, select_resources
+from mailer.catalogue.schema import Resource
 from mailer.errors import MailerError
-from mailer.relevance import Period, select_resources
 
 PERIOD = Period(2026, 12)  # sent 2026-12-01: new = added in November; nothing from December on
 NEW = dt.date(2026, 11, 20)

@@ -11,17 +11,17 @@ from typing import Any
 
 import pytest
 
-from mailer.content import NOTHING_NEW_INTRO
+from mailer.campaigns.ledger import InFlightError
+from mailer.campaigns.pacing import Backoff, OutOfTimeError, TokenBucket
+from mailer.campaigns.selection import Period
+from mailer.campaigns.sender import CLAIM_LEASE, MAX_RECEIVES, SENDER_TIMEOUT, VISIBILITY_TIMEOUT
+from mailer.container import Services
+from mailer.emails.views import NOTHING_NEW_INTRO
 from mailer.errors import SettingsError, ThrottlingError
-from mailer.ledger import InFlightError
-from mailer.pacing import Backoff, OutOfTimeError, TokenBucket
 from mailer.pipeline import Pipeline
-from mailer.relevance import Period
-from mailer.sender import CLAIM_LEASE, MAX_RECEIVES, SENDER_TIMEOUT, VISIBILITY_TIMEOUT
-from mailer.services import Services
 from mailer.settings import Settings
-from mailer.subscribers import Status, subscriber_key
-from mailer.tokens import Purpose, Tokens
+from mailer.subscribers.store import Status, subscriber_key
+from mailer.subscribers.tokens import Purpose, Tokens
 from tests.conftest import TEST_ENV
 from tests.support.digest import (
     EXPECTED,
@@ -285,7 +285,7 @@ def test_a_ledger_failure_after_ses_accepted_does_not_send_again(
 ) -> None:
     """SES took the message but the ledger write failed: report the record done, not failed,
     so SQS does not hand it back (the entry shows as in flight; the log has the SES id)."""
-    from mailer.campaigns import Outcome
+    from mailer.campaigns.model import Outcome
     from mailer.errors import StoreError
 
     real_finish = p.ledger.finish
@@ -382,7 +382,9 @@ def test_malformed_or_unexpected_records_are_failed_items_not_a_crash(
     event = json.loads((EVENTS / "sqs_send_malformed.json").read_text())
     response = handler(event)
     assert failed_ids(response) == [r["messageId"] for r in event["Records"][1:]]
-    errors = [r for r in caplog.records if r.levelname == "ERROR" and r.name == "mailer.sender"]
+    errors = [
+        r for r in caplog.records if r.levelname == "ERROR" and r.name == "mailer.campaigns.sender"
+    ]
     assert len(errors) == 4
     assert per_recipient(sent_mail()) == {"amal@example.org": 1}
     assert handler({"detail-type": "Email Bounced"}) == {"batchItemFailures": []}

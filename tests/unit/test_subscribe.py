@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from mailer.services import Services
-from mailer.subscribers import Status, subscriber_key
+from mailer.container import Services
+from mailer.subscribers.store import Status, subscriber_key
 from web import create_app
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from mailer.content import greeting
-from mailer.mime import build_message
-from mailer.services import Services
+from mailer.container import Services
+from mailer.emails.mime import build_message
+from mailer.emails.views import greeting
 from web import create_app
 
 

@@ -1,0 +1,1 @@
+"""The AWS boundary: clients built lazily, DynamoDB transactions, SES, and error translation."""

@@ -1,0 +1,1 @@
+"""Campaigns (digests and announcements): what each group gets, planning, the ledger, sending."""

@@ -1,0 +1,247 @@
+"""The send ledger: one item per (campaign, subscriber), so each subscriber gets one email.
+
+An entry's life:
+
+    (absent) --claim--> claimed --finish--> sent | skipped | suppressed | failed
+                           |  ^                                           |
+                release    |  +------- re-claim (lease expired, or failed) +
+                           v
+                       (absent)
+
+* claim is a conditional put (attribute_not_exists): of two senders given the same subscriber,
+  exactly one wins. The loser sees a fresh claim and reports its record as failed, so SQS hands
+  it back later, by which time the entry is final and the retry is a no-op.
+* A claim is a lease. A sender that dies (crash, Lambda timeout) leaves its entry "claimed";
+  after the lease (the queue's visibility timeout minus the sender's timeout, so no live sender
+  can still hold it) a redelivered record may take it over.
+* finish moves claimed -> final in one transaction with the campaign record's counts, and only
+  for the claim's owner, so a duplicate never counts twice. release deletes a claim when the
+  sender knows SES did not accept the message (throttled, or it never got as far as sending).
+
+The one window: from the moment SES accepts a message until the transaction that marks its
+entry "sent" commits. If the sender dies inside it (crash, Lambda timeout, out of memory), or
+send_email's answer is lost in transit (no HTTP response, so nobody knows whether SES took the
+message), the entry stays "claimed" with no SES message id; SQS redelivers the record after its
+visibility timeout, the lease has run out, and the retry sends again: that subscriber gets two
+emails. A crash anywhere before SES accepts leads to exactly one send on retry; anywhere after
+the commit, the retry sends nothing. (If the commit itself fails after SES accepted, the sender
+logs the SES message id and reports the record done, not failed, so SQS does not redeliver it.)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr
+
+from mailer.aws.clients import aws_errors
+from mailer.aws.transactions import transact
+from mailer.errors import ConflictError, MailerError
+
+from .model import Campaign, Outcome, count_update
+
+CLAIMED = "claimed"
+# A final entry is only needed while its campaign's messages can still arrive (SQS keeps them
+# four days); it is kept for over a year so the dashboard can answer "did this person get it?",
+# then TTL deletes it. Campaign records (with their counts) have no expiry.
+LEDGER_KEEP_SECONDS = 400 * 24 * 3600
+
+FINAL = frozenset({Outcome.SENT.value, Outcome.SKIPPED.value, Outcome.SUPPRESSED.value})
+
+
+class InFlightError(MailerError):
+    """Another sender holds a live claim on this subscriber; try again after the lease."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """This sender's right to send one campaign to one subscriber."""
+
+    pk: str
+    subscriber_key: str
+    audience: str  # the audience the planner counted the subscriber in
+    claim_id: str
+    attempt: int
+
+    @property
+    def sk(self) -> str:
+        """The ledger entry's sort key."""
+        return f"ledger#{self.subscriber_key}"
+
+
+@dataclass(frozen=True)
+class Done:
+    """The entry is already final: nothing to send."""
+
+    state: str
+    ses_message_id: str = ""
+    audience: str = ""  # the audience the entry was sent (or skipped) under
+
+
+class Ledger:
+    """Claims and outcomes of sends, in the campaigns table."""
+
+    def __init__(
+        self,
+        table: Any,
+        lease_seconds: float,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._table = table
+        self._lease = lease_seconds
+        self._clock = clock
+        self._sleep = sleep
+
+    def entry(self, campaign: Campaign, subscriber_key: str) -> dict[str, Any] | None:
+        """The ledger entry as stored, if any."""
+        with aws_errors("reading the send ledger"):
+            return self._table.get_item(
+                Key={"pk": campaign.pk, "sk": f"ledger#{subscriber_key}"}, ConsistentRead=True
+            ).get("Item")
+
+    def claim(self, campaign: Campaign, subscriber_key: str, audience: str) -> Claim | Done:
+        """Claim the send, or say it is done already; InFlightError if another sender has it."""
+        now = self._clock()
+        claim = Claim(campaign.pk, subscriber_key, audience, uuid.uuid4().hex, 1)
+        item = {
+            "pk": claim.pk,
+            "sk": claim.sk,
+            "state": CLAIMED,
+            "audience": audience,
+            "claim_id": claim.claim_id,
+            "claimed_at": int(now),
+            "attempt": 1,
+        }
+        try:
+            with aws_errors("claiming a send"):
+                self._table.put_item(Item=item, ConditionExpression=Attr("sk").not_exists())
+            return claim
+        except ConflictError:
+            pass
+        current = self.entry(campaign, subscriber_key)
+        if current is None:  # released between our put and our read: the redelivery retries
+            raise InFlightError("the ledger entry changed while claiming")
+        state = current.get("state", "")
+        if state in FINAL:
+            return Done(state, current.get("ses_message_id", ""), current.get("audience", ""))
+        if state == CLAIMED and int(current.get("claimed_at", 0)) > now - self._lease:
+            raise InFlightError("another sender holds this send")
+        return self._take_over(campaign, current, now)
+
+    def count_moved(self, campaign: Campaign, subscriber_key: str, audience: str) -> None:
+        """Count, once, a job queued under a second audience for someone already handled.
+
+        A subscriber who changes group while the planner runs is queued in both audiences; the
+        ledger lets only one job send, so the other is counted skipped, or the campaign's
+        planned count would never be met and it would never be marked finished.
+        """
+        marker = {
+            "Put": {
+                "Item": {"pk": campaign.pk, "sk": f"moved#{audience}#{subscriber_key}"},
+                "ConditionExpression": "attribute_not_exists(sk)",
+            }
+        }
+        try:
+            transact(
+                self._table,
+                [marker, count_update(campaign.pk, audience, Outcome.SKIPPED.value)],
+                "counting a moved subscriber",
+                sleep=self._sleep,
+            )
+        except ConflictError:
+            return  # this job was counted already (SQS delivered it twice)
+
+    def _take_over(self, campaign: Campaign, current: dict[str, Any], now: float) -> Claim:
+        """Re-claim a stale claim or a failed entry, if nobody changed it since we read it."""
+        audience = current.get("audience", "")
+        claim = Claim(
+            campaign.pk,
+            current["sk"].removeprefix("ledger#"),
+            audience,
+            uuid.uuid4().hex,
+            int(current.get("attempt", 1)) + 1,
+        )
+        update: dict[str, Any] = {
+            "Update": {
+                "Key": {"pk": claim.pk, "sk": claim.sk},
+                "UpdateExpression": (
+                    "SET #state = :claimed, claim_id = :new, claimed_at = :now, attempt = :attempt"
+                ),
+                "ConditionExpression": "#state = :was AND claim_id = :old",
+                "ExpressionAttributeNames": {"#state": "state"},
+                "ExpressionAttributeValues": {
+                    ":claimed": CLAIMED,
+                    ":new": claim.claim_id,
+                    ":now": int(now),
+                    ":attempt": claim.attempt,
+                    ":was": current.get("state", ""),
+                    ":old": current.get("claim_id", ""),
+                },
+            }
+        }
+        items = [update]
+        if current.get("state") == Outcome.FAILED.value:
+            # A failed entry was counted as done; taking it back un-counts it in the same write.
+            items.append(count_update(claim.pk, audience, Outcome.FAILED.value, -1))
+        try:
+            transact(self._table, items, "re-claiming a send", sleep=self._sleep)
+        except ConflictError:
+            raise InFlightError("another sender re-claimed this send first") from None
+        return claim
+
+    def finish(
+        self, claim: Claim, outcome: Outcome, ses_message_id: str = "", reason: str = ""
+    ) -> None:
+        """Make the entry final and count it, only if this sender still owns the claim.
+
+        ConflictError means the lease ran out and another sender took the entry over.
+        """
+        names = {"#state": "state"}
+        now = self._clock()
+        values: dict[str, Any] = {
+            ":outcome": outcome.value,
+            ":at": dt.datetime.fromtimestamp(now, dt.UTC).isoformat(timespec="seconds"),
+            ":claimed": CLAIMED,
+            ":mine": claim.claim_id,
+            ":expires": int(now) + LEDGER_KEEP_SECONDS,
+        }
+        sets = ["#state = :outcome", "finished_at = :at", "expires_at = :expires"]
+        if ses_message_id:
+            sets.append("ses_message_id = :message_id")
+            values[":message_id"] = ses_message_id
+        if reason:
+            sets.append("reason = :reason")
+            values[":reason"] = reason
+        update = {
+            "Update": {
+                "Key": {"pk": claim.pk, "sk": claim.sk},
+                "UpdateExpression": "SET " + ", ".join(sets),
+                "ConditionExpression": "#state = :claimed AND claim_id = :mine",
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+            }
+        }
+        transact(
+            self._table,
+            [update, count_update(claim.pk, claim.audience, outcome.value)],
+            "recording a send",
+            sleep=self._sleep,
+        )
+
+    def release(self, claim: Claim) -> None:
+        """Give the claim back (SES did not accept the message), so a retry can claim at once."""
+        try:
+            with aws_errors("releasing a send"):
+                self._table.delete_item(
+                    Key={"pk": claim.pk, "sk": claim.sk},
+                    ConditionExpression=Attr("state").eq(CLAIMED)
+                    & Attr("claim_id").eq(claim.claim_id),
+                )
+        except ConflictError:
+            return  # someone else owns it now; nothing of ours to release

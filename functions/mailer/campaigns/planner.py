@@ -1,0 +1,250 @@
+"""The planner: creates a campaign's record once, then queues every confirmed subscriber of each
+audience, page by page, checkpointing after each page so a stopped planner resumes where it was.
+
+Safe to start twice: the campaign record is a conditional write (the first definition wins), a
+finished plan is left alone, and a page queued twice (a planner stopped after queueing it but
+before its checkpoint) only puts duplicate messages on the queue, which the ledger turns into
+no-ops; its recipients are counted once, with the checkpoint.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mailer.catalogue.schema import Resource, Vocabulary
+from mailer.errors import ConflictError, MailerError
+from mailer.subscribers.store import SubscriberStore
+
+from .model import Campaign, CampaignStore, Kind, campaign_id
+from .queue import SendJob, enqueue
+from .selection import Period, Pick
+from .variants import CampaignContent
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 100
+TIME_MARGIN = 60.0  # seconds: with less left, stop cleanly rather than be killed mid-page
+
+
+class PlanningIncompleteError(MailerError):
+    """Time ran out; starting the planner again resumes from its checkpoints."""
+
+
+@dataclass
+class PlanReport:
+    """What one run of the planner did."""
+
+    campaign_id: str
+    created: bool  # this run created the campaign record
+    already_planned: bool = False  # an earlier run had queued everyone: nothing done
+    enqueued: dict[str, int] = field(default_factory=dict)  # audience -> recipients this run
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready summary (the planner function's result)."""
+        return {
+            "campaign": self.campaign_id,
+            "created": self.created,
+            "already_planned": self.already_planned,
+            "enqueued": self.enqueued,
+        }
+
+
+@dataclass(frozen=True)
+class AudiencePlan:
+    """A dry run's view of one audience."""
+
+    audience: str
+    highlights: list[Pick]  # what a subscriber interested in every topic would get
+    recipients: int  # confirmed subscribers now
+    relevant: int  # of those, how many have something relevant (the rest are skipped)
+
+
+class Planner:
+    """Plans digests and announcements onto the send queue."""
+
+    def __init__(
+        self,
+        *,
+        campaigns: CampaignStore,
+        subscribers: SubscriberStore,
+        sqs: Any,
+        queue_url: str,
+        vocabulary: Vocabulary,
+        load_resources: Callable[[], Sequence[Resource]],
+        page_size: int = PAGE_SIZE,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._campaigns = campaigns
+        self._subscribers = subscribers
+        self._sqs = sqs
+        self._queue_url = queue_url
+        self._vocabulary = vocabulary
+        self._load_resources = load_resources
+        self._page_size = page_size
+        self._sleep = sleep
+
+    # --- what to plan -----------------------------------------------------------------------
+
+    def new_since(self, period: Period) -> tuple[dt.date, str]:
+        """From which day a resource counts as new in this period's digest, and why.
+
+        The previous digest took resources added before its own period began, but may have run
+        early (then anything added after it ran was not in it), or late (then what was added
+        between the 1st and its run was cut off). So: from whichever came first, that digest's
+        actual start date or the 1st of its month. Skipped months are covered, since the latest
+        digest that did run is the one used; with none recorded, the 1st of last month.
+        """
+        previous = self._campaigns.last_digest_before(period)
+        if previous is None:
+            return period.previous.start, "no earlier digest recorded"
+        earlier, started = previous
+        since = min(started.date(), earlier.start)
+        return since, f"the {earlier} digest started {started.date().isoformat()}"
+
+    def digest(self, period: Period) -> Campaign:
+        """The digest campaign for a period, every audience, with what counts as new in it.
+
+        Resources added on the day the previous digest ran fall on both sides of `new_since`
+        (dates have no time of day), so the ids that digest showed as new are excluded by name:
+        every resource is new in exactly one digest.
+        """
+        since, _ = self.new_since(period)
+        previous = self._campaigns.last_digest_before(period)
+        earlier = self._campaigns.get(campaign_id(Kind.DIGEST, previous[0])) if previous else None
+        already = earlier.new_ids if earlier else ()
+        new_ids = sorted(
+            r.id
+            for r in self._load_resources()
+            if since <= r.added < period.start and r.id not in already
+        )
+        return Campaign.digest(period, self._vocabulary.audiences, since, already, new_ids)
+
+    def announcement(
+        self, resource_id: str, audiences: Iterable[str] | None = None, message: str = ""
+    ) -> Campaign:
+        """The announcement of a resource to its audiences (or a subset staff chose)."""
+        resource = next((r for r in self._load_resources() if r.id == resource_id), None)
+        if resource is None:
+            raise MailerError(f"no resource {resource_id!r} in the catalogue")
+        chosen = list(resource.audiences if audiences is None else audiences)
+        outside = [a for a in chosen if a not in resource.audiences]
+        if outside or not chosen:
+            raise MailerError(
+                f"announce {resource_id!r} to some of: {', '.join(resource.audiences)}"
+            )
+        return Campaign.announcement(resource_id, chosen, message)
+
+    def campaign_for(self, event: Any) -> Campaign:
+        """The campaign a planner event asks for; MailerError if the event makes no sense.
+
+        {"kind": "digest", "scheduled_time": "2026-12-01T09:00:00Z"} is what the schedule sends
+        (the month comes from the scheduled time, so a retry hours later plans the same month);
+        {"kind": "digest", "period": "2026-12"} or {"kind": "announcement", "resource_id": ...,
+        "audiences": [...], "message": ...} are for people and the staff console.
+        """
+        if not isinstance(event, Mapping):
+            raise MailerError("a planner event must be a JSON object")
+        kind = event.get("kind")
+        if kind == "announcement":
+            audiences = event.get("audiences")
+            if audiences is not None and not isinstance(audiences, list):
+                raise MailerError("audiences must be a list")
+            return self.announcement(
+                str(event.get("resource_id", "")), audiences, str(event.get("message", ""))
+            )
+        if kind != "digest":
+            raise MailerError(f"unknown campaign kind {kind!r}")
+        if event.get("period"):
+            return self.digest(Period.parse(str(event["period"])))
+        try:
+            # The 1st at 09:00 in London is the 1st in UTC too (08:00 or 09:00), so the UTC
+            # date names the right month without needing time zone data at run time.
+            when = dt.datetime.fromisoformat(str(event.get("scheduled_time")))
+        except ValueError:
+            raise MailerError("a digest event needs a period or a scheduled_time") from None
+        when = when.astimezone(dt.UTC) if when.tzinfo else when
+        return self.digest(Period(when.year, when.month))
+
+    # --- planning ---------------------------------------------------------------------------
+
+    def plan(
+        self,
+        campaign: Campaign,
+        *,
+        time_left: Callable[[], float] | None = None,
+        on_page: Callable[[str, int], None] | None = None,
+    ) -> PlanReport:
+        """Create the campaign record if new, then queue every confirmed subscriber once."""
+        stored, created = self._campaigns.create(campaign)
+        report = PlanReport(stored.id, created)
+        status = self._campaigns.status(stored.id)
+        if status is not None and status.plan_state == "planned":
+            report.already_planned = True
+            self._campaigns.try_finish(stored.id)
+            return report
+        for audience in stored.audiences:
+            report.enqueued[audience] = self._plan_audience(stored, audience, time_left, on_page)
+        self._campaigns.mark_planned(stored)
+        self._campaigns.try_finish(stored.id)
+        logger.info("planned %s: %s", stored.id, report.enqueued)
+        return report
+
+    def _plan_audience(
+        self,
+        campaign: Campaign,
+        audience: str,
+        time_left: Callable[[], float] | None,
+        on_page: Callable[[str, int], None] | None,
+    ) -> int:
+        """Queue one audience from its checkpoint on; return how many this run queued."""
+        queued = 0
+        checkpoint = self._campaigns.checkpoint(campaign, audience)
+        while not checkpoint.done:
+            if time_left is not None and time_left() < TIME_MARGIN:
+                raise PlanningIncompleteError(
+                    f"stopped in {audience} after {checkpoint.pages} page(s); run again to resume"
+                )
+            page = self._subscribers.confirmed_page(
+                audience, checkpoint.next_start, self._page_size
+            )
+            jobs = [SendJob(campaign.id, s.key, audience) for s in page.subscribers]
+            enqueue(self._sqs, self._queue_url, jobs, sleep=self._sleep)
+            try:
+                checkpoint = self._campaigns.advance(
+                    campaign, checkpoint, page.next_start, len(jobs)
+                )
+            except ConflictError:
+                # Another planner recorded this page first; carry on from where it is.
+                checkpoint = self._campaigns.checkpoint(campaign, audience)
+                continue
+            queued += len(jobs)
+            if on_page is not None:
+                on_page(audience, len(jobs))
+        return queued
+
+    # --- dry run ----------------------------------------------------------------------------
+
+    def dry_run(self, campaign: Campaign) -> Iterator[AudiencePlan]:
+        """What planning a digest would do, one audience at a time, without writing anything."""
+        content = CampaignContent(campaign, self._load_resources(), self._vocabulary, "")
+        for audience in campaign.audiences:
+            relevant_by_topics: dict[tuple[str, ...], bool] = {}
+            recipients = relevant = 0
+            start = None
+            while True:
+                page = self._subscribers.confirmed_page(audience, start, self._page_size)
+                for subscriber in page.subscribers:
+                    topics = tuple(sorted(subscriber.topics))
+                    if topics not in relevant_by_topics:
+                        relevant_by_topics[topics] = bool(content.picks(audience, topics))
+                    recipients += 1
+                    relevant += relevant_by_topics[topics]
+                if not page.next_start:
+                    break
+                start = page.next_start
+            yield AudiencePlan(audience, content.picks(audience), recipients, relevant)

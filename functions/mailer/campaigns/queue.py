@@ -1,0 +1,176 @@
+"""The send queue: the message each recipient becomes, and moving those messages through SQS.
+
+One message is one recipient of one campaign: one SQS record is one idempotent unit of work, so a
+partial batch response names exactly the recipients still to send. Messages carry the
+subscriber's key, never the address: the sender reads the subscriber fresh anyway, and nothing
+personal sits in the queue or its dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mailer.aws.clients import aws_errors
+from mailer.errors import MailerError, StoreError
+
+_CAMPAIGN = re.compile(r"^(digest#\d{4}-(0[1-9]|1[0-2])|announcement#[a-z0-9]+(-[a-z0-9]+)*)$")
+_KEY = re.compile(r"^[0-9a-f]{64}$")
+_AUDIENCE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+SQS_BATCH = 10  # SQS's limit for send_message_batch and receive_message
+
+
+class MalformedJobError(MailerError):
+    """A queue message that is not a send job this code understands."""
+
+
+@dataclass(frozen=True)
+class SendJob:
+    """Send one campaign to one subscriber."""
+
+    campaign_id: str
+    subscriber_key: str
+    audience: str  # the audience the planner found the subscriber in
+
+    def to_body(self) -> str:
+        """The SQS message body."""
+        return json.dumps(
+            {
+                "v": 1,
+                "campaign": self.campaign_id,
+                "subscriber": self.subscriber_key,
+                "audience": self.audience,
+            }
+        )
+
+    @classmethod
+    def from_body(cls, body: str) -> SendJob:
+        """Parse and check a message body; MalformedJobError says what is wrong."""
+        try:
+            data = json.loads(body)
+        except (TypeError, ValueError):
+            raise MalformedJobError("message body is not JSON") from None
+        if not isinstance(data, dict) or data.get("v") != 1:
+            raise MalformedJobError("message is not a version 1 send job")
+        campaign, key, audience = data.get("campaign"), data.get("subscriber"), data.get("audience")
+        if not isinstance(campaign, str) or not _CAMPAIGN.match(campaign):
+            raise MalformedJobError("message names no valid campaign")
+        if not isinstance(key, str) or not _KEY.match(key):
+            raise MalformedJobError("message names no valid subscriber key")
+        if not isinstance(audience, str) or not _AUDIENCE.match(audience):
+            raise MalformedJobError("message names no valid audience")
+        return cls(campaign, key, audience)
+
+
+def enqueue(
+    sqs: Any,
+    queue_url: str,
+    jobs: Sequence[SendJob],
+    *,
+    attempts: int = 4,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Put jobs on the queue in batches of ten, retrying entries SQS did not take.
+
+    StoreError if some still fail: the planner then stops without moving its checkpoint, and
+    its retry enqueues the page again (the ledger makes the duplicates harmless).
+    """
+    for start in range(0, len(jobs), SQS_BATCH):
+        pending = {str(i): job for i, job in enumerate(jobs[start : start + SQS_BATCH])}
+        for attempt in range(attempts):
+            entries = [{"Id": i, "MessageBody": job.to_body()} for i, job in pending.items()]
+            with aws_errors("queueing recipients"):
+                response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
+            pending = {f["Id"]: pending[f["Id"]] for f in response.get("Failed", [])}
+            if not pending:
+                break
+            if attempt < attempts - 1:
+                sleep(0.2 * 2**attempt)
+        if pending:
+            raise StoreError(f"SQS refused {len(pending)} recipient message(s) after retries")
+
+
+@dataclass
+class DrainReport:
+    """What an in-process drain of the queue did."""
+
+    received: int = 0
+    deleted: int = 0
+    failed: int = 0
+
+
+def drain(
+    sqs: Any,
+    queue_url: str,
+    process: Callable[[Mapping[str, Any]], object],
+    *,
+    on_record: Callable[[Mapping[str, Any], object | None], None] | None = None,
+) -> DrainReport:
+    """Receive batches and run `process` on each record as the Lambda event source would: a
+    record that raises stays on the queue (visible again after the visibility timeout, then the
+    dead-letter queue); the others are deleted. Stops when the queue has nothing visible."""
+    report = DrainReport()
+    empty = 0
+    while True:
+        with aws_errors("receiving recipients"):
+            messages = sqs.receive_message(
+                QueueUrl=queue_url,
+                MaxNumberOfMessages=SQS_BATCH,
+                MessageSystemAttributeNames=["ApproximateReceiveCount"],
+                WaitTimeSeconds=0,
+            ).get("Messages", [])
+        if not messages:
+            # Short polling can miss messages on a real queue: trust an empty answer only when
+            # the queue also says nothing is visible, and give up after a few tries anyway.
+            empty += 1
+            if empty >= 5 or _visible(sqs, queue_url) == 0:
+                return report
+            continue
+        empty = 0
+        done = []
+        for message in messages:
+            record = as_record(message)
+            report.received += 1
+            try:
+                result = process(record)
+            except Exception:  # like the event source: any error fails just this record
+                report.failed += 1
+                result = None
+            else:
+                done.append(message)
+            if on_record is not None:
+                on_record(record, result)
+        if done:
+            with aws_errors("deleting sent recipients"):
+                sqs.delete_message_batch(
+                    QueueUrl=queue_url,
+                    Entries=[
+                        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                        for i, m in enumerate(done)
+                    ],
+                )
+            report.deleted += len(done)
+
+
+def _visible(sqs: Any, queue_url: str) -> int:
+    with aws_errors("reading the queue length"):
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]
+    return int(attributes.get("ApproximateNumberOfMessages", 0))
+
+
+def as_record(message: Mapping[str, Any]) -> dict[str, Any]:
+    """An SQS message from receive_message in the shape of a Lambda SQS event record."""
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": dict(message.get("Attributes", {})),
+        "messageAttributes": {},
+        "eventSource": "aws:sqs",
+    }

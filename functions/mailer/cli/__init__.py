@@ -1,0 +1,1 @@
+"""The `mailer` command for engineers (development tooling, never in the Lambda artifact)."""

@@ -1,0 +1,168 @@
+"""`mailer digest`: preview a month's plan, send it in this process, and report on it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+import click
+
+from mailer.campaigns.model import COUNTED, CampaignStatus, Kind, campaign_id
+from mailer.campaigns.queue import drain
+from mailer.campaigns.selection import Period
+from mailer.campaigns.sender import VISIBILITY_TIMEOUT, Result
+from mailer.container import Services
+from mailer.errors import MailerError
+from mailer.pipeline import Pipeline
+from mailer.settings import Settings
+
+# The pacing waits; a test swaps this so the suite never sleeps.
+sleep = time.sleep
+
+
+def _pipeline(ctx: click.Context) -> Pipeline:
+    if ctx.obj is None:
+        ctx.obj = Services(Settings.from_env())
+    return Pipeline(ctx.obj, sleep=sleep)
+
+
+@click.group()
+def digest() -> None:
+    """The monthly digest: plan it, send it, see how it went.
+
+    On AWS the schedule starts the planner on the 1st and the sender functions do the sending;
+    these commands do the same in this process against whatever AWS the settings name.
+    """
+
+
+@digest.command("plan")
+@click.option("--period", required=True, help="the month, as YYYY-MM")
+@click.pass_context
+def digest_plan(ctx: click.Context, period: str) -> None:
+    """Dry run: per audience, the resources picked and how many subscribers would get them."""
+    pipeline = _pipeline(ctx)
+    month = Period.parse(period)
+    planner = pipeline.planner
+    since, why = planner.new_since(month)
+    campaign = planner.digest(month)
+    click.echo(f"{month.label} digest: a dry run, nothing is recorded or sent.")
+    click.echo(f"New means added on or after {since.isoformat()} ({why}).")
+    existing = pipeline.campaigns.status(campaign.id)
+    if existing is not None:
+        click.echo(
+            f"A campaign record exists (started {existing.started_at}): `mailer digest send` "
+            "would only send what is still due."
+        )
+    with click.progressbar(
+        planner.dry_run(campaign),
+        length=len(campaign.audiences),
+        label="Reading subscribers",
+        file=sys.stderr,
+    ) as plans:
+        previews = list(plans)
+    empty = (
+        "would get a nothing-new note"
+        if pipeline.settings.digest_send_empty
+        else "would be skipped"
+    )
+    for plan in previews:
+        label = pipeline.services.vocabulary.audiences[plan.audience]
+        click.echo(
+            f"\n{label} ({plan.audience}): {plan.recipients} confirmed subscriber(s), "
+            f"{plan.relevant} with something relevant; "
+            f"{plan.recipients - plan.relevant} {empty}."
+        )
+        if not plan.highlights:
+            click.echo("  nothing to highlight")
+        for pick in plan.highlights:
+            tag = "new" if pick.is_new else "evergreen"
+            click.echo(f"  {tag:<9} {pick.resource.id}: {pick.resource.title}")
+
+
+@digest.command("send")
+@click.option("--period", required=True, help="the month, as YYYY-MM")
+@click.pass_context
+def digest_send(ctx: click.Context, period: str) -> None:
+    """Plan the month's digest and send it here; a second run sends nothing."""
+    pipeline = _pipeline(ctx)
+    month = Period.parse(period)
+    if dt.date.today() < month.start:
+        click.echo(
+            f"Note: sending the {month.label} digest before {month.start:%-d %B %Y}. It covers "
+            f"what is in the catalogue now; anything added later is new in {month.next.label}'s.",
+            err=True,
+        )
+    campaign = pipeline.planner.digest(month)
+    report = pipeline.planner.plan(campaign)
+    queued = sum(report.enqueued.values())
+    if report.already_planned:
+        click.echo(f"{report.campaign_id}: already planned; sending whatever is still queued.")
+    else:
+        state = "created" if report.created else "resumed"
+        click.echo(f"{report.campaign_id}: {state}, {queued} recipient(s) queued.")
+    outcomes: Counter[str] = Counter()
+    sender = pipeline.sender
+    with click.progressbar(length=max(queued, 1), label="Sending", file=sys.stderr) as bar:
+
+        def count(record: Mapping[str, Any], result: object | None) -> None:
+            outcomes[result.outcome if isinstance(result, Result) else "retry"] += 1
+            bar.update(1)
+
+        drain(
+            pipeline.services.clients.sqs,
+            pipeline.settings.send_queue_url,
+            sender.process_record,
+            on_record=count,
+        )
+    sender.finish_campaigns()
+    click.echo(
+        "This run: "
+        + ", ".join(
+            f"{outcomes[name]} {name}"
+            for name in ("sent", "skipped", "suppressed", "failed", "duplicate")
+        )
+        + "."
+    )
+    if outcomes["retry"]:
+        click.echo(
+            f"{outcomes['retry']} could not be sent yet and stay on the queue; they come back "
+            f"after {VISIBILITY_TIMEOUT // 60} minutes (run this again, or let the senders "
+            "retry them)."
+        )
+    status = pipeline.campaigns.status(report.campaign_id)
+    if status is not None:
+        _echo_status(status)
+
+
+@digest.command("status")
+@click.option("--period", required=True, help="the month, as YYYY-MM")
+@click.pass_context
+def digest_status(ctx: click.Context, period: str) -> None:
+    """The month's campaign: counts per audience and outcome, start and end times."""
+    pipeline = _pipeline(ctx)
+    month = Period.parse(period)
+    status = pipeline.campaigns.status(campaign_id(Kind.DIGEST, month))
+    if status is None:
+        raise MailerError(
+            f"no digest for {month} yet (preview it with `mailer digest plan --period {month}`, "
+            f"send it with `mailer digest send --period {month}`)"
+        )
+    _echo_status(status)
+
+
+def _echo_status(status: CampaignStatus) -> None:
+    click.echo(f"\n{status.campaign.id}")
+    click.echo(f"  started   {status.started_at or '-'}")
+    click.echo(f"  planned   {status.planned_at or '- (planning)'}")
+    click.echo(f"  finished  {status.finished_at or '-'}")
+    click.echo(f"  in flight {status.in_flight}")
+    header = f"  {'audience':<14}" + "".join(f"{c:>11}" for c in COUNTED)
+    click.echo(header)
+    for audience, row in status.counts.items():
+        click.echo(f"  {audience:<14}" + "".join(f"{row.get(c, 0):>11}" for c in COUNTED))
+    totals = status.totals
+    click.echo(f"  {'total':<14}" + "".join(f"{totals[c]:>11}" for c in COUNTED))

@@ -1,0 +1,62 @@
+"""Builds the raw multipart/alternative message that SES sends, headers checked for injection."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, make_msgid
+
+from mailer.errors import HeaderInjectionError
+
+from .render import RenderedEmail
+
+# CR and LF, plus every other character Python treats as a line boundary.
+_LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+# SES asks for 7-bit content in raw messages: non-ASCII bodies go base64 or quoted-printable.
+# Lines may run to RFC 5322's hard limit of 998: folding at 78 would turn a long List-Unsubscribe
+# URL (one unbreakable word) into an RFC 2047 encoded word, which mail providers do not read as
+# a link, and one-click unsubscribe would silently stop working.
+_POLICY = SMTP.clone(cte_type="7bit", max_line_length=998)
+
+
+def _safe(name: str, value: str) -> str:
+    """Refuse line breaks in a header value: they would let the value start a new header."""
+    if _LINE_BREAKS.search(value):
+        raise HeaderInjectionError(f"header {name} contains a line break")
+    return value
+
+
+def build_message(
+    email: RenderedEmail,
+    *,
+    sender: str,
+    to: str,
+    sender_name: str = "",
+    list_unsubscribe_url: str | None = None,
+    date: dt.datetime | None = None,
+    extra_headers: dict[str, str] | None = None,
+) -> EmailMessage:
+    """Make the message: text part first, HTML second; campaign mail gets RFC 8058 headers."""
+    message = EmailMessage(policy=_POLICY)
+    domain = _safe("From", sender).rpartition("@")[2] or "localhost"
+    message["From"] = (
+        Address(display_name=_safe("From", sender_name), addr_spec=sender)
+        if sender_name
+        else sender
+    )
+    message["To"] = _safe("To", to)
+    message["Subject"] = _safe("Subject", email.subject)
+    message["Date"] = format_datetime(date or dt.datetime.now(dt.UTC))
+    message["Message-ID"] = make_msgid(domain=domain)
+    if list_unsubscribe_url:
+        message["List-Unsubscribe"] = f"<{_safe('List-Unsubscribe', list_unsubscribe_url)}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    for name, value in (extra_headers or {}).items():
+        message[_safe("header name", name)] = _safe(name, value)
+    message.set_content(email.text, subtype="plain", charset="utf-8")
+    message.add_alternative(email.html, subtype="html", charset="utf-8")
+    return message

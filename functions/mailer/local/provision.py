@@ -1,0 +1,71 @@
+"""Creates the template's tables and queues on a fake AWS (moto), for the local stack and tests."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mailer.aws.clients import Clients
+
+from .template import Template, physical_names
+
+
+def provision(clients: Clients, template: Template) -> dict[str, str]:
+    """Create every table and queue the template declares, plus the SES sender identity.
+
+    Safe to run twice: what already exists is left alone. Returns logical id -> physical name.
+    """
+    settings = clients.settings
+    names = physical_names(template, settings)
+    for logical_id in template.of_type("AWS::DynamoDB::Table"):
+        _create_table(clients, template, logical_id, names[logical_id])
+    queue_arns: dict[str, str] = {}
+    # Dead-letter queues first, so the queues that redrive into them can name their ARN.
+    queues = sorted(
+        template.of_type("AWS::SQS::Queue"), key=lambda q: template.dead_letter_of(q) is not None
+    )
+    for logical_id in queues:
+        queue_arns[logical_id] = _create_queue(clients, template, logical_id, names, queue_arns)
+    _create_identity(clients.sesv2, settings.sender_address)
+    return names
+
+
+def _create_table(clients: Clients, template: Template, logical_id: str, name: str) -> None:
+    client = clients.dynamodb.meta.client
+    try:
+        client.create_table(**template.create_table_args(logical_id, name))
+    except client.exceptions.ResourceInUseException:
+        return
+    client.get_waiter("table_exists").wait(TableName=name)
+    ttl = template.ttl_attribute(logical_id)
+    if ttl:
+        client.update_time_to_live(
+            TableName=name, TimeToLiveSpecification={"AttributeName": ttl, "Enabled": True}
+        )
+
+
+def _create_queue(
+    clients: Clients,
+    template: Template,
+    logical_id: str,
+    names: dict[str, str],
+    queue_arns: dict[str, str],
+) -> str:
+    attributes: dict[str, Any] = template.queue_attributes(logical_id)
+    dead_letter = template.dead_letter_of(logical_id)
+    if dead_letter:
+        target, max_receive = dead_letter
+        attributes["RedrivePolicy"] = json.dumps(
+            {"deadLetterTargetArn": queue_arns[target], "maxReceiveCount": str(max_receive)}
+        )
+    url = clients.sqs.create_queue(QueueName=names[logical_id], Attributes=attributes)["QueueUrl"]
+    return clients.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+
+
+def _create_identity(sesv2: Any, sender_address: str) -> None:
+    domain = sender_address.rpartition("@")[2]
+    existing = {i["IdentityName"] for i in sesv2.list_email_identities()["EmailIdentities"]}
+    if domain not in existing:
+        sesv2.create_email_identity(EmailIdentity=domain)

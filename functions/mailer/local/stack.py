@@ -1,0 +1,103 @@
+"""The local stack: moto's server as an embedded fake AWS, provisioned from the SAM template."""
+
+from __future__ import annotations
+
+import signal
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+from mailer.catalogue.store import SyncReport
+from mailer.container import Services
+from mailer.errors import SettingsError
+
+from .provision import provision
+from .template import Template, default_template_path
+
+
+def _loopback_port(endpoint_url: str) -> int:
+    parts = urlsplit(endpoint_url)
+    if parts.hostname not in ("127.0.0.1", "localhost") or not parts.port:
+        raise SettingsError(
+            f"AWS_ENDPOINT_URL must be a loopback address with a port for the local stack "
+            f"(got {endpoint_url!r})"
+        )
+    return parts.port
+
+
+def _ensure_free(port: int, what: str) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise SettingsError(
+                f"port {port} ({what}) is already in use: is another `make run` still going?"
+            ) from None
+
+
+@contextmanager
+def fake_aws(services: Services) -> Iterator[SyncReport]:
+    """Start moto on the settings' endpoint, create the stack's resources, sync the catalogue."""
+    from moto.server import ThreadedMotoServer  # a development dependency, never on Lambda
+
+    settings = services.settings
+    if not settings.local_stack or not settings.aws_endpoint_url:
+        raise SettingsError(
+            "the local stack needs LOCAL_STACK=1 and AWS_ENDPOINT_URL (see local.env)"
+        )
+    port = _loopback_port(settings.aws_endpoint_url)
+    _ensure_free(port, "the fake AWS")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        provision(services.clients, Template.load(default_template_path()))
+        yield services.catalogue_store.sync(services.catalogue_files())
+    finally:
+        server.stop()
+
+
+def serve(services: Services, port: int, echo: Callable[[str], None]) -> None:
+    """Run the whole local stack until Ctrl-C: fake AWS plus the Flask app on loopback."""
+    import logging
+
+    from werkzeug.serving import make_server
+
+    from web import create_app
+
+    _ensure_free(port, "the web app")
+    # moto and the app share werkzeug's request log; one line per fake AWS call drowns the URLs.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    with fake_aws(services) as report:
+        app = create_app(services)
+        server = make_server("127.0.0.1", port, app, threaded=True)
+        site = f"http://127.0.0.1:{port}"
+        echo(f"Catalogue synced: {report.summary()}.")
+        echo(f"Fake AWS (moto):  {services.settings.aws_endpoint_url}")
+        echo(f"Catalogue:        {site}/")
+        echo(f"Dev outbox:       {site}/dev/outbox  (JSON: {site}/dev/outbox.json)")
+        moto_port = _loopback_port(services.settings.aws_endpoint_url)
+        ports = (
+            ""
+            if (port, moto_port) == (8000, 5005)
+            else (f"export PORT={port} MOTO_PORT={moto_port} && ")
+        )
+        echo(
+            f"From a second terminal: {ports}. .venv/bin/activate && . ./local.env && mailer --help"
+        )
+        echo("Press Ctrl-C to stop.")
+        # Shells start background jobs with SIGINT ignored; take it (and SIGTERM) back explicitly.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, _interrupt)
+        try:
+            server.serve_forever()  # werkzeug returns from here on KeyboardInterrupt
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
+        echo("\nStopping the local stack.")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

@@ -1,0 +1,1 @@
+"""Subscribers: their records, life cycle, signed links, notices, limits and bounces."""

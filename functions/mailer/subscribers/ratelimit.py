@@ -1,0 +1,44 @@
+"""Rate limits that hold across Lambda containers: fixed-window counters in DynamoDB with TTL."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+from mailer.aws.clients import aws_errors
+from mailer.errors import ConflictError
+
+
+class RateLimiter:
+    """Counts hits per bucket and window; refuses once a bucket reaches its limit."""
+
+    def __init__(self, table: Any, clock: Callable[[], float] = time.time) -> None:
+        self._table = table
+        self._clock = clock
+
+    def hit(self, bucket: str, limit: int, window_seconds: int) -> bool:
+        """Count one hit; False when the bucket is already full for this window.
+
+        The window's start is part of the key, so a counter that TTL has not deleted yet
+        can never be counted against the next window.
+        """
+        now = int(self._clock())
+        window_start = now - now % window_seconds
+        digest = hashlib.sha256(bucket.encode("utf-8")).hexdigest()[:32]  # no raw IPs stored
+        try:
+            with aws_errors("counting a rate limit"):
+                self._table.update_item(
+                    Key={"pk": f"rate#{digest}#{window_start}"},
+                    UpdateExpression="ADD hits :one SET expires_at = :expires",
+                    ConditionExpression="attribute_not_exists(hits) OR hits < :limit",
+                    ExpressionAttributeValues={
+                        ":one": 1,
+                        ":limit": limit,
+                        ":expires": window_start + window_seconds + 3600,
+                    },
+                )
+        except ConflictError:
+            return False
+        return True
