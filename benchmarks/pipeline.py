@@ -19,14 +19,13 @@ import boto3
 from moto import mock_aws
 
 from mailer.aws.clients import Clients
+from mailer.campaigns.model import Period
 from mailer.campaigns.queue import drain
-from mailer.campaigns.selection import Period
-from mailer.container import Services
+from mailer.container import Container
 from mailer.local.provision import provision
 from mailer.local.template import Template, default_template_path
-from mailer.pipeline import Pipeline
 from mailer.settings import Settings
-from mailer.subscribers.store import Status, Subscriber, subscriber_key
+from mailer.subscribers.model import Status, Subscriber, subscriber_key
 
 ENV = {
     "SENDER_ADDRESS": "news@mailer.example.org",
@@ -45,11 +44,11 @@ def run(subscribers: int) -> tuple[float, float, int]:
     """Plan and send one digest to `subscribers` people; (plan seconds, send seconds, sent)."""
     with mock_aws():
         settings = Settings.from_env(ENV)
-        services = Services(settings, Clients(settings, boto3.Session(region_name="eu-west-2")))
-        provision(services.clients, Template.load(default_template_path()))
-        services.catalogue_store.sync(services.catalogue_files())
-        pipeline = Pipeline(services)
-        audiences = list(services.vocabulary.audiences)
+        container = Container(settings, Clients(settings, boto3.Session(region_name="eu-west-2")))
+        provision(container.clients, Template.load(default_template_path()))
+        container.catalogue_store.sync(container.catalogue_files())
+        pipeline = Container(container)
+        audiences = list(container.vocabulary.audiences)
         for i in range(subscribers):
             address = f"reader{i}@example.org"
             pipeline.subscribers.put(
@@ -66,7 +65,7 @@ def run(subscribers: int) -> tuple[float, float, int]:
         pipeline.planner.plan(pipeline.planner.digest(Period(2026, 12)))
         planned = time.perf_counter()
         report = drain(
-            services.clients.sqs, settings.send_queue_url, pipeline.sender.process_record
+            container.clients.sqs, settings.send_queue_url, pipeline.sender.process_record
         )
         sent = time.perf_counter()
         pipeline.sender.finish_campaigns()

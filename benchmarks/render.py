@@ -7,11 +7,13 @@ import os
 import platform
 import timeit
 
-from mailer.campaigns.selection import Period, select_resources
+from mailer.campaigns.model import Period
+from mailer.campaigns.selection import select_resources
+from mailer.campaigns.variants import digest_context
 from mailer.catalogue.schema import Catalogue
 from mailer.emails.mime import build_message
 from mailer.emails.render import EmailRenderer
-from mailer.emails.views import digest_context, greeting
+from mailer.emails.views import greeting
 from mailer.paths import catalogue_dir, email_templates_dir
 
 BASE = {

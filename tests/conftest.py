@@ -3,32 +3,46 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
+import botocore.session
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from moto import mock_aws
 
 from mailer.aws.clients import Clients
-from mailer.container import Services
+from mailer.container import Container
+from mailer.local.outbox import OutboxMessage, moto_outbox
 from mailer.local.provision import provision
 from mailer.local.template import Template, default_template_path
 from mailer.settings import Settings
+from tests.support.environment import TEST_ENV
+from tests.support.lambda_events import load_event
 
 REPO = Path(__file__).resolve().parents[1]
 
-TEST_ENV = {
-    "SENDER_ADDRESS": "news@mailer.example.org",
-    "SITE_URL": "https://mailer.example.org",
-    "CATALOGUE_TABLE": "test-catalogue",
-    "SUBSCRIBERS_TABLE": "test-subscribers",
-    "CAMPAIGNS_TABLE": "test-campaigns",
-    "SEND_QUEUE_URL": "https://sqs.eu-west-2.amazonaws.com/123456789012/test-send",
-    "SECRET_KEY": "test-secret-key",
-    "AWS_REGION": "eu-west-2",
-    "POSTAL_ADDRESS": "1 Test Street, London",
-}
+
+# Hypothesis: "dev" (the default) keeps `make test` quick; CI runs the full fuzz with
+# HYPOTHESIS_PROFILE=ci. Tests that set max_examples themselves are scaled by neither.
+hypothesis_settings.register_profile("ci", max_examples=200, deadline=None)
+hypothesis_settings.register_profile(
+    "dev", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+# One botocore session for the whole run: building a client parses its service model, which a
+# fresh session does from scratch (about a third of the suite's time before this was shared).
+# moto patches every session's HTTP layer, so sharing one changes nothing about isolation.
+_BOTOCORE = botocore.session.get_session()
+
+
+def aws_session(region: str = "eu-west-2") -> boto3.Session:
+    """A boto3 session on the shared botocore session."""
+    return boto3.Session(botocore_session=_BOTOCORE, region_name=region)
 
 
 @pytest.fixture(autouse=True)
@@ -71,34 +85,34 @@ def template() -> Template:
 def aws(settings: Settings, template: Template) -> Iterator[Clients]:
     """In-process moto with the template's tables and queues and the sender identity."""
     with mock_aws():
-        clients = Clients(settings, boto3.Session(region_name=settings.region))
+        clients = Clients(settings, aws_session(settings.region))
         provision(clients, template)
         yield clients
 
 
 @pytest.fixture
-def services(settings: Settings, aws: Clients) -> Services:
-    """Services wired to the moto-backed clients, with the catalogue synced."""
-    services = Services(settings, aws)
-    services.catalogue_store.sync(services.catalogue_files())
-    return services
+def container(settings: Settings, aws: Clients) -> Container:
+    """The container wired to the moto-backed clients, with the catalogue synced."""
+    container = Container(settings, aws)
+    container.catalogue_store.sync(container.catalogue_files())
+    return container
 
 
 @pytest.fixture
-def local_services(aws: Clients) -> Services:
-    """Services as the local stack has them: LOCAL_STACK=1, so the dev outbox exists."""
+def local_container(aws: Clients) -> Container:
+    """The container as the local stack has it: LOCAL_STACK=1, so the dev outbox may exist."""
     settings = Settings.from_env({**TEST_ENV, "LOCAL_STACK": "1"})
-    services = Services(settings, Clients(settings, boto3.Session(region_name=settings.region)))
-    services.catalogue_store.sync(services.catalogue_files())
-    return services
+    container = Container(settings, Clients(settings, aws_session(settings.region)))
+    container.catalogue_store.sync(container.catalogue_files())
+    return container
 
 
 @pytest.fixture
-def app(services: Services):
+def app(container: Container):
     """The Flask app as deployed."""
     from web import create_app
 
-    app = create_app(services)
+    app = create_app(container)
     app.config["TESTING"] = True
     app.config["SUBSCRIBE_MIN_RESPONSE_SECONDS"] = 0  # test_response_time_is_padded checks it
     return app
@@ -122,19 +136,25 @@ class Outbox:
     """What moto's SES accepted, parsed: the test's view of people's inboxes."""
 
     def __init__(self, region: str) -> None:
-        from mailer.local.outbox import moto_outbox
-
         self._read = moto_outbox(region)
 
-    def all(self):
+    def all(self) -> list[OutboxMessage]:
         """Every message, oldest first."""
         return list(reversed(self._read()))
 
-    def to(self, address: str):
+    def to(self, address: str) -> list[OutboxMessage]:
         """Messages sent to one address, oldest first."""
         return [m for m in self.all() if address in m.to]
 
-    def link(self, message, path: str) -> str:
+    def per_recipient(self) -> dict[str, int]:
+        """How many emails each address got."""
+        counts: dict[str, int] = {}
+        for message in self.all():
+            counts[message.to] = counts.get(message.to, 0) + 1
+        return counts
+
+    @staticmethod
+    def link(message: OutboxMessage, path: str) -> str:
         """The first link in a message's text part whose path starts with `path`."""
         import re
 
@@ -215,6 +235,22 @@ def user(app, make_user) -> WebUser:
 
 
 @pytest.fixture
-def store(services: Services):
+def store(container: Container):
     """The subscriber store the app uses."""
-    return services.subscriber_store
+    return container.subscriber_store
+
+
+@pytest.fixture
+def use_container() -> Iterator[Callable[[Container | None], None]]:
+    """Make a container the process's own, as a warm Lambda holds it; forgotten afterwards."""
+    from mailer.container import install
+
+    install(None)
+    yield install
+    install(None)
+
+
+@pytest.fixture
+def event() -> Callable[[str], dict[str, Any]]:
+    """A recorded Lambda event from tests/events/, fresh each call: event("sqs_send_batch")."""
+    return load_event

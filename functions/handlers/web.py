@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from apig_wsgi import make_lambda_handler
 from aws_lambda_powertools import Logger
 
+from mailer.container import current
 from web import create_app
 
 logger = Logger()
-_handler: Any = None
+
+
+@cache
+def _wsgi_handler(container: object) -> Any:
+    return make_lambda_handler(create_app(container), binary_support=True)
 
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Serve one HTTP request; the app is built on the first request, then reused."""
-    global _handler
-    if _handler is None:
-        _handler = make_lambda_handler(create_app(), binary_support=True)
-    return _handler(event, context)
+    return _wsgi_handler(current())(event, context)

@@ -37,3 +37,11 @@ class ConflictError(MailerError):
 
 class StoreError(MailerError):
     """A storage call failed for a reason the caller cannot fix by retrying at once."""
+
+
+class TransactionConflictError(StoreError):
+    """Another writer held an item of a DynamoDB transaction; retrying soon usually works."""
+
+
+class UnknownSendOutcomeError(StoreError):
+    """SES gave no answer to a send: it may or may not have accepted the message."""

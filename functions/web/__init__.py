@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from mailer.container import Services
+from mailer.container import Container, current
 from mailer.errors import MailerError
-from mailer.local.outbox import MessageSource, moto_outbox
-from mailer.settings import Settings
 
 csrf = CSRFProtect()
 
 
-def create_app(services: Services | None = None, outbox: MessageSource | None = None) -> Flask:
-    """App factory: pass Services in tests; on Lambda and locally they come from the environment."""
-    services = services or Services(Settings.from_env())
-    settings = services.settings
+# What the dev outbox lists: the local stack passes in a reader of its fake SES.
+OutboxReader = Callable[[], Sequence[Any]]
+
+
+def create_app(container: Container | None = None, outbox: OutboxReader | None = None) -> Flask:
+    """App factory: pass a Container in tests (else the process's own); the local stack also
+    passes `outbox`, which adds the dev outbox pages."""
+    container = container or current()
+    settings = container.settings
     app = Flask(__name__)
     app.config.update(
-        SECRET_KEY=services.clients.secret_key,
+        SECRET_KEY=container.clients.secret_key,
         SESSION_COOKIE_SECURE=settings.site_url.startswith("https://"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -44,7 +48,7 @@ def create_app(services: Services | None = None, outbox: MessageSource | None = 
             "frame-ancestors 'none'", f"frame-ancestors 'self' {settings.embed_origins}"
         ),
     )
-    app.extensions["mailer"] = services
+    app.extensions["mailer"] = container
     csrf.init_app(app)
 
     from . import confirm, preferences, public, subscribe, unsubscribe
@@ -54,10 +58,10 @@ def create_app(services: Services | None = None, outbox: MessageSource | None = 
         app.register_blueprint(blueprint)
     app.register_error_handler(LinkProblem, link_problem_page)
     app.register_error_handler(CSRFError, _csrf_error)
-    if settings.local_stack:
+    if outbox is not None and settings.local_stack:
         from . import dev_outbox
 
-        app.extensions["outbox"] = outbox or moto_outbox(settings.region)
+        app.extensions["outbox"] = outbox
         app.register_blueprint(dev_outbox.bp)
 
     app.after_request(_security_headers)
@@ -66,9 +70,9 @@ def create_app(services: Services | None = None, outbox: MessageSource | None = 
     return app
 
 
-def services_of(app: Flask) -> Services:
-    """The Services the app was built with."""
-    return app.extensions["mailer"]
+def container_of(app: Flask | None = None) -> Container:
+    """The Container the app (by default the current one) was built with."""
+    return (app or current_app).extensions["mailer"]
 
 
 _CSP = (

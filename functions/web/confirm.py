@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 
 from mailer.subscribers.tokens import Purpose
 
+from . import container_of
 from .forms import ActionForm
 from .token_pages import subscriber_key_from
 
@@ -26,8 +27,8 @@ def confirm(token: str):
     form = ActionForm()
     if not form.validate():
         return render_template("confirm.html", form=form, token=token), 400
-    services = current_app.extensions["mailer"]
-    subscriber = services.subscriptions.confirm(key)
+    container = container_of()
+    subscriber = container.subscriptions.confirm(key)
     if subscriber is None:
         return render_template(
             "link_problem.html",
@@ -39,6 +40,6 @@ def confirm(token: str):
     return render_template(
         "confirmed.html",
         subscriber=subscriber,
-        vocabulary=services.vocabulary,
-        manage_url=services.links.manage(key),
+        vocabulary=container.vocabulary,
+        manage_url=container.links.manage(key),
     )

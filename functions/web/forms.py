@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -23,6 +22,8 @@ from wtforms.csrf.core import CSRF
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from mailer.catalogue.schema import Vocabulary
+
+from . import container_of
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 FORM_TOKEN_MAX_AGE = 2 * 3600
@@ -69,7 +70,7 @@ class SignedTimestampCSRF(CSRF):
 
     def generate_csrf_token(self, csrf_token_field: Any) -> str:
         """A token carrying the time the form was rendered."""
-        return self._serializer.dumps(int(time.time()))
+        return self._serializer.dumps(int(container_of().clock()))
 
     def validate_csrf_token(self, form: Any, field: Any) -> None:
         """Reject tampered, expired and too-quick submissions."""
@@ -81,7 +82,8 @@ class SignedTimestampCSRF(CSRF):
             raise ValidationError("Please fill in the form on this page.") from None
         if not isinstance(shown_at, int):
             raise ValidationError("Please fill in the form on this page.")
-        if time.time() - shown_at < current_app.config["SUBSCRIBE_MIN_FILL_SECONDS"]:
+        elapsed = container_of().clock() - shown_at
+        if elapsed < current_app.config["SUBSCRIBE_MIN_FILL_SECONDS"]:
             form.too_quick = True
             raise ValidationError(
                 "That was very quick! Please check your details and press Subscribe again."

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
 
-from mailer.subscribers.store import Status
+from mailer.subscribers.model import Status
 from mailer.subscribers.tokens import Purpose
 
+from . import container_of
 from .forms import ActionForm, EraseForm, PreferencesForm
 from .token_pages import subscriber_key_from
 
 bp = Blueprint("preferences", __name__, url_prefix="/preferences")
-
-
-def _services():
-    return current_app.extensions["mailer"]
 
 
 def _page(
@@ -25,15 +22,15 @@ def _page(
     erase_form: EraseForm | None = None,
     status: int = 200,
 ):
-    services = _services()
+    container = container_of()
     key = subscriber_key_from(Purpose.MANAGE, token)
-    subscriber = services.subscriptions.subscriber(key)
+    subscriber = container.subscriptions.subscriber(key)
     if subscriber is None or subscriber.status is Status.ERASED:
         return render_template("preferences_gone.html"), 404
     if form is None:
-        form = PreferencesForm(services.vocabulary)
+        form = PreferencesForm(container.vocabulary)
         form.audience.data = subscriber.audience
-        form.topics.data = list(subscriber.topics or services.vocabulary.topics)
+        form.topics.data = list(subscriber.topics or container.vocabulary.topics)
         form.name.data = subscriber.name
         form.organisation.data = subscriber.organisation
     return render_template(
@@ -56,12 +53,12 @@ def show(token: str):
 @bp.post("/<token>")
 def save(token: str):
     """Save group, topics and name."""
-    services = _services()
+    container = container_of()
     key = subscriber_key_from(Purpose.MANAGE, token)
-    form = PreferencesForm(services.vocabulary)
+    form = PreferencesForm(container.vocabulary)
     if not form.validate():
         return _page(token, form=form, status=400)
-    updated = services.subscriptions.update_preferences(
+    updated = container.subscriptions.update_preferences(
         key,
         form.audience.data,
         form.topics.data or [],
@@ -80,7 +77,7 @@ def export(token: str):
     key = subscriber_key_from(Purpose.MANAGE, token)
     if not ActionForm().validate():
         return _page(token, status=400)
-    record = _services().subscriptions.export(key)
+    record = container_of().subscriptions.export(key)
     if record is None:
         return render_template("preferences_gone.html"), 404
     return Response(
@@ -97,7 +94,7 @@ def erase(token: str):
     form = EraseForm()
     if not form.validate():
         return _page(token, erase_form=form, status=400)
-    _services().subscriptions.erase(key)
+    container_of().subscriptions.erase(key)
     return render_template("erased.html")
 
 
@@ -107,6 +104,6 @@ def unsubscribe(token: str):
     key = subscriber_key_from(Purpose.MANAGE, token)
     if not ActionForm().validate():
         return _page(token, status=400)
-    services = _services()
-    services.subscriptions.unsubscribe(key)
-    return render_template("unsubscribed.html", manage_url=services.links.manage(key))
+    container = container_of()
+    container.subscriptions.unsubscribe(key)
+    return render_template("unsubscribed.html", manage_url=container.links.manage(key))

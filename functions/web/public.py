@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, render_template, request
 
-from mailer.emails.views import resource_view
+from mailer.catalogue.views import resource_view
+
+from . import container_of
 
 bp = Blueprint("public", __name__)
 
@@ -12,14 +14,14 @@ bp = Blueprint("public", __name__)
 @bp.get("/")
 def catalogue():
     """The catalogue, newest first, filtered by ?audience= and ?topic= (unknown values ignored)."""
-    services = current_app.extensions["mailer"]
-    vocabulary = services.vocabulary
+    container = container_of()
+    vocabulary = container.vocabulary
     audience = request.args.get("audience", "")
     topic = request.args.get("topic", "")
     audience = audience if audience in vocabulary.audiences else ""
     topic = topic if topic in vocabulary.topics else ""
     resources = sorted(
-        services.catalogue_store.resources(vocabulary),
+        container.catalogue_store.resources(vocabulary),
         key=lambda r: r.newest_first_key(),
         reverse=True,
     )
@@ -28,7 +30,7 @@ def catalogue():
         for r in resources
         if (not audience or audience in r.audiences) and (not topic or topic in r.topics)
     ]
-    site_url = services.settings.site_url
+    site_url = container.settings.site_url
     return render_template(
         "catalogue.html",
         resources=[
@@ -44,12 +46,12 @@ def catalogue():
 @bp.get("/resources/<resource_id>")
 def resource(resource_id: str):
     """One resource's page: where emails link when the resource has no address of its own."""
-    services = current_app.extensions["mailer"]
-    vocabulary = services.vocabulary
-    found = [r for r in services.catalogue_store.resources(vocabulary) if r.id == resource_id]
+    container = container_of()
+    vocabulary = container.vocabulary
+    found = [r for r in container.catalogue_store.resources(vocabulary) if r.id == resource_id]
     if not found:
         abort(404, "We could not find that resource. It may have been withdrawn.")
-    site_url = services.settings.site_url
+    site_url = container.settings.site_url
     return render_template(
         "resource.html", resource=resource_view(found[0], vocabulary, site_url), url=found[0].url
     )

@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
-import time
-
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from mailer.subscribers.lifecycle import SignupRequest, consent_statement
 
-from . import csrf
+from . import container_of, csrf
 from .forms import SubscribeForm
 
 bp = Blueprint("subscribe", __name__)
 
 
 def _form() -> SubscribeForm:
-    services = current_app.extensions["mailer"]
-    form = SubscribeForm(services.vocabulary)
+    container = container_of()
+    form = SubscribeForm(container.vocabulary)
     if request.method == "GET":
-        form.topics.data = list(services.vocabulary.topics)  # default: every topic
+        form.topics.data = list(container.vocabulary.topics)  # default: every topic
     return form
 
 
 def _page(form: SubscribeForm, template: str, status: int = 200):
-    services = current_app.extensions["mailer"]
+    container = container_of()
     return render_template(
-        template, form=form, consent=consent_statement(services.settings.organisation_name)
+        template, form=form, consent=consent_statement(container.settings.organisation_name)
     ), status
 
 
@@ -52,9 +50,11 @@ def _check_your_email(started: float, embedded: bool):
     """The one answer to every accepted submission, no sooner than a fixed time after it began,
     so timing cannot tell a new address from a subscribed, rate-limited or suppressed one (only
     some of them send an email)."""
-    remaining = current_app.config["SUBSCRIBE_MIN_RESPONSE_SECONDS"] - (time.monotonic() - started)
+    container = container_of()
+    elapsed = container.monotonic() - started
+    remaining = current_app.config["SUBSCRIBE_MIN_RESPONSE_SECONDS"] - elapsed
     if remaining > 0:
-        time.sleep(remaining)
+        container.sleep(remaining)
     return redirect(url_for("subscribe.check_email", embedded=int(embedded)), 303)
 
 
@@ -62,7 +62,7 @@ def _check_your_email(started: float, embedded: bool):
 @csrf.exempt  # the form carries its own cookie-free CSRF token (forms.SignedTimestampCSRF)
 def subscribe():
     """Start a double opt-in; the answer is the same whoever the address belongs to."""
-    started = time.monotonic()
+    started = container_of().monotonic()
     form = _form()
     embedded = request.form.get("embedded") == "1"
     if form.website.data:
@@ -72,8 +72,8 @@ def subscribe():
         if embedded:
             return _frameable(_page(form, "subscribe_embed.html", status))
         return _page(form, "subscribe.html", status)
-    services = current_app.extensions["mailer"]
-    services.subscriptions.subscribe(
+    container = container_of()
+    container.subscriptions.subscribe(
         SignupRequest(
             email=form.email.data,
             audience=form.audience.data,

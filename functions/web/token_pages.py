@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import render_template
 
 from mailer.subscribers.tokens import Purpose, TokenError, TokenExpiredError
+
+from . import container_of
 
 
 class LinkProblem(Exception):
@@ -18,7 +20,7 @@ class LinkProblem(Exception):
 def subscriber_key_from(purpose: Purpose, token: str) -> str:
     """The subscriber key in a link's token; LinkProblem (400 or 410) otherwise."""
     try:
-        return current_app.extensions["mailer"].tokens.read(purpose, token)
+        return container_of().tokens.read(purpose, token)
     except TokenExpiredError:
         raise LinkProblem(
             410,

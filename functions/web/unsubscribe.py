@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 
 from mailer.subscribers.tokens import Purpose
 
-from . import csrf
+from . import container_of, csrf
 from .token_pages import subscriber_key_from
 
 bp = Blueprint("unsubscribe", __name__)
@@ -24,8 +24,8 @@ def unsubscribe_page(token: str):
 def unsubscribe(token: str):
     """Unsubscribe at once and answer 200; repeating it is harmless."""
     key = subscriber_key_from(Purpose.UNSUBSCRIBE, token)
-    services = current_app.extensions["mailer"]
-    services.subscriptions.unsubscribe(key)
+    container = container_of()
+    container.subscriptions.unsubscribe(key)
     # No manage link here: mail providers post this URL for people, and a manage link would
     # turn an unsubscribe token into one that can export or erase their data.
     return render_template("unsubscribed.html", manage_url=None)

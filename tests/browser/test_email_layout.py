@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from mailer.campaigns.selection import Period, select_resources
+from mailer.campaigns import variants
+from mailer.campaigns.model import Period
+from mailer.campaigns.selection import select_resources
 from mailer.catalogue.schema import Catalogue
 from mailer.emails import views
 from mailer.emails.render import EmailRenderer
+from mailer.subscribers import notices
 from tests.browser.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -31,30 +34,30 @@ def _emails() -> dict[str, tuple[str, dict]]:
     period = Period.parse("2026-12")
     resource = catalogue.by_id()["illegal-migration-bill-lords-committee-2023"]
     emails = {
-        "confirm": ("confirm_subscription", views.confirm_context(7)),
+        "confirm": ("confirm_subscription", notices.confirm_context(7)),
         "manage": ("manage_subscription", {"reason": ""}),
         "announcement": (
             "announcement",
-            views.announcement_context(
+            variants.announcement_context(
                 vocabulary, SITE, "individuals", [], resource, "Please share this with your MP."
             ),
         ),
         "preferences": (
             "preferences_changed",
-            views.preferences_changed_context(
+            notices.preferences_changed_context(
                 vocabulary, "faith-groups", list(vocabulary.topics)[:6]
             ),
         ),
         "nothing-new": (
             "digest",
-            views.digest_context(vocabulary, SITE, "schools", ["housing"], period, []),
+            variants.digest_context(vocabulary, SITE, "schools", ["housing"], period, []),
         ),
     }
     for audience in vocabulary.audiences:
         picks = select_resources(catalogue.resources, audience, [], period)
         emails[f"digest-{audience}"] = (
             "digest",
-            views.digest_context(vocabulary, SITE, audience, [], period, picks),
+            variants.digest_context(vocabulary, SITE, audience, [], period, picks),
         )
     return emails
 

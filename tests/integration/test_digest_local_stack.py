@@ -13,20 +13,20 @@ import pytest
 
 from mailer.catalogue.schema import Catalogue
 from mailer.paths import catalogue_dir
-from mailer.subscribers.store import subscriber_key
+from mailer.subscribers.model import subscriber_key
 from mailer.subscribers.tokens import Purpose, Tokens
 from tests.support.digest import EXPECTED, RELEVANT
 from tests.support.localstack import MAILER, LocalStack, http, one_click
 
 # What a second terminal would do to get some confirmed subscribers into the stack's store.
 ADD_PEOPLE = """
-from mailer.pipeline import Pipeline
-from mailer.container import Services
+from mailer.container import Container
+from mailer.container import Container
 from mailer.settings import Settings
 from tests.support.digest import add, add_people
-from mailer.subscribers.store import Status
+from mailer.subscribers.model import Status
 
-store = Pipeline(Services(Settings.from_env())).subscribers
+store = Container(Settings.from_env()).subscriber_store
 add_people(store)
 add(store, "pending@example.org", "schools", status=Status.PENDING)
 add(store, "left@example.org", "individuals", status=Status.UNSUBSCRIBED)
@@ -34,12 +34,12 @@ add(store, "left@example.org", "individuals", status=Status.UNSUBSCRIBED)
 
 STATUS_OF = """
 import sys
-from mailer.pipeline import Pipeline
-from mailer.container import Services
+from mailer.container import Container
+from mailer.container import Container
 from mailer.settings import Settings
-from mailer.subscribers.store import subscriber_key
+from mailer.subscribers.model import subscriber_key
 
-store = Pipeline(Services(Settings.from_env())).subscribers
+store = Container(Settings.from_env()).subscriber_store
 print(store.get(subscriber_key(sys.argv[1])).status.value)
 """
 

@@ -53,23 +53,25 @@ def test_ctrl_c_stops_cleanly(stack: LocalStack) -> None:
 
 # What a second terminal would do to send one digest through the stack's fake SES.
 SEND_ONE = """
-from mailer.emails.views import digest_context, greeting
+from mailer.campaigns.variants import digest_context
+from mailer.emails.views import greeting
 from mailer.emails.mime import build_message
-from mailer.campaigns.selection import Period, select_resources
-from mailer.container import Services
+from mailer.campaigns.model import Period
+from mailer.campaigns.selection import select_resources
+from mailer.container import Container
 from mailer.settings import Settings
 
-services = Services(Settings.from_env())
+container = Container(Settings.from_env())
 period = Period.parse("2026-12")
-resources = services.catalogue_store.resources(services.vocabulary)
+resources = container.catalogue_store.resources(container.vocabulary)
 picks = select_resources(resources, "schools", [], period)
-site = services.settings.site_url
-context = digest_context(services.vocabulary, site, "schools", [], period, picks)
-email = services.renderer.render("digest", context, {
+site = container.settings.site_url
+context = digest_context(container.vocabulary, site, "schools", [], period, picks)
+email = container.renderer.render("digest", context, {
     "greeting": greeting(None), "manage_url": "http://x/m", "unsubscribe_url": "http://x/u"})
-raw = build_message(email, sender=services.settings.sender_address, to="reader@example.com",
+raw = build_message(email, sender=container.settings.sender_address, to="reader@example.com",
                     list_unsubscribe_url="http://x/u").as_bytes()
-services.clients.sesv2.send_email(
-    FromEmailAddress=services.settings.sender_address,
+container.clients.sesv2.send_email(
+    FromEmailAddress=container.settings.sender_address,
     Destination={"ToAddresses": ["reader@example.com"]}, Content={"Raw": {"Data": raw}})
 """

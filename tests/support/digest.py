@@ -3,8 +3,6 @@ SQS events as Lambda gets them, and moto's outbox read as people would read it."
 
 from __future__ import annotations
 
-import email
-import email.policy
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,12 +12,12 @@ from botocore.exceptions import ClientError
 from mailer.campaigns.queue import as_record, drain
 from mailer.campaigns.sender import Result
 from mailer.catalogue.schema import Resource
-from mailer.container import Services
-from mailer.pipeline import Pipeline
-from mailer.subscribers.store import Status, Subscriber, SubscriberStore, subscriber_key
+from mailer.container import Container
+from mailer.local.outbox import OutboxMessage, moto_outbox
+from mailer.subscribers.model import Status, Subscriber, subscriber_key
+from mailer.subscribers.store import SubscriberStore
+from tests.support.lambda_events import ACCOUNT, REGION
 
-ACCOUNT = "123456789012"
-REGION = "eu-west-2"
 T0 = 1_796_115_600.0  # 2026-12-01T09:00:00Z, when the schedule starts December's digest
 
 # (address, audience, topics, name): who subscribes in most tests, and what each should get.
@@ -67,9 +65,16 @@ class FakeClock:
         self.now += seconds
 
 
-def pipeline(services: Services, clock: FakeClock) -> Pipeline:
-    """The pipeline on moto, with the fake clock for time, pacing and backoff."""
-    return Pipeline(services, clock=clock, monotonic=clock, sleep=clock.sleep)
+def pipeline(container: Container, clock: FakeClock, **options: Any) -> Container:
+    """A container on the same moto, with the fake clock for time, pacing and backoff."""
+    return Container(
+        container.settings,
+        container.clients,
+        clock=clock,
+        monotonic=clock,
+        sleep=clock.sleep,
+        **options,
+    )
 
 
 def add_people(
@@ -104,43 +109,17 @@ def add(
     return subscriber
 
 
-@dataclass
-class Mail:
-    """One message in moto's outbox, parsed."""
-
-    to: str
-    subject: str
-    text: str
-    html: str
-    headers: dict[str, str]
-
-    def shows(self, resources: Iterable[Resource]) -> set[str]:
-        """The ids of the resources whose titles the email's text part shows."""
-        return {r.id for r in resources if r.title in self.text}
-
-
-def sent_mail() -> list[Mail]:
+def sent_mail() -> list[OutboxMessage]:
     """Everything moto's SES accepted in this test, oldest first."""
-    from moto.ses.models import ses_backends
-
-    mails = []
-    for message in ses_backends[ACCOUNT][REGION].sent_messages:
-        parsed = email.message_from_string(message.raw_data, policy=email.policy.default)
-        text = parsed.get_body(preferencelist=("plain",))
-        html = parsed.get_body(preferencelist=("html",))
-        mails.append(
-            Mail(
-                to=str(parsed["To"]),
-                subject=str(parsed["Subject"]),
-                text=text.get_content() if text else "",
-                html=html.get_content() if html else "",
-                headers={k: str(v) for k, v in parsed.items()},
-            )
-        )
-    return mails
+    return list(reversed(moto_outbox(REGION, ACCOUNT)()))
 
 
-def per_recipient(mails: list[Mail]) -> dict[str, int]:
+def shows(mail: OutboxMessage, resources: Iterable[Resource]) -> set[str]:
+    """The ids of the resources whose titles an email's text part shows."""
+    return {r.id for r in resources if r.title in mail.text}
+
+
+def per_recipient(mails: list[OutboxMessage]) -> dict[str, int]:
     """How many emails each address got."""
     counts: dict[str, int] = {}
     for mail in mails:
@@ -148,22 +127,21 @@ def per_recipient(mails: list[Mail]) -> dict[str, int]:
     return counts
 
 
-def drain_queue(p: Pipeline) -> list[Result | None]:
+def drain_queue(p: Container) -> list[Result | None]:
     """Run the senders in process until the queue is empty (None: a record that failed)."""
     results: list[Result | None] = []
     drain(
-        p.services.clients.sqs,
+        p.clients.sqs,
         p.settings.send_queue_url,
-        p.sender.process_record,
+        p.sender.process_batch,
         on_record=lambda record, result: results.append(result),
     )
-    p.sender.finish_campaigns()
     return results
 
 
-def receive_event(p: Pipeline, limit: int = 10) -> dict[str, Any]:
+def receive_event(p: Container, limit: int = 10) -> dict[str, Any]:
     """Take up to `limit` messages off the queue as the SQS event source would hand them over."""
-    messages = p.services.clients.sqs.receive_message(
+    messages = p.clients.sqs.receive_message(
         QueueUrl=p.settings.send_queue_url,
         MaxNumberOfMessages=limit,
         MessageSystemAttributeNames=["ApproximateReceiveCount"],
@@ -216,22 +194,8 @@ class SesSpy:
         return getattr(self.real, name)
 
 
-def spy_on_ses(services: Services, **kwargs: Any) -> SesSpy:
+def spy_on_ses(container: Container, **kwargs: Any) -> SesSpy:
     """Put a spy between the pipeline and moto's SES (before the sender is built)."""
-    spy = SesSpy(services.clients.sesv2_send, **kwargs)
-    services.clients.sesv2_send = spy  # type: ignore[misc] (a cached_property, replaced per test)
+    spy = SesSpy(container.clients.sesv2_send, **kwargs)
+    container.clients.sesv2_send = spy  # type: ignore[misc] (a cached_property, replaced per test)
     return spy
-
-
-@dataclass
-class LambdaContext:
-    """The attributes Powertools and the handlers read from a Lambda context."""
-
-    function_name: str = "DigestSenderFunction"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:DigestSender"
-    aws_request_id: str = "0f1e2d3c-test"
-    remaining_ms: int = 30_000
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms

@@ -5,31 +5,27 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mailer.campaigns.selection import Period
-from mailer.container import Services
-from mailer.pipeline import Pipeline
+from mailer.campaigns.model import Period
+from mailer.container import Container
 from mailer.settings import Settings
 from mailer.subscribers.bounces import MalformedEventError, parse_event
-from mailer.subscribers.store import subscriber_key
-from tests.conftest import TEST_ENV
+from mailer.subscribers.model import subscriber_key
 from tests.support.digest import (
     RELEVANT,
     FakeClock,
-    LambdaContext,
     add_people,
     drain_queue,
     per_recipient,
     pipeline,
     sent_mail,
 )
+from tests.support.environment import TEST_ENV
+from tests.support.lambda_events import LambdaContext, load_event
 
-EVENTS = Path(__file__).resolve().parents[1] / "events"
 DANA = subscriber_key("dana@example.org")
 CONTEXT = LambdaContext(
     function_name="SesEventsFunction",
@@ -37,29 +33,25 @@ CONTEXT = LambdaContext(
 )
 
 
-def load(name: str) -> dict[str, Any]:
-    return json.loads((EVENTS / name).read_text())
-
-
 @pytest.fixture
-def p(services: Services, clock: FakeClock) -> Pipeline:
-    built = pipeline(services, clock)
-    add_people(built.subscribers)
+def p(container: Container, clock: FakeClock) -> Container:
+    built = pipeline(container, clock)
+    add_people(built.subscriber_store)
     return built
 
 
 @pytest.fixture
-def handle(p: Pipeline, monkeypatch: pytest.MonkeyPatch):
-    """The SES events function's handler, using the test pipeline."""
+def handle(p: Container, use_container):
+    """The SES events function's handler, using the test container."""
     from handlers import ses_events
 
-    monkeypatch.setattr(ses_events, "_pipeline", p)
+    use_container(p)
     return lambda event: ses_events.lambda_handler(event, CONTEXT)
 
 
 def transient(n: int, days_ago: float = 0) -> dict[str, Any]:
     """The n-th distinct transient bounce for Dana, days_ago before the fixture's time."""
-    event = load("ses_bounce_transient.json")
+    event = load_event("ses_bounce_transient")
     event["id"] = f"transient-{n}"
     bounce = event["detail"]["bounce"]
     bounce["feedbackId"] = f"feedback-transient-{n}"
@@ -73,45 +65,45 @@ def transient(n: int, days_ago: float = 0) -> dict[str, Any]:
     [("ses_bounce_permanent.json", "permanent bounce"), ("ses_complaint.json", "complaint")],
 )
 def test_a_complaint_or_a_permanent_bounce_suppresses_at_once(
-    handle, p: Pipeline, fixture: str, reason: str
+    handle, p: Container, fixture: str, reason: str
 ) -> None:
-    result = handle(load(fixture))
+    result = handle(load_event(fixture))
     assert result["outcome"] == "handled" and result["suppressed"] == 1
     assert result["failed_items"] == []
-    assert p.subscribers.is_suppressed(DANA)
-    stored = p.services.table(p.settings.subscribers_table).get_item(
-        Key={"pk": f"suppression#{DANA}"}
-    )["Item"]
+    assert p.subscriber_store.is_suppressed(DANA)
+    stored = p.table(p.settings.subscribers_table).get_item(Key={"pk": f"suppression#{DANA}"})[
+        "Item"
+    ]
     assert stored["reason"] == reason
 
 
-def test_three_transient_bounces_within_30_days_suppress_two_do_not(handle, p: Pipeline) -> None:
+def test_three_transient_bounces_within_30_days_suppress_two_do_not(handle, p: Container) -> None:
     assert handle(transient(1, days_ago=20))["suppressed"] == 0
     assert handle(transient(2, days_ago=10))["suppressed"] == 0
-    assert not p.subscribers.is_suppressed(DANA)
+    assert not p.subscriber_store.is_suppressed(DANA)
     result = handle(transient(3))
     assert result["suppressed"] == 1 and result["counted"] == 1
-    assert p.subscribers.is_suppressed(DANA)
+    assert p.subscriber_store.is_suppressed(DANA)
 
 
 def test_transient_bounces_spread_over_more_than_30_days_do_not_suppress(
-    handle, p: Pipeline
+    handle, p: Container
 ) -> None:
     for n, days_ago in enumerate((70, 40, 0)):
         handle(transient(n, days_ago))
-    assert not p.subscribers.is_suppressed(DANA)
+    assert not p.subscriber_store.is_suppressed(DANA)
 
 
-def test_the_same_event_delivered_twice_counts_once(handle, p: Pipeline) -> None:
+def test_the_same_event_delivered_twice_counts_once(handle, p: Container) -> None:
     """EventBridge delivers at least once; a redelivered soft bounce must not count twice."""
     assert handle(transient(1))["outcome"] == "handled"
     assert handle(transient(1))["outcome"] == "duplicate"
     assert handle(transient(2))["outcome"] == "handled"
-    assert not p.subscribers.is_suppressed(DANA), "two distinct bounces, not three"
+    assert not p.subscriber_store.is_suppressed(DANA), "two distinct bounces, not three"
 
 
-def test_suppressed_addresses_are_never_sent_to(handle, p: Pipeline) -> None:
-    handle(load("ses_complaint.json"))
+def test_suppressed_addresses_are_never_sent_to(handle, p: Container) -> None:
+    handle(load_event("ses_complaint"))
     p.planner.plan(p.planner.digest(Period(2026, 12)))
     drain_queue(p)
     expected = dict.fromkeys(RELEVANT, 1)
@@ -121,7 +113,7 @@ def test_suppressed_addresses_are_never_sent_to(handle, p: Pipeline) -> None:
 
 
 def _forged(change: str) -> Any:
-    event = load("ses_bounce_permanent.json")
+    event = load_event("ses_bounce_permanent")
     match change:
         case "source":
             event["source"] = "my.app"
@@ -161,19 +153,19 @@ def _forged(change: str) -> Any:
     ],
 )
 def test_forged_malformed_or_unexpected_events_are_rejected_logged_and_not_raised(
-    handle, p: Pipeline, change: str, caplog: pytest.LogCaptureFixture
+    handle, p: Container, change: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Fault: an event that is not a genuine SES bounce or complaint. Raising would make
     Lambda retry it twice and then dead-letter it; it is reported as a failed item instead."""
     result = handle(_forged(change))
     assert result["outcome"] == "rejected"
     assert len(result["failed_items"]) == 1 and result["failed_items"][0]["error"]
-    assert not p.subscribers.is_suppressed(DANA)
+    assert not p.subscriber_store.is_suppressed(DANA)
     assert any(r.levelname == "ERROR" and "rejected" in r.getMessage() for r in caplog.records)
 
 
 def test_events_for_another_configuration_set_are_rejected() -> None:
-    event = load("ses_bounce_permanent.json")
+    event = load_event("ses_bounce_permanent")
     parse_event(event, configuration_set="awareness-mailer-sending")
     other = copy.deepcopy(event)
     other["detail"]["mail"]["tags"]["ses:configuration-set"] = ["someone-else"]
@@ -182,11 +174,11 @@ def test_events_for_another_configuration_set_are_rejected() -> None:
 
 
 def test_the_handler_checks_the_configuration_set_it_is_configured_with(
-    services: Services, clock: FakeClock
+    container: Container, clock: FakeClock
 ) -> None:
     settings = Settings.from_env({**TEST_ENV, "SES_CONFIGURATION_SET": "someone-else"})
-    p = pipeline(Services(settings, services.clients), clock)
-    assert p.bounces.handle(load("ses_bounce_permanent.json")).outcome == "rejected"
+    p = pipeline(Container(settings, container.clients), clock)
+    assert p.bounces.handle(load_event("ses_bounce_permanent")).outcome == "rejected"
 
 
 def test_only_ses_can_reach_the_events_function(template) -> None:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from mailer.aws.transactions import transact
+from mailer.aws.transactions import CONFLICT_BACKOFF, transact
 from mailer.campaigns.ledger import Claim, Done, InFlightError, Ledger
-from mailer.campaigns.model import Campaign, CampaignStore, Kind, Outcome, campaign_id
-from mailer.campaigns.selection import Period
-from mailer.container import Services
+from mailer.campaigns.model import Campaign, Kind, Period, SendOutcome, campaign_id
+from mailer.campaigns.store import CampaignStore
+from mailer.container import Container
 from mailer.errors import ConflictError, MailerError, StoreError
 from tests.support.digest import FakeClock
 
@@ -23,13 +24,13 @@ LEASE = 150
 
 
 @pytest.fixture
-def store(services: Services, clock: FakeClock) -> CampaignStore:
-    return CampaignStore(services.table(services.settings.campaigns_table), clock, clock.sleep)
+def store(container: Container, clock: FakeClock) -> CampaignStore:
+    return CampaignStore(container.table(container.settings.campaigns_table), clock, clock.sleep)
 
 
 @pytest.fixture
-def ledger(services: Services, clock: FakeClock) -> Ledger:
-    return Ledger(services.table(services.settings.campaigns_table), LEASE, clock, clock.sleep)
+def ledger(container: Container, clock: FakeClock) -> Ledger:
+    return Ledger(container.table(container.settings.campaigns_table), LEASE, clock, clock.sleep)
 
 
 @pytest.fixture
@@ -77,13 +78,12 @@ def test_the_first_definition_wins_and_a_second_create_changes_nothing(
     ],
 )
 def test_new_since_follows_the_previous_digest_that_actually_ran(
-    services: Services,
+    container: Container,
     store: CampaignStore,
     previous: Period | None,
     started: str | None,
     expected: dt.date,
 ) -> None:
-    from mailer.pipeline import Pipeline
 
     if previous is not None:
         store.table.put_item(
@@ -94,7 +94,7 @@ def test_new_since_follows_the_previous_digest_that_actually_ran(
                 "started_at": started,
             }
         )
-    since, why = Pipeline(services).planner.new_since(DEC)
+    since, why = container.planner.new_since(DEC)
     assert since == expected, why
 
 
@@ -105,7 +105,7 @@ def test_one_claim_wins_and_a_finished_entry_is_done(
     assert isinstance(claim, Claim)
     with pytest.raises(InFlightError):
         ledger.claim(campaign, KEY, "schools")
-    ledger.finish(claim, Outcome.SENT, ses_message_id="ses-1")
+    ledger.finish(claim, SendOutcome.SENT, ses_message_id="ses-1")
     done = ledger.claim(campaign, KEY, "schools")
     assert done == Done("sent", "ses-1", "schools")
     assert store.status(campaign.id).counts["schools"]["sent"] == 1
@@ -115,9 +115,9 @@ def test_finishing_twice_counts_once_and_only_the_owner_may_finish(
     ledger: Ledger, campaign: Campaign, store: CampaignStore
 ) -> None:
     claim = ledger.claim(campaign, KEY, "schools")
-    ledger.finish(claim, Outcome.SENT, ses_message_id="ses-1")
+    ledger.finish(claim, SendOutcome.SENT, ses_message_id="ses-1")
     with pytest.raises(ConflictError):
-        ledger.finish(claim, Outcome.SENT, ses_message_id="ses-2")
+        ledger.finish(claim, SendOutcome.SENT, ses_message_id="ses-2")
     assert store.status(campaign.id).totals["sent"] == 1
     assert ledger.entry(campaign, KEY)["ses_message_id"] == "ses-1"
 
@@ -133,8 +133,8 @@ def test_a_stale_claim_is_taken_over_after_the_lease_and_the_old_owner_loses(
     alive = ledger.claim(campaign, KEY, "schools")
     assert isinstance(alive, Claim) and alive.attempt == 2
     with pytest.raises(ConflictError):
-        ledger.finish(dead, Outcome.SENT)
-    ledger.finish(alive, Outcome.SENT, ses_message_id="ses-2")
+        ledger.finish(dead, SendOutcome.SENT)
+    ledger.finish(alive, SendOutcome.SENT, ses_message_id="ses-2")
     assert store.status(campaign.id).totals["sent"] == 1
 
 
@@ -142,12 +142,12 @@ def test_a_failed_entry_can_be_claimed_again_and_stops_counting_as_failed(
     ledger: Ledger, campaign: Campaign, store: CampaignStore
 ) -> None:
     claim = ledger.claim(campaign, KEY, "individuals")
-    ledger.finish(claim, Outcome.FAILED, reason="ThrottlingError")
+    ledger.finish(claim, SendOutcome.FAILED, reason="ThrottlingError")
     assert store.status(campaign.id).counts["individuals"]["failed"] == 1
     again = ledger.claim(campaign, KEY, "individuals")  # a DLQ redrive, say
     assert isinstance(again, Claim)
     assert store.status(campaign.id).counts["individuals"]["failed"] == 0
-    ledger.finish(again, Outcome.SENT, ses_message_id="ses-3")
+    ledger.finish(again, SendOutcome.SENT, ses_message_id="ses-3")
     counts = store.status(campaign.id).counts["individuals"]
     assert (counts["failed"], counts["sent"]) == (0, 1)
 
@@ -170,10 +170,10 @@ def test_status_counts_per_audience_and_outcome_and_finishes_when_all_are_done(
         store.advance(campaign, store.checkpoint(campaign, audience), None, 0)
     store.mark_planned(campaign)
     first = ledger.claim(campaign, "b" * 64, "schools")
-    ledger.finish(first, Outcome.SENT, ses_message_id="ses-1")
+    ledger.finish(first, SendOutcome.SENT, ses_message_id="ses-1")
     assert not store.try_finish(campaign.id), "one recipient still has no outcome"
     second = ledger.claim(campaign, "c" * 64, "schools")
-    ledger.finish(second, Outcome.SUPPRESSED, reason="suppressed")
+    ledger.finish(second, SendOutcome.SUPPRESSED, reason="suppressed")
     assert store.try_finish(campaign.id)
     assert not store.try_finish(campaign.id), "finished only once"
     status = store.status(campaign.id)
@@ -230,24 +230,25 @@ class _Table:
 
 
 def test_transaction_conflicts_on_the_hot_campaign_record_are_retried(
-    services: Services, campaign: Campaign, store: CampaignStore, clock: FakeClock
+    container: Container, campaign: Campaign, store: CampaignStore, clock: FakeClock
 ) -> None:
-    real = services.table(services.settings.campaigns_table)
-    from mailer.campaigns.model import count_update
+    real = container.table(container.settings.campaigns_table)
+    from mailer.campaigns.keys import count_update
 
+    backoff = replace(CONFLICT_BACKOFF, sleep=clock.sleep)
     flaky = _Table(real, _FlakyClient(real.meta.client, conflicts=2))
-    transact(flaky, [count_update(campaign.pk, "schools", "sent")], "test", sleep=clock.sleep)
+    transact(flaky, [count_update(campaign.id, "schools", "sent")], "test", backoff=backoff)
     assert len(clock.sleeps) == 2
     assert store.status(campaign.id).counts["schools"]["sent"] == 1
     always = _Table(real, _FlakyClient(real.meta.client, conflicts=99))
     with pytest.raises(StoreError):
-        transact(always, [count_update(campaign.pk, "schools", "sent")], "test", sleep=clock.sleep)
+        transact(always, [count_update(campaign.id, "schools", "sent")], "test", backoff=backoff)
 
 
 def test_other_transaction_errors_become_domain_errors(
-    services: Services, campaign: Campaign
+    container: Container, campaign: Campaign
 ) -> None:
-    from mailer.campaigns.model import count_update
+    from mailer.campaigns.keys import count_update
     from mailer.errors import ThrottlingError
 
     class Throttled:
@@ -257,9 +258,9 @@ def test_other_transaction_errors_become_domain_errors(
                 "TransactWriteItems",
             )
 
-    table = _Table(services.table(services.settings.campaigns_table), Throttled())
+    table = _Table(container.table(container.settings.campaigns_table), Throttled())
     with pytest.raises(ThrottlingError):
-        transact(table, [count_update(campaign.pk, "schools", "sent")], "test")
+        transact(table, [count_update(campaign.id, "schools", "sent")], "test")
 
 
 def test_campaign_records_never_expire(store: CampaignStore, campaign: Campaign) -> None:
@@ -269,13 +270,12 @@ def test_campaign_records_never_expire(store: CampaignStore, campaign: Campaign)
 
 
 def test_a_digest_sent_early_does_not_make_the_same_resources_new_twice(
-    services: Services, store: CampaignStore
+    container: Container, store: CampaignStore
 ) -> None:
     """December's digest sent on 29 November, the day the catalogue was loaded: January's
     digest must not call those same resources new again (dates have no time of day)."""
-    from mailer.pipeline import Pipeline
 
-    planner = Pipeline(services).planner
+    planner = container.planner
     december = planner.digest(DEC)
     assert len(december.new_ids) == 16 and december.already_new == ()
     store.create(december)
@@ -291,7 +291,7 @@ def test_a_digest_sent_early_does_not_make_the_same_resources_new_twice(
     from mailer.campaigns.variants import CampaignContent
 
     content = CampaignContent(
-        january, Pipeline(services).resources(), services.vocabulary, services.settings.site_url
+        january, container.resources(), container.vocabulary, container.settings.site_url
     )
     picks = content.picks("schools")
     assert picks and not any(p.is_new for p in picks)
@@ -304,7 +304,7 @@ def test_a_final_ledger_entry_expires_after_about_a_year(
 ) -> None:
     """Storage stays bounded: the table's TTL removes old entries, not the campaign record."""
     claim = ledger.claim(campaign, KEY, "schools")
-    ledger.finish(claim, Outcome.SENT, ses_message_id="ses-1")
+    ledger.finish(claim, SendOutcome.SENT, ses_message_id="ses-1")
     entry = ledger.entry(campaign, KEY)
     assert int(entry["expires_at"]) == int(clock.now) + 400 * 24 * 3600
     meta = store.table.get_item(Key={"pk": campaign.pk, "sk": "meta"})["Item"]

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from mailer.cli.main import main
-from mailer.container import Services
+from mailer.container import Container
 from mailer.paths import catalogue_dir
 
 
@@ -50,10 +50,10 @@ def test_missing_settings_are_named_not_a_traceback(runner: CliRunner) -> None:
 
 
 def test_preview_digest_writes_html_text_and_files(
-    runner: CliRunner, test_env: dict[str, str], tmp_path: Path
+    runner: CliRunner, container: Container, tmp_path: Path
 ) -> None:
     html = runner.invoke(
-        main, ["preview", "digest", "--audience", "schools", "--period", "2026-12"], env=test_env
+        main, ["preview", "digest", "--audience", "schools", "--period", "2026-12"], obj=container
     )
     assert html.exit_code == 0, html.output
     assert html.output.startswith("<!doctype html>")
@@ -62,7 +62,7 @@ def test_preview_digest_writes_html_text_and_files(
     text = runner.invoke(
         main,
         ["preview", "digest", "--audience", "schools", "--period", "2026-12", "--text"],
-        env=test_env,
+        obj=container,
     )
     assert text.exit_code == 0 and "<" not in text.output.split("--")[0]
     assert "https://mailer.example.org/unsubscribe/PREVIEW" in text.output
@@ -79,7 +79,7 @@ def test_preview_digest_writes_html_text_and_files(
             "--out",
             str(out),
         ],
-        env=test_env,
+        obj=container,
     )
     assert to_file.exit_code == 0, to_file.output
     assert "faith groups" in out.read_text()
@@ -106,26 +106,26 @@ def test_preview_bad_input_is_one_clear_line(
     assert "Traceback" not in result.output
 
 
-def test_sync_is_idempotent(runner: CliRunner, services: Services, test_env) -> None:
-    """The services fixture synced once already; a CLI sync on the same store changes nothing."""
-    result = runner.invoke(main, ["catalogue", "sync"], obj=services, env=test_env)
+def test_sync_is_idempotent(runner: CliRunner, container: Container, test_env) -> None:
+    """The container fixture synced once already; a CLI sync on the same store changes nothing."""
+    result = runner.invoke(main, ["catalogue", "sync"], obj=container, env=test_env)
     assert result.exit_code == 0, result.output
     assert result.output.startswith("added 0, updated 0, removed 0, unchanged 16")
 
 
 def test_sync_reports_edits_and_keeps_console_added_resources(
-    runner: CliRunner, services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    runner: CliRunner, container: Container, tmp_path: Path
 ) -> None:
-    table = services.catalogue_store._table
-    staff_item = {**services.catalogue_files().resources[0].to_item(), "id": "staff-added"}
+    table = container.table(container.settings.catalogue_table)
+    staff_item = {**container.catalogue_files().resources[0].to_item(), "id": "staff-added"}
     table.put_item(Item={**staff_item, "source": "console"})
     root = tmp_path / "catalogue"
     shutil.copytree(catalogue_dir(), root)
     (root / "resources" / "brexit-and-modern-slavery-2017.yaml").unlink()
     edited = root / "resources" / "safe-homes.yaml"
     edited.write_text(edited.read_text().replace("[individuals, faith-groups]", "[individuals]"))
-    monkeypatch.setattr("mailer.container.catalogue_dir", lambda: root)
-    result = runner.invoke(main, ["catalogue", "sync"], obj=services)
+    edited_files = Container(container.settings, container.clients, data_root=tmp_path)
+    result = runner.invoke(main, ["catalogue", "sync"], obj=edited_files)
     assert result.exit_code == 0, result.output
     assert "added 0, updated 1, removed 1, unchanged 14" in result.output
     assert "updated: safe-homes" in result.output

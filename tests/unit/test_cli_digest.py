@@ -6,9 +6,15 @@ import pytest
 from click.testing import CliRunner
 
 from mailer.cli.main import main
-from mailer.container import Services
-from mailer.subscribers.store import SubscriberStore
-from tests.support.digest import RELEVANT, add_people, per_recipient, sent_mail
+from mailer.container import Container
+from tests.support.digest import (
+    RELEVANT,
+    FakeClock,
+    add_people,
+    per_recipient,
+    pipeline,
+    sent_mail,
+)
 
 
 @pytest.fixture
@@ -17,23 +23,23 @@ def runner() -> CliRunner:
 
 
 @pytest.fixture
-def people(services: Services, monkeypatch: pytest.MonkeyPatch) -> Services:
+def people(container: Container, clock: FakeClock) -> Container:
     """The usual five subscribers; the pacing's waits are recorded, not slept."""
-    add_people(SubscriberStore(services.table(services.settings.subscribers_table)))
-    monkeypatch.setattr("mailer.cli.digest.sleep", lambda seconds: None)
-    return services
+    with_clock = pipeline(container, clock)
+    add_people(with_clock.subscriber_store)
+    return with_clock
 
 
-def queued(services: Services) -> int:
-    attributes = services.clients.sqs.get_queue_attributes(
-        QueueUrl=services.settings.send_queue_url, AttributeNames=["All"]
+def queued(container: Container) -> int:
+    attributes = container.clients.sqs.get_queue_attributes(
+        QueueUrl=container.settings.send_queue_url, AttributeNames=["All"]
     )["Attributes"]
     return int(attributes["ApproximateNumberOfMessages"]) + int(
         attributes["ApproximateNumberOfMessagesNotVisible"]
     )
 
 
-def test_plan_is_a_dry_run_per_audience(runner: CliRunner, people: Services) -> None:
+def test_plan_is_a_dry_run_per_audience(runner: CliRunner, people: Container) -> None:
     result = runner.invoke(main, ["digest", "plan", "--period", "2026-12"], obj=people)
     assert result.exit_code == 0, result.output
     out = result.output
@@ -53,7 +59,7 @@ def test_plan_is_a_dry_run_per_audience(runner: CliRunner, people: Services) -> 
 
 
 def test_send_twice_sends_once_and_status_shows_the_counts(
-    runner: CliRunner, people: Services
+    runner: CliRunner, people: Container
 ) -> None:
     first = runner.invoke(main, ["digest", "send", "--period", "2026-12"], obj=people)
     assert first.exit_code == 0, first.output
@@ -80,7 +86,7 @@ def test_send_twice_sends_once_and_status_shows_the_counts(
 
 
 @pytest.mark.parametrize("command", ["plan", "send", "status"])
-def test_a_bad_period_is_one_clear_line(runner: CliRunner, people: Services, command: str) -> None:
+def test_a_bad_period_is_one_clear_line(runner: CliRunner, people: Container, command: str) -> None:
     result = runner.invoke(main, ["digest", command, "--period", "December"], obj=people)
     assert result.exit_code == 1
     assert "period must be YYYY-MM" in result.output

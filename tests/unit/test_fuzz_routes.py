@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mailer.subscribers.store import Status, Subscriber, subscriber_key
+from mailer.subscribers.model import Status, Subscriber, subscriber_key
 from mailer.subscribers.tokens import Purpose
 
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
@@ -72,7 +72,7 @@ form_data = st.dictionaries(
 fuzzed = {"requests": 0, "5xx": 0}
 
 
-def _seeded(services) -> Subscriber:
+def _seeded(container) -> Subscriber:
     subscriber = Subscriber(
         key=subscriber_key("ana@example.org"),
         email="ana@example.org",
@@ -82,15 +82,15 @@ def _seeded(services) -> Subscriber:
         status=Status.CONFIRMED,
         updated_at="t0",
     )
-    services.subscriber_store.put(subscriber)
+    container.subscriber_store.put(subscriber)
     return subscriber
 
 
-def _tokens(services, key: str) -> list[str]:
+def _tokens(container, key: str) -> list[str]:
     """Tokens worth trying: every purpose for the seeded subscriber, damaged and expired ones."""
-    good = [services.tokens.make(p, key) for p in Purpose]
+    good = [container.tokens.make(p, key) for p in Purpose]
     with mock.patch("itsdangerous.timed.time.time", return_value=time.time() - 500 * 24 * 3600):
-        expired = [services.tokens.make(p, key) for p in Purpose]
+        expired = [container.tokens.make(p, key) for p in Purpose]
     return good + expired + [t[:-3] + "abc" for t in good] + [t[:20] for t in good]
 
 
@@ -100,19 +100,19 @@ def _tokens(services, key: str) -> list[str]:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=st.data())
-def test_no_route_answers_5xx_or_changes_a_stored_subscriber(app, services, data) -> None:
+def test_no_route_answers_5xx_or_changes_a_stored_subscriber(app, container, data) -> None:
     app.config["SUBSCRIBE_MIN_FILL_SECONDS"] = 0
     client = app.test_client()
-    seeded = _seeded(services)
+    seeded = _seeded(container)
     form_page = client.get("/subscribe").get_data(as_text=True)
     form_token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form_page)[1]
     # A real session CSRF token too, so posts reach the preferences, erase and confirm views.
-    manage = services.links.manage(seeded.key).removeprefix(services.settings.site_url)
+    manage = container.links.manage(seeded.key).removeprefix(container.settings.site_url)
     session_page = client.get(manage).get_data(as_text=True)
     session_token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', session_page)[1]
     method = data.draw(st.sampled_from(METHODS), label="method")
     token = data.draw(
-        st.one_of(st.sampled_from(_tokens(services, seeded.key)), st.text(max_size=200)),
+        st.one_of(st.sampled_from(_tokens(container, seeded.key)), st.text(max_size=200)),
         label="token",
     )
     path = data.draw(
@@ -136,7 +136,7 @@ def test_no_route_answers_5xx_or_changes_a_stored_subscriber(app, services, data
     fuzzed["requests"] += 1
     fuzzed["5xx"] += status >= 500
     assert status < 500, (method, path, form)
-    stored = services.subscriber_store.get(seeded.key)
+    stored = container.subscriber_store.get(seeded.key)
     if status >= 400:  # a refused request must leave what is stored exactly as it was
         assert stored == seeded, (method, path, form, status)
 

@@ -221,10 +221,12 @@ def test_each_audience_digest_parses_back_with_headers_and_both_parts(audience: 
     """The real December digest for each audience, as raw MIME, read back by `email`."""
     from pathlib import Path
 
-    from mailer.campaigns.selection import Period, select_resources
+    from mailer.campaigns.model import Period
+    from mailer.campaigns.selection import select_resources
+    from mailer.campaigns.variants import digest_context
     from mailer.catalogue.schema import Catalogue
     from mailer.emails.render import GMAIL_CLIP_BYTES, EmailRenderer
-    from mailer.emails.views import digest_context, greeting
+    from mailer.emails.views import greeting
 
     repo = Path(__file__).resolve().parents[2]
     catalogue = Catalogue.load(repo / "catalogue")

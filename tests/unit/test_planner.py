@@ -3,23 +3,19 @@ once by Query on the send index, and a stopped run resuming from its checkpoint.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mailer.campaigns.model import Campaign
+from mailer.campaigns.model import Campaign, Period
 from mailer.campaigns.planner import PlanningIncompleteError
-from mailer.campaigns.selection import Period
-from mailer.container import Services
+from mailer.container import Container
 from mailer.errors import MailerError, StoreError
-from mailer.pipeline import Pipeline
-from mailer.subscribers.store import SEND_INDEX, Status, SubscriberStore
+from mailer.subscribers.model import SEND_INDEX, Status
+from mailer.subscribers.store import SubscriberStore
 from tests.support.digest import (
     RELEVANT,
     FakeClock,
-    LambdaContext,
     add,
     add_people,
     drain_queue,
@@ -27,38 +23,38 @@ from tests.support.digest import (
     pipeline,
     sent_mail,
 )
+from tests.support.lambda_events import LambdaContext, load_event
 
-EVENTS = Path(__file__).resolve().parents[1] / "events"
 DEC = Period(2026, 12)
 
 
 @pytest.fixture
-def p(services: Services, clock: FakeClock) -> Pipeline:
+def p(container: Container, clock: FakeClock) -> Container:
     """The pipeline on moto with the usual five confirmed subscribers (plus two who are not)."""
-    built = pipeline(services, clock)
-    add_people(built.subscribers)
-    add(built.subscribers, "pending@example.org", "schools", status=Status.PENDING)
-    add(built.subscribers, "gone@example.org", "individuals", status=Status.UNSUBSCRIBED)
+    built = pipeline(container, clock)
+    add_people(built.subscriber_store)
+    add(built.subscriber_store, "pending@example.org", "schools", status=Status.PENDING)
+    add(built.subscriber_store, "gone@example.org", "individuals", status=Status.UNSUBSCRIBED)
     return built
 
 
 @pytest.fixture
-def planner_handler(p: Pipeline, monkeypatch: pytest.MonkeyPatch):
-    """The planner function's handler, using the test pipeline."""
+def planner_handler(p: Container, use_container):
+    """The planner function's handler, using the test container."""
     from handlers import digest_planner
 
-    monkeypatch.setattr(digest_planner, "_pipeline", p)
+    use_container(p)
     return digest_planner.lambda_handler
 
 
-def queued(p: Pipeline) -> int:
-    attributes = p.services.clients.sqs.get_queue_attributes(
+def queued(p: Container) -> int:
+    attributes = p.clients.sqs.get_queue_attributes(
         QueueUrl=p.settings.send_queue_url, AttributeNames=["ApproximateNumberOfMessages"]
     )["Attributes"]
     return int(attributes["ApproximateNumberOfMessages"])
 
 
-def campaign_items(p: Pipeline, campaign_id: str) -> list[dict[str, Any]]:
+def campaign_items(p: Container, campaign_id: str) -> list[dict[str, Any]]:
     return p.campaigns.table.query(
         KeyConditionExpression="pk = :pk",
         ExpressionAttributeValues={":pk": f"campaign#{campaign_id}"},
@@ -66,10 +62,10 @@ def campaign_items(p: Pipeline, campaign_id: str) -> list[dict[str, Any]]:
 
 
 def test_scheduler_starts_the_planner_twice_for_one_period_one_campaign(
-    planner_handler, p: Pipeline
+    planner_handler, p: Container
 ) -> None:
     """Fault: EventBridge Scheduler (or Lambda's retry) starts the planner twice."""
-    event = json.loads((EVENTS / "schedule_digest.json").read_text())
+    event = load_event("schedule_digest")
     first = planner_handler(event, LambdaContext(remaining_ms=900_000))
     second = planner_handler(event, LambdaContext(remaining_ms=900_000))
     assert first["campaign"] == second["campaign"] == "digest#2026-12"
@@ -85,10 +81,10 @@ def test_scheduler_starts_the_planner_twice_for_one_period_one_campaign(
 
 
 def test_a_planner_stopped_for_time_resumes_from_its_checkpoint(
-    services: Services, clock: FakeClock, p: Pipeline
+    container: Container, clock: FakeClock, p: Container
 ) -> None:
     """Fault: the planner runs out of time part-way (Lambda would kill it at 900 s)."""
-    p.planner._page_size = 1
+    p = pipeline(container, clock, page_size=1)
     budget = iter([900.0, 900.0, 10.0])  # two pages, then too little time for a third
     with pytest.raises(PlanningIncompleteError, match="run again to resume"):
         p.planner.plan(p.planner.digest(DEC), time_left=lambda: next(budget))
@@ -103,10 +99,10 @@ def test_a_planner_stopped_for_time_resumes_from_its_checkpoint(
 
 
 def test_a_page_queued_twice_is_counted_once_and_sent_once(
-    p: Pipeline, monkeypatch: pytest.MonkeyPatch
+    container: Container, clock: FakeClock, p: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Fault: the planner dies after queueing a page but before recording its checkpoint."""
-    p.planner._page_size = 1
+    p = pipeline(container, clock, page_size=1)
     real_advance = p.campaigns.advance
     calls = {"n": 0}
 
@@ -148,13 +144,12 @@ class _NoScanTable:
 
 
 def test_the_planner_queries_the_send_index_page_by_page_and_never_scans(
-    services: Services, clock: FakeClock
+    container: Container, clock: FakeClock
 ) -> None:
-    spy = _NoScanTable(services.table(services.settings.subscribers_table))
-    p = pipeline(services, clock)
-    p.subscribers = SubscriberStore(spy, clock)  # type: ignore[misc]
-    add_people(p.subscribers)
-    p.planner._page_size = 1
+    spy = _NoScanTable(container.table(container.settings.subscribers_table))
+    p = pipeline(container, clock, page_size=1)
+    p.subscriber_store = SubscriberStore(spy, clock)  # type: ignore[misc]
+    add_people(p.subscriber_store)
     p.planner.plan(p.planner.digest(DEC))
     assert spy.queries and all(q["IndexName"] == SEND_INDEX for q in spy.queries)
     assert all(q["Limit"] == 1 for q in spy.queries)
@@ -172,7 +167,7 @@ def test_the_planner_queries_the_send_index_page_by_page_and_never_scans(
         ({"kind": "announcement", "resource_id": "safe-homes"}, "announcement#safe-homes"),
     ],
 )
-def test_events_name_their_campaign(p: Pipeline, event: dict[str, Any], campaign: str) -> None:
+def test_events_name_their_campaign(p: Container, event: dict[str, Any], campaign: str) -> None:
     assert p.planner.campaign_for(event).id == campaign
 
 
@@ -191,7 +186,7 @@ def test_events_name_their_campaign(p: Pipeline, event: dict[str, Any], campaign
     ],
 )
 def test_a_malformed_planner_event_is_logged_and_rejected_without_a_retry(
-    planner_handler, p: Pipeline, event: Any
+    planner_handler, p: Container, event: Any
 ) -> None:
     """Fault: an unexpected event; raising would make Lambda retry it, to no avail."""
     result = planner_handler(event, LambdaContext())
@@ -199,25 +194,25 @@ def test_a_malformed_planner_event_is_logged_and_rejected_without_a_retry(
     assert queued(p) == 0
 
 
-def test_the_handler_builds_its_pipeline_from_the_environment(
-    services: Services,
+def test_the_handler_builds_its_container_from_the_environment(
+    container: Container,
     test_env: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
+    use_container,
 ) -> None:
     from handlers import digest_planner
 
     for name, value in test_env.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setattr(digest_planner, "_pipeline", None)
     result = digest_planner.lambda_handler(
         {"kind": "digest", "period": "2026-12"}, LambdaContext(remaining_ms=900_000)
     )
     assert result["status"] == "planned" and result["created"]
 
 
-def test_an_announcement_goes_through_the_same_planner_ledger_and_sender(p: Pipeline) -> None:
+def test_an_announcement_goes_through_the_same_planner_ledger_and_sender(p: Container) -> None:
     """Staff announce a resource: safe-homes is for individuals and faith groups."""
-    add(p.subscribers, "fay@example.org", "faith-groups", (), "Fay")
+    add(p.subscriber_store, "fay@example.org", "faith-groups", (), "Fay")
     campaign = p.planner.announcement("safe-homes", message="Out today.")
     assert campaign.audiences == ("individuals", "faith-groups")
     report = p.planner.plan(campaign)
@@ -240,7 +235,7 @@ def test_an_announcement_goes_through_the_same_planner_ledger_and_sender(p: Pipe
     assert len(sent_mail()) == 2
 
 
-def test_an_announcement_needs_a_real_resource_and_its_audiences(p: Pipeline) -> None:
+def test_an_announcement_needs_a_real_resource_and_its_audiences(p: Container) -> None:
     with pytest.raises(MailerError, match="no resource"):
         p.planner.announcement("no-such-resource")
     with pytest.raises(MailerError, match="announce 'safe-homes' to some of"):
@@ -249,7 +244,7 @@ def test_an_announcement_needs_a_real_resource_and_its_audiences(p: Pipeline) ->
 
 
 def test_a_subscriber_who_changes_group_mid_plan_gets_one_email_and_the_campaign_finishes(
-    p: Pipeline, monkeypatch: pytest.MonkeyPatch
+    p: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Amal moves from schools to individuals after schools was queued, before individuals
     was: queued twice, sent once, and the second job is counted so the campaign can finish."""
@@ -258,7 +253,7 @@ def test_a_subscriber_who_changes_group_mid_plan_gets_one_email_and_the_campaign
     def move_amal_after_schools(campaign: Any, checkpoint: Any, *args: Any) -> Any:
         advanced = real_advance(campaign, checkpoint, *args)
         if checkpoint.audience == "schools" and advanced.done:
-            add(p.subscribers, "amal@example.org", "individuals", name="Amal")
+            add(p.subscriber_store, "amal@example.org", "individuals", name="Amal")
         return advanced
 
     monkeypatch.setattr(p.campaigns, "advance", move_amal_after_schools)

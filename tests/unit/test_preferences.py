@@ -7,11 +7,11 @@ import re
 
 import pytest
 
-from mailer.subscribers.store import Status, Subscriber, subscriber_key
+from mailer.subscribers.model import Status, Subscriber, subscriber_key
 
 
 @pytest.fixture
-def subscriber(services) -> Subscriber:
+def subscriber(container) -> Subscriber:
     """A confirmed subscriber, as the confirm step leaves them."""
     sub = Subscriber(
         key=subscriber_key("ana@example.org"),
@@ -25,14 +25,14 @@ def subscriber(services) -> Subscriber:
         updated_at="2026-11-01T10:05:00+00:00",
         confirmed_at="2026-11-01T10:05:00+00:00",
     )
-    services.subscriber_store.put(sub)
+    container.subscriber_store.put(sub)
     return sub
 
 
 @pytest.fixture
-def page(services, subscriber) -> str:
+def page(container, subscriber) -> str:
     """The subscriber's preferences page path."""
-    return services.links.manage(subscriber.key).removeprefix(services.settings.site_url)
+    return container.links.manage(subscriber.key).removeprefix(container.settings.site_url)
 
 
 def test_page_shows_current_choices(user, page) -> None:
@@ -115,14 +115,14 @@ def test_download_my_data(user, page) -> None:
 
 
 def test_erase_needs_the_tick_then_keeps_only_the_hash(
-    user, page, store, subscriber, services
+    user, page, store, subscriber, container
 ) -> None:
     refused = user.post_form(page, page + "/erase")
     assert refused.status_code == 400
     assert store.get(subscriber.key) == subscriber
     erased = user.post_form(page, page + "/erase", {"confirm": "y"})
     assert erased.status_code == 200 and "Your data is erased" in erased.get_data(as_text=True)
-    item = services.subscriber_store._table.get_item(Key={"pk": f"sub#{subscriber.key}"})["Item"]
+    item = container.subscriber_store._table.get_item(Key={"pk": f"sub#{subscriber.key}"})["Item"]
     assert set(item) == {"pk", "status", "updated_at"} and item["status"] == "erased"
     assert "ana@example.org" not in json.dumps(item)
     assert user.client.get(page).status_code == 404  # the page is gone too

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailer.campaigns.selection import Period, select_resources
+from mailer.campaigns.model import Period
+from mailer.campaigns.selection import select_resources
 from mailer.catalogue.schema import Resource
 from mailer.errors import MailerError
 

@@ -13,11 +13,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailer.campaigns.selection import Period, select_resources
+from mailer.campaigns import variants
+from mailer.campaigns.model import Period
+from mailer.campaigns.selection import select_resources
 from mailer.catalogue.schema import Catalogue, Resource
 from mailer.emails import views
 from mailer.emails.render import EMAILS, GMAIL_CLIP_BYTES, EmailRenderer, RenderedEmail
 from mailer.errors import TemplateContextError, TemplateNotFoundError
+from mailer.subscribers import notices
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "email"
 PERIOD = Period(2026, 12)
@@ -103,14 +106,14 @@ def build_case(case_id: str, catalogue: Catalogue, site_url: str) -> Case:
     if case_id == "confirm_subscription":
         return Case(
             case_id,
-            views.confirm_context(7),
+            notices.confirm_context(7),
             "One click to start receiving our monthly digest of free resources",
             recipient_fields=("confirm_url",),
         )
     if case_id.startswith("digest:"):
         audience = case_id.partition(":")[2]
         picks = select_resources(catalogue.resources, audience, [], PERIOD)
-        context = views.digest_context(vocab, site_url, audience, [], PERIOD, picks)
+        context = variants.digest_context(vocab, site_url, audience, [], PERIOD, picks)
         label = vocab.audiences[audience].lower()
         return Case(
             "digest",
@@ -119,7 +122,7 @@ def build_case(case_id: str, catalogue: Catalogue, site_url: str) -> Case:
             context["resources"],
         )
     if case_id == "announcement":
-        context = views.announcement_context(
+        context = variants.announcement_context(
             vocab,
             site_url,
             "individuals",
@@ -134,7 +137,7 @@ def build_case(case_id: str, catalogue: Catalogue, site_url: str) -> Case:
             [context["resource"]],
         )
     assert case_id == "preferences_changed"
-    context = views.preferences_changed_context(vocab, "schools", ["housing", "right-to-work"])
+    context = notices.preferences_changed_context(vocab, "schools", ["housing", "right-to-work"])
     return Case(case_id, context, "You now receive resources for schools")
 
 
@@ -239,7 +242,7 @@ def digest(
     renderer: EmailRenderer, catalogue: Catalogue, site_url: str, audience: str, recipient: Any
 ) -> RenderedEmail:
     picks = select_resources(catalogue.resources, audience, [], PERIOD)
-    context = views.digest_context(catalogue.vocabulary, site_url, audience, [], PERIOD, picks)
+    context = variants.digest_context(catalogue.vocabulary, site_url, audience, [], PERIOD, picks)
     return renderer.render("digest", context, recipient)
 
 
@@ -267,11 +270,11 @@ def test_digest_links_to_browse_its_audience(
 def test_fixed_subjects(renderer: EmailRenderer, real_catalogue: Catalogue) -> None:
     """Confirmation and preferences emails have their fixed subjects."""
     vocab = real_catalogue.vocabulary
-    confirm = renderer.render("confirm_subscription", views.confirm_context(7), RECIPIENT)
+    confirm = renderer.render("confirm_subscription", notices.confirm_context(7), RECIPIENT)
     assert confirm.subject == "Please confirm your subscription"
     changed = renderer.render(
         "preferences_changed",
-        views.preferences_changed_context(vocab, "schools", []),
+        notices.preferences_changed_context(vocab, "schools", []),
         RECIPIENT,
     )
     assert changed.subject == "Your subscription preferences have changed"
@@ -283,7 +286,7 @@ def test_announcement_subject_is_plain_text(
 ) -> None:
     """Ampersands and apostrophes in a title reach the subject and text part unescaped."""
     resource = make_resource(id="rights-at-work", title="Survivors & workers' rights <today>")
-    context = views.announcement_context(vocabulary, site_url, "individuals", [], resource)
+    context = variants.announcement_context(vocabulary, site_url, "individuals", [], resource)
     email = renderer.render("announcement", context, RECIPIENT)
     assert email.subject == "New: Survivors & workers' rights <today>"
     assert "Survivors & workers' rights <today>" in email.text
@@ -293,7 +296,7 @@ def test_announcement_subject_is_plain_text(
 
 def test_confirm_email_shows_the_period_of_validity(renderer: EmailRenderer) -> None:
     """The confirmation says how long its link works."""
-    email = renderer.render("confirm_subscription", views.confirm_context(7), RECIPIENT)
+    email = renderer.render("confirm_subscription", notices.confirm_context(7), RECIPIENT)
     assert "works for 7 days" in HtmlFacts(email.html).text
     assert "works for 7 days" in email.text
 
@@ -306,7 +309,7 @@ def test_confirm_email_uses_nothing_but_the_confirm_url(renderer: EmailRenderer)
         "unsubscribe_url": "https://spam.example/unsubscribe",
         "confirm_url": "https://example.org/confirm?token=c-9",
     }
-    email = renderer.render("confirm_subscription", views.confirm_context(7), recipient)
+    email = renderer.render("confirm_subscription", notices.confirm_context(7), recipient)
     for part in (email.html, email.text, email.subject):
         assert "spam.example" not in part
         assert "WIN A PRIZE" not in part
@@ -361,7 +364,7 @@ def test_template_syntax_in_content_renders_literally(
     resource = make_resource(
         id="trap-resource", title=title, summary=f"Summary with {trap} inside."
     )
-    context = views.announcement_context(
+    context = variants.announcement_context(
         vocabulary, site_url, "individuals", [], resource, message=f"Note {trap}"
     )
     email = renderer.render("announcement", context, RECIPIENT)
@@ -391,7 +394,7 @@ def test_any_greeting_reads_exactly_as_given(
 ) -> None:
     """Whatever a subscriber's name holds, both parts show it as typed, and the HTML stays safe."""
     greeting = views.greeting(name)
-    context = views.preferences_changed_context(vocabulary, "schools", [])
+    context = notices.preferences_changed_context(vocabulary, "schools", [])
     email = shared_renderer.render(
         "preferences_changed", context, {**RECIPIENT, "greeting": greeting}
     )
@@ -441,8 +444,8 @@ def test_another_audience_is_another_compile(
 def test_cache_is_bounded(base_context: dict[str, str], vocabulary: Any) -> None:
     """An evicted variant is compiled again rather than the cache growing without limit."""
     renderer = EmailRenderer(TEMPLATE_DIR, base_context, cache_size=1)
-    schools = views.preferences_changed_context(vocabulary, "schools", [])
-    faith = views.preferences_changed_context(vocabulary, "faith-groups", [])
+    schools = notices.preferences_changed_context(vocabulary, "schools", [])
+    faith = notices.preferences_changed_context(vocabulary, "faith-groups", [])
     for context in (schools, faith, schools):
         renderer.render("preferences_changed", context, RECIPIENT)
     assert renderer.compiles == 3
@@ -464,7 +467,7 @@ def test_missing_template_file(tmp_path: Path, base_context: dict[str, str]) -> 
     """A known email whose file is missing is a TemplateNotFoundError naming the file."""
     renderer = EmailRenderer(tmp_path, base_context)
     with pytest.raises(TemplateNotFoundError, match=r"confirm_subscription\.mjml"):
-        renderer.render("confirm_subscription", views.confirm_context(7), RECIPIENT)
+        renderer.render("confirm_subscription", notices.confirm_context(7), RECIPIENT)
 
 
 def test_missing_context_variable_is_an_error(
@@ -472,7 +475,7 @@ def test_missing_context_variable_is_an_error(
 ) -> None:
     """A context without a field the template uses fails loudly instead of sending a blank."""
     picks = select_resources(real_catalogue.resources, "schools", [], PERIOD)
-    context = views.digest_context(
+    context = variants.digest_context(
         real_catalogue.vocabulary, site_url, "schools", [], PERIOD, picks
     )
     del context["intro"]

@@ -6,29 +6,26 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from mailer.aws.retry import Backoff, OutOfTimeError
 from mailer.campaigns.ledger import InFlightError
-from mailer.campaigns.pacing import Backoff, OutOfTimeError, TokenBucket
-from mailer.campaigns.selection import Period
+from mailer.campaigns.model import Period, SendOutcome
+from mailer.campaigns.pacing import TokenBucket
 from mailer.campaigns.sender import CLAIM_LEASE, MAX_RECEIVES, SENDER_TIMEOUT, VISIBILITY_TIMEOUT
-from mailer.container import Services
-from mailer.emails.views import NOTHING_NEW_INTRO
+from mailer.campaigns.variants import NOTHING_NEW_INTRO
+from mailer.container import Container
 from mailer.errors import SettingsError, ThrottlingError
-from mailer.pipeline import Pipeline
 from mailer.settings import Settings
-from mailer.subscribers.store import Status, subscriber_key
-from mailer.subscribers.tokens import Purpose, Tokens
-from tests.conftest import TEST_ENV
+from mailer.subscribers.model import Status, subscriber_key
+from mailer.subscribers.tokens import Purpose
 from tests.support.digest import (
     EXPECTED,
     PEOPLE,
     RELEVANT,
     FakeClock,
-    LambdaContext,
     SimulatedCrash,
     add,
     add_people,
@@ -37,34 +34,36 @@ from tests.support.digest import (
     pipeline,
     receive_event,
     sent_mail,
+    shows,
     spy_on_ses,
     throttle_error,
 )
+from tests.support.environment import TEST_ENV
+from tests.support.lambda_events import LambdaContext, load_event
 
-EVENTS = Path(__file__).resolve().parents[1] / "events"
 DEC = Period(2026, 12)
 ORDER = [subscriber_key(address) for address, *_ in PEOPLE]
 
 
 @pytest.fixture
-def p(services: Services, clock: FakeClock) -> Pipeline:
+def p(container: Container, clock: FakeClock) -> Container:
     """December's digest planned for the usual five subscribers, nothing sent yet."""
-    built = pipeline(services, clock)
-    add_people(built.subscribers)
+    built = pipeline(container, clock)
+    add_people(built.subscriber_store)
     built.planner.plan(built.planner.digest(DEC))
     return built
 
 
 @pytest.fixture
-def handler(p: Pipeline, monkeypatch: pytest.MonkeyPatch) -> Callable[..., dict[str, Any]]:
-    """The sender function's handler, using the test pipeline."""
+def handler(p: Container, use_container) -> Callable[..., dict[str, Any]]:
+    """The sender function's handler, using the test container."""
     from handlers import digest_sender
 
-    monkeypatch.setattr(digest_sender, "_pipeline", p)
+    use_container(p)
     return lambda event: digest_sender.lambda_handler(event, LambdaContext())
 
 
-def batch(p: Pipeline) -> dict[str, Any]:
+def batch(p: Container) -> dict[str, Any]:
     """The whole planned batch as one SQS event, in the order of PEOPLE."""
     event = receive_event(p)
     event["Records"].sort(key=lambda r: ORDER.index(json.loads(r["body"])["subscriber"]))
@@ -85,21 +84,21 @@ def failed_ids(response: dict[str, Any]) -> list[str]:
 
 
 def test_each_relevant_subscriber_gets_one_digest_with_their_resources_and_links(
-    p: Pipeline, handler, services: Services
+    p: Container, handler, container: Container
 ) -> None:
     response = handler(batch(p))
     assert response == {"batchItemFailures": []}
     mails = sent_mail()
     assert per_recipient(mails) == dict.fromkeys(RELEVANT, 1)
-    resources = services.catalogue_store.resources(services.vocabulary)
+    resources = container.catalogue_store.resources(container.vocabulary)
     by_to = {m.to: m for m in mails}
     for address, expected in EXPECTED.items():
-        assert by_to[address].shows(resources) == expected, address
-    eli = by_to["eli@example.org"].shows(resources)
+        assert shows(by_to[address], resources) == expected, address
+    eli = shows(by_to["eli@example.org"], resources)
     assert len(eli) == 6 and all("individuals" in r.audiences for r in resources if r.id in eli)
     assert "Hello Amal," in by_to["amal@example.org"].text
     assert "subscribed to updates for schools on: all topics" in by_to["amal@example.org"].text
-    tokens = Tokens(TEST_ENV["SECRET_KEY"])
+    tokens = p.tokens  # the same key and clock that signed the links
     for address, mail in by_to.items():
         key = subscriber_key(address)
         unsubscribe = mail.headers["List-Unsubscribe"].strip("<>")
@@ -114,16 +113,16 @@ def test_each_relevant_subscriber_gets_one_digest_with_their_resources_and_links
     assert status.finished_at
 
 
-def test_mjml_compiles_once_per_audience_and_topics(p: Pipeline, services: Services) -> None:
-    add(p.subscribers, "eve@example.org", "individuals", (), "Eve")  # same group as Eli
+def test_mjml_compiles_once_per_audience_and_topics(p: Container, container: Container) -> None:
+    add(p.subscriber_store, "eve@example.org", "individuals", (), "Eve")  # same group as Eli
     p.planner.plan(p.planner.digest(DEC))  # already planned: Eve is not queued
     drain_queue(p)
-    assert services.renderer.compiles == 4  # amal, chidi, dana, eli: four groups
+    assert p.renderer.compiles == 4  # amal, chidi, dana, eli: four groups
 
 
-def test_sqs_delivers_a_batch_twice_one_email_per_subscriber(p: Pipeline, handler) -> None:
+def test_sqs_delivers_a_batch_twice_one_email_per_subscriber(p: Container, handler) -> None:
     """Fault: SQS delivers the same batch twice (the recorded event fixture, twice)."""
-    event = json.loads((EVENTS / "sqs_send_batch.json").read_text())
+    event = load_event("sqs_send_batch")
     assert handler(event) == {"batchItemFailures": []}
     assert handler(copy.deepcopy(event)) == {"batchItemFailures": []}
     assert per_recipient(sent_mail()) == dict.fromkeys(
@@ -133,7 +132,7 @@ def test_sqs_delivers_a_batch_twice_one_email_per_subscriber(p: Pipeline, handle
 
 
 def test_a_copy_delivered_while_the_first_is_still_sending_is_retried_later_not_sent(
-    p: Pipeline, handler, services: Services
+    p: Container, handler, container: Container
 ) -> None:
     """Fault: two senders get the same record at once (SQS's at-least-once delivery)."""
     event = batch(p)
@@ -144,7 +143,7 @@ def test_a_copy_delivered_while_the_first_is_still_sending_is_retried_later_not_
             with pytest.raises(InFlightError):
                 p.sender.process_record(copy.deepcopy(first))
 
-    spy_on_ses(services, fault=second_sender_meanwhile)
+    spy_on_ses(container, fault=second_sender_meanwhile)
     assert handler({"Records": [first]}) == {"batchItemFailures": []}
     assert handler(redelivered({"Records": [first]})) == {"batchItemFailures": []}
     assert per_recipient(sent_mail()) == {"amal@example.org": 1}
@@ -164,9 +163,9 @@ def test_a_copy_delivered_while_the_first_is_still_sending_is_retried_later_not_
     ],
 )
 def test_a_sender_crashing_mid_batch_then_retried_sends_once_except_in_the_one_window(
-    p: Pipeline,
+    p: Container,
     handler,
-    services: Services,
+    container: Container,
     clock: FakeClock,
     crash_point: str,
     duplicates: int,
@@ -180,8 +179,8 @@ def test_a_sender_crashing_mid_batch_then_retried_sends_once_except_in_the_one_w
     lease expired, sends again. Every other crash point leaves nothing sent (the retry sends
     once) or the entry final (the retry sends nothing). The table below proves it row by row.
     """
-    spy = spy_on_ses(services)
-    ledger, subscribers, renderer = p.ledger, p.subscribers, services.renderer
+    spy = spy_on_ses(container)
+    ledger, subscribers, renderer = p.ledger, p.subscriber_store, p.renderer
     faults = pytest.MonkeyPatch()
 
     def crash(obj: Any, name: str, *, after: bool = False) -> None:
@@ -240,7 +239,7 @@ def test_a_sender_crashing_mid_batch_then_retried_sends_once_except_in_the_one_w
 
 
 def test_a_retry_inside_the_lease_is_reported_failed_and_sends_nothing(
-    p: Pipeline, handler, services: Services, clock: FakeClock
+    p: Container, handler, container: Container, clock: FakeClock
 ) -> None:
     """A claim younger than the lease may belong to a live sender: leave it to SQS to retry."""
 
@@ -248,7 +247,7 @@ def test_a_retry_inside_the_lease_is_reported_failed_and_sends_nothing(
         if n == 1:
             raise SimulatedCrash("before SES accepts")
 
-    spy = spy_on_ses(services, fault=crash_on_the_first_send)
+    spy = spy_on_ses(container, fault=crash_on_the_first_send)
     event = batch(p)
     with pytest.raises(SimulatedCrash):
         handler(event)
@@ -263,7 +262,7 @@ def test_a_retry_inside_the_lease_is_reported_failed_and_sends_nothing(
 
 
 def test_no_answer_from_ses_leaves_the_claim_for_the_lease_and_fails_the_record(
-    p: Pipeline, handler, services: Services
+    p: Container, handler, container: Container
 ) -> None:
     """A lost answer is the window seen from inside: the claim stays, SQS retries later."""
     from botocore.exceptions import EndpointConnectionError
@@ -272,7 +271,7 @@ def test_no_answer_from_ses_leaves_the_claim_for_the_lease_and_fails_the_record(
         if n == 1:
             raise EndpointConnectionError(endpoint_url="https://email.eu-west-2.amazonaws.com")
 
-    spy_on_ses(services, fault=no_answer)
+    spy_on_ses(container, fault=no_answer)
     event = batch(p)
     response = handler(event)
     assert failed_ids(response) == [event["Records"][0]["messageId"]]
@@ -281,17 +280,16 @@ def test_no_answer_from_ses_leaves_the_claim_for_the_lease_and_fails_the_record(
 
 
 def test_a_ledger_failure_after_ses_accepted_does_not_send_again(
-    p: Pipeline, handler, monkeypatch: pytest.MonkeyPatch
+    p: Container, handler, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """SES took the message but the ledger write failed: report the record done, not failed,
     so SQS does not hand it back (the entry shows as in flight; the log has the SES id)."""
-    from mailer.campaigns.model import Outcome
     from mailer.errors import StoreError
 
     real_finish = p.ledger.finish
 
-    def broken_for_sent(claim: Any, outcome: Outcome, **kwargs: Any) -> None:
-        if outcome is Outcome.SENT:
+    def broken_for_sent(claim: Any, outcome: SendOutcome, **kwargs: Any) -> None:
+        if outcome is SendOutcome.SENT:
             raise StoreError("recording a send failed: InternalServerError")
         real_finish(claim, outcome, **kwargs)
 
@@ -303,7 +301,7 @@ def test_a_ledger_failure_after_ses_accepted_does_not_send_again(
 
 
 def test_ses_throttling_every_third_call_delivers_every_email(
-    p: Pipeline, handler, services: Services, clock: FakeClock
+    p: Container, handler, container: Container, clock: FakeClock
 ) -> None:
     """Fault: SES answers TooManyRequestsException to every third send_email call."""
 
@@ -311,7 +309,7 @@ def test_ses_throttling_every_third_call_delivers_every_email(
         if n % 3 == 0:
             raise throttle_error()
 
-    spy = spy_on_ses(services, fault=every_third)
+    spy = spy_on_ses(container, fault=every_third)
     assert handler(batch(p)) == {"batchItemFailures": []}
     assert per_recipient(sent_mail()) == dict.fromkeys(RELEVANT, 1)
     assert spy.calls == 5  # four emails, one of them retried once
@@ -319,15 +317,15 @@ def test_ses_throttling_every_third_call_delivers_every_email(
 
 
 def test_throttling_that_never_stops_goes_back_to_the_queue_and_then_the_dlq(
-    p: Pipeline, handler, services: Services, clock: FakeClock
+    p: Container, handler, container: Container, clock: FakeClock
 ) -> None:
     """Never silently dropped: failed records are redelivered, then dead-lettered."""
 
     def always(n: int, request: dict[str, Any]) -> None:
         raise throttle_error()
 
-    spy_on_ses(services, fault=always)
-    sqs, url = services.clients.sqs, p.settings.send_queue_url
+    spy_on_ses(container, fault=always)
+    sqs, url = container.clients.sqs, p.settings.send_queue_url
     rounds = 0
     while True:
         event = receive_event(p)
@@ -355,18 +353,20 @@ def test_throttling_that_never_stops_goes_back_to_the_queue_and_then_the_dlq(
 
 
 def test_unsubscribed_or_suppressed_between_planning_and_sending_are_not_sent(
-    p: Pipeline, handler
+    p: Container, handler
 ) -> None:
     """Fault: Amal unsubscribes, Chidi is suppressed (a complaint), Dana erases their data and
     Eli narrows their topics, all after the planner queued them."""
-    amal = p.subscribers.get(subscriber_key("amal@example.org"))
+    amal = p.subscriber_store.get(subscriber_key("amal@example.org"))
     from dataclasses import replace
 
-    p.subscribers.put(replace(amal, status=Status.UNSUBSCRIBED))
-    p.subscribers.suppress(subscriber_key("chidi@example.org"), "complaint", "2026-12-01T09:01")
-    p.subscribers.erase(subscriber_key("dana@example.org"), "2026-12-01T09:02:00+00:00")
-    eli = p.subscribers.get(subscriber_key("eli@example.org"))
-    p.subscribers.put(replace(eli, topics=("housing",)))
+    p.subscriber_store.put(replace(amal, status=Status.UNSUBSCRIBED))
+    p.subscriber_store.suppress(
+        subscriber_key("chidi@example.org"), "complaint", "2026-12-01T09:01"
+    )
+    p.subscriber_store.erase(subscriber_key("dana@example.org"), "2026-12-01T09:02:00+00:00")
+    eli = p.subscriber_store.get(subscriber_key("eli@example.org"))
+    p.subscriber_store.put(replace(eli, topics=("housing",)))
     assert handler(batch(p)) == {"batchItemFailures": []}
     mails = sent_mail()
     assert [m.to for m in mails] == ["eli@example.org"]
@@ -376,10 +376,10 @@ def test_unsubscribed_or_suppressed_between_planning_and_sending_are_not_sent(
 
 
 def test_malformed_or_unexpected_records_are_failed_items_not_a_crash(
-    p: Pipeline, handler, caplog: pytest.LogCaptureFixture
+    p: Container, handler, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Fault: records that are not JSON, name no campaign, a bad key, or another version."""
-    event = json.loads((EVENTS / "sqs_send_malformed.json").read_text())
+    event = load_event("sqs_send_malformed")
     response = handler(event)
     assert failed_ids(response) == [r["messageId"] for r in event["Records"][1:]]
     errors = [
@@ -392,10 +392,10 @@ def test_malformed_or_unexpected_records_are_failed_items_not_a_crash(
 
 
 def test_a_malformed_message_on_the_queue_is_retried_a_bounded_number_of_times_then_dlq(
-    p: Pipeline, handler, services: Services
+    p: Container, handler, container: Container
 ) -> None:
     """No crash loop: the poison message reaches the DLQ after the redrive limit."""
-    sqs, url = services.clients.sqs, p.settings.send_queue_url
+    sqs, url = container.clients.sqs, p.settings.send_queue_url
     sqs.purge_queue(QueueUrl=url)
     sqs.send_message(QueueUrl=url, MessageBody="{not json")
     receives = 0
@@ -414,7 +414,7 @@ def test_a_malformed_message_on_the_queue_is_retried_a_bounded_number_of_times_t
 
 
 def test_with_too_little_time_left_records_are_left_for_the_next_invocation(
-    p: Pipeline, services: Services
+    p: Container, container: Container
 ) -> None:
     event = batch(p)
     with pytest.raises(OutOfTimeError):
@@ -424,13 +424,13 @@ def test_with_too_little_time_left_records_are_left_for_the_next_invocation(
 
 
 def test_the_request_is_raw_mime_with_the_configuration_set_and_tags(
-    services: Services, clock: FakeClock
+    container: Container, clock: FakeClock
 ) -> None:
     settings = Settings.from_env({**TEST_ENV, "SES_CONFIGURATION_SET": "mailer-sending"})
-    services = Services(settings, services.clients)
-    spy = spy_on_ses(services)
-    p = pipeline(services, clock)
-    add_people(p.subscribers, PEOPLE[:1])
+    container = Container(settings, container.clients)
+    spy = spy_on_ses(container)
+    p = pipeline(container, clock)
+    add_people(p.subscriber_store, PEOPLE[:1])
     p.planner.plan(p.planner.digest(DEC))
     drain_queue(p)
     (request,) = spy.requests
@@ -445,11 +445,11 @@ def test_the_request_is_raw_mime_with_the_configuration_set_and_tags(
 
 
 def test_nothing_relevant_is_skipped_unless_the_nothing_new_note_is_switched_on(
-    services: Services, clock: FakeClock
+    container: Container, clock: FakeClock
 ) -> None:
     settings = Settings.from_env({**TEST_ENV, "DIGEST_SEND_EMPTY": "1"})
-    p = pipeline(Services(settings, services.clients), clock)
-    add_people(p.subscribers, PEOPLE[:2])
+    p = pipeline(Container(settings, container.clients), clock)
+    add_people(p.subscriber_store, PEOPLE[:2])
     p.planner.plan(p.planner.digest(DEC))
     drain_queue(p)
     bea = next(m for m in sent_mail() if m.to == "bea@example.org")
@@ -471,10 +471,10 @@ def test_the_token_bucket_paces_to_its_rate() -> None:
     assert bucket.acquire() == pytest.approx(1 / 7)
 
 
-def test_each_sender_gets_its_share_of_the_account_rate(services: Services) -> None:
+def test_each_sender_gets_its_share_of_the_account_rate(container: Container) -> None:
     settings = Settings.from_env({**TEST_ENV, "MAX_SEND_RATE": "14", "SENDER_CONCURRENCY": "4"})
-    p = Pipeline(Services(settings, services.clients))
-    assert p.sender._bucket.rate == 3.5
+    p = Container(settings, container.clients)
+    assert p.sender.bucket.rate == 3.5
 
 
 def test_backoff_grows_with_jitter_and_gives_up_in_time() -> None:

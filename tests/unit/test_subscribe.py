@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from mailer.container import Services
-from mailer.subscribers.store import Status, subscriber_key
+from mailer.container import Container
+from mailer.subscribers.model import Status, subscriber_key
 from web import create_app
 
 
@@ -47,13 +47,13 @@ def test_confirm_email_carries_nothing_the_visitor_typed_but_the_address(user, o
 
 
 def test_same_answer_for_new_pending_and_confirmed_addresses(
-    user, services: Services, store, outbox
+    user, container: Container, store, outbox
 ) -> None:
     new = user.subscribe("new@example.org")
     user.subscribe("pending@example.org")
     pending = user.subscribe("pending@example.org")
     user.subscribe("confirmed@example.org")
-    services.subscriptions.confirm(subscriber_key("confirmed@example.org"))
+    container.subscriptions.confirm(subscriber_key("confirmed@example.org"))
     confirmed = user.subscribe("confirmed@example.org")
     answers = {(r.status_code, r.headers["Location"]) for r in (new, pending, confirmed)}
     assert len(answers) == 1
@@ -71,10 +71,10 @@ def test_same_answer_for_new_pending_and_confirmed_addresses(
 
 
 def test_confirmed_subscriber_preferences_are_not_changed_by_the_public_form(
-    user, services: Services, store
+    user, container: Container, store
 ) -> None:
     user.subscribe("kept@example.org", audience="schools", topics=["housing"])
-    services.subscriptions.confirm(subscriber_key("kept@example.org"))
+    container.subscriptions.confirm(subscriber_key("kept@example.org"))
     user.subscribe(
         "kept@example.org", audience="individuals", topics=["right-to-work"], name="Attacker"
     )
@@ -89,10 +89,10 @@ def test_repeat_submissions_for_one_address_are_rate_limited(user, outbox) -> No
 
 
 def test_client_address_limit_holds_across_lambda_containers(
-    services: Services, settings, outbox, make_user
+    container: Container, settings, outbox, make_user
 ) -> None:
     """Two app instances (two containers) share the DynamoDB counters, not process memory."""
-    users = [make_user(create_app(Services(settings, services.clients))) for _ in range(2)]
+    users = [make_user(create_app(Container(settings, container.clients))) for _ in range(2)]
     for i in range(24):
         assert users[i % 2].subscribe(f"bomb{i}@example.org").status_code == 303
     assert len(outbox.all()) == 20  # IP_LIMIT per hour, counted across both
@@ -166,7 +166,7 @@ def test_embedded_form_works_without_cookies(app, store, make_user) -> None:
     assert store.get(subscriber_key("framed@example.org")).audience == "faith-groups"
 
 
-def test_no_address_or_token_in_the_logs(user, services: Services, outbox, caplog) -> None:
+def test_no_address_or_token_in_the_logs(user, container: Container, outbox, caplog) -> None:
     caplog.set_level(logging.INFO)  # the deployed log level (POWERTOOLS_LOG_LEVEL)
     user.subscribe("private.person@example.org", name="Private Person")
     confirm_path = user.path(outbox.link(outbox.to("private.person@example.org")[0], "/confirm/"))
@@ -189,25 +189,23 @@ def test_suppressed_address_gets_the_same_page_and_no_email(user, store, outbox)
 
 
 def test_response_time_is_padded_whatever_the_address(
-    app, user, services: Services, store, monkeypatch
+    app, user, container: Container, store, monkeypatch
 ) -> None:
     """Only some outcomes send an email: each answer is padded to the same floor, so timing
     cannot tell a new address from a confirmed, rate-limited or suppressed one."""
-    import web.subscribe
-
     clock = {"now": 1000.0}
     slept: list[float] = []
-    monkeypatch.setattr(web.subscribe.time, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr(container, "monotonic", lambda: clock["now"])
 
     def fake_sleep(seconds: float) -> None:
         slept.append(seconds)
         clock["now"] += seconds
 
-    monkeypatch.setattr(web.subscribe.time, "sleep", fake_sleep)
+    monkeypatch.setattr(container, "sleep", fake_sleep)
     app.config["SUBSCRIBE_MIN_RESPONSE_SECONDS"] = 0.8
     store.suppress(subscriber_key("gone@example.org"), "complaint", "2026-11-01T00:00:00+00:00")
     user.subscribe("confirmed@example.org")
-    services.subscriptions.confirm(subscriber_key("confirmed@example.org"))
+    container.subscriptions.confirm(subscriber_key("confirmed@example.org"))
     slept.clear()
     for address, extra in [
         ("new@example.org", {}),
@@ -254,10 +252,10 @@ def test_past_the_address_limit_the_pending_record_is_not_rewritten(user, store)
     assert (kept.name, kept.audience) == ("Owner", "schools")
 
 
-def test_embed_page_lists_only_the_allowed_sites(services, settings) -> None:
+def test_embed_page_lists_only_the_allowed_sites(container, settings) -> None:
     import dataclasses
 
     limited = dataclasses.replace(settings, embed_origins="https://www.example.org")
-    app = create_app(Services(limited, services.clients))
+    app = create_app(Container(limited, container.clients))
     csp = app.test_client().get("/subscribe/embed").headers["Content-Security-Policy"]
     assert "frame-ancestors 'self' https://www.example.org;" in csp

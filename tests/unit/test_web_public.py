@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from mailer.container import Services
+from mailer.container import Container
 from mailer.emails.mime import build_message
 from mailer.emails.views import greeting
+from mailer.local.outbox import moto_outbox
 from web import create_app
 
 
@@ -14,7 +15,7 @@ def _titles(html: str) -> list[str]:
     return re.findall(r'<h2><a href="[^"]*">([^<]*)</a></h2>', html)
 
 
-def test_catalogue_lists_every_resource_newest_first(client, services: Services) -> None:
+def test_catalogue_lists_every_resource_newest_first(client, container: Container) -> None:
     page = client.get("/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -28,18 +29,18 @@ def test_catalogue_lists_every_resource_newest_first(client, services: Services)
     )
 
 
-def test_audience_filter_shows_only_that_audience(client, services: Services) -> None:
-    expected = {r.title for r in services.catalogue_files().resources if "schools" in r.audiences}
+def test_audience_filter_shows_only_that_audience(client, container: Container) -> None:
+    expected = {r.title for r in container.catalogue_files().resources if "schools" in r.audiences}
     html = client.get("/?audience=schools").get_data(as_text=True)
     shown = {t.replace("&#39;", "'").replace("&amp;", "&") for t in _titles(html)}
     assert shown == expected
     assert '<option value="schools" selected>' in html
 
 
-def test_topic_and_audience_filters_combine(client, services: Services) -> None:
+def test_topic_and_audience_filters_combine(client, container: Container) -> None:
     expected = {
         r.id
-        for r in services.catalogue_files().resources
+        for r in container.catalogue_files().resources
         if "individuals" in r.audiences and "domestic-workers" in r.topics
     }
     html = client.get("/?audience=individuals&topic=domestic-workers").get_data(as_text=True)
@@ -81,20 +82,20 @@ def test_outbox_does_not_exist_on_a_deployed_stack(client) -> None:
     assert client.get("/dev/outbox.json").status_code == 404
 
 
-def test_outbox_shows_each_sent_message_with_raw_mime(local_services: Services) -> None:
-    app = create_app(local_services)
+def test_outbox_shows_each_sent_message_with_raw_mime(local_container: Container) -> None:
+    app = create_app(local_container, outbox=moto_outbox(local_container.settings.region))
     client = app.test_client()
     assert client.get("/dev/outbox.json").get_json() == []
-    email = local_services.renderer.render(
+    email = local_container.renderer.render(
         "preferences_changed",
         {"audience_label": "Schools", "topic_labels": ["Safe housing"], "reason": "Because."},
         {"greeting": greeting("Ana"), "manage_url": "https://m", "unsubscribe_url": "https://u"},
     )
     raw = build_message(
-        email, sender=local_services.settings.sender_address, to="ana@example.com"
+        email, sender=local_container.settings.sender_address, to="ana@example.com"
     ).as_bytes()
-    local_services.clients.sesv2.send_email(
-        FromEmailAddress=local_services.settings.sender_address,
+    local_container.clients.sesv2.send_email(
+        FromEmailAddress=local_container.settings.sender_address,
         Destination={"ToAddresses": ["ana@example.com"]},
         Content={"Raw": {"Data": raw}},
     )

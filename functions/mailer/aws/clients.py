@@ -1,20 +1,18 @@
-"""Builds boto3 clients from Settings, lazily, so nothing reaches AWS at import time."""
+"""The AWS clients one process uses, built from Settings on first use (never at import time)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
-from mailer.errors import ConflictError, SettingsError, StoreError, ThrottlingError
+from mailer.aws.translate import aws_errors
+from mailer.errors import SettingsError
 from mailer.settings import Settings
 
-# Standard retry mode backs off on throttling; the sender adds its own pacing on top.
+# Standard retry mode backs off on throttling for reads and writes; sends are different (below).
 _BOTO_CONFIG = Config(
     retries={"max_attempts": 5, "mode": "standard"}, connect_timeout=5, read_timeout=20
 )
@@ -49,8 +47,8 @@ class Clients:
         """SES v2 client for send_email only: botocore never retries a send by itself.
 
         A read timeout leaves us not knowing whether SES took the message; botocore's own retry
-        would send it again. Our senders retry only answers that say SES refused (throttling),
-        with pacing, so the duplicate window stays as narrow as ledger.py describes.
+        would send it again. aws/ses.py retries only answers that say SES refused (throttling),
+        with pacing, so the duplicate window stays as narrow as campaigns/ledger.py describes.
         """
         return self._session.client(
             "sesv2",
@@ -75,45 +73,13 @@ class Clients:
         """The signing key: from settings locally, else from the SSM SecureString parameter."""
         if self.settings.secret_key:
             return self.settings.secret_key
-        try:
-            response = self.ssm.get_parameter(
-                Name=self.settings.secret_key_parameter, WithDecryption=True
-            )
-        except self.ssm.exceptions.ParameterNotFound:
-            raise SettingsError(
-                f"SSM parameter {self.settings.secret_key_parameter!r} does not exist"
-            ) from None
+        with aws_errors("reading the secret key parameter"):
+            try:
+                response = self.ssm.get_parameter(
+                    Name=self.settings.secret_key_parameter, WithDecryption=True
+                )
+            except self.ssm.exceptions.ParameterNotFound:
+                raise SettingsError(
+                    f"SSM parameter {self.settings.secret_key_parameter!r} does not exist"
+                ) from None
         return response["Parameter"]["Value"]
-
-
-_THROTTLING_CODES = frozenset(
-    {
-        "Throttling",
-        "ThrottlingException",
-        "TooManyRequestsException",
-        "ProvisionedThroughputExceededException",
-        "RequestLimitExceeded",
-        "LimitExceededException",
-    }
-)
-
-
-@contextmanager
-def aws_errors(action: str) -> Iterator[None]:
-    """Translate boto3 errors raised inside the block into the mailer's domain errors."""
-    try:
-        yield
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "Unknown")
-        if code in _THROTTLING_CODES:
-            raise ThrottlingError(f"{action}: AWS throttled the call ({code})") from exc
-        if code in ("ConditionalCheckFailedException", "AlreadyExistsException"):
-            raise ConflictError(f"{action}: {code}") from exc
-        raise StoreError(f"{action} failed: {code}") from exc
-    except EndpointConnectionError as exc:
-        raise StoreError(
-            f"{action} failed: cannot reach {exc.kwargs.get('endpoint_url', 'AWS')} (on the local "
-            "stack: is `make run` running, with the same PORT and MOTO_PORT as this shell?)"
-        ) from exc
-    except BotoCoreError as exc:
-        raise StoreError(f"{action} failed: {exc}") from exc

@@ -34,16 +34,17 @@ import datetime as dt
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr
 
-from mailer.aws.clients import aws_errors
-from mailer.aws.transactions import transact
+from mailer.aws.transactions import CONFLICT_BACKOFF, transact
+from mailer.aws.translate import aws_errors
 from mailer.errors import ConflictError, MailerError
 
-from .model import Campaign, Outcome, count_update
+from .keys import campaign_pk, count_update, ledger_sk, moved_sk, subscriber_of_ledger_sk
+from .model import Campaign, SendOutcome
 
 CLAIMED = "claimed"
 # A final entry is only needed while its campaign's messages can still arrive (SQS keeps them
@@ -51,7 +52,7 @@ CLAIMED = "claimed"
 # then TTL deletes it. Campaign records (with their counts) have no expiry.
 LEDGER_KEEP_SECONDS = 400 * 24 * 3600
 
-FINAL = frozenset({Outcome.SENT.value, Outcome.SKIPPED.value, Outcome.SUPPRESSED.value})
+FINAL = frozenset({SendOutcome.SENT.value, SendOutcome.SKIPPED.value, SendOutcome.SUPPRESSED.value})
 
 
 class InFlightError(MailerError):
@@ -62,16 +63,16 @@ class InFlightError(MailerError):
 class Claim:
     """This sender's right to send one campaign to one subscriber."""
 
-    pk: str
+    campaign_id: str
     subscriber_key: str
     audience: str  # the audience the planner counted the subscriber in
     claim_id: str
     attempt: int
 
     @property
-    def sk(self) -> str:
-        """The ledger entry's sort key."""
-        return f"ledger#{self.subscriber_key}"
+    def key(self) -> dict[str, str]:
+        """The ledger entry's key."""
+        return {"pk": campaign_pk(self.campaign_id), "sk": ledger_sk(self.subscriber_key)}
 
 
 @dataclass(frozen=True)
@@ -96,22 +97,21 @@ class Ledger:
         self._table = table
         self._lease = lease_seconds
         self._clock = clock
-        self._sleep = sleep
+        self._backoff = replace(CONFLICT_BACKOFF, sleep=sleep)
 
     def entry(self, campaign: Campaign, subscriber_key: str) -> dict[str, Any] | None:
         """The ledger entry as stored, if any."""
         with aws_errors("reading the send ledger"):
             return self._table.get_item(
-                Key={"pk": campaign.pk, "sk": f"ledger#{subscriber_key}"}, ConsistentRead=True
+                Key={"pk": campaign.pk, "sk": ledger_sk(subscriber_key)}, ConsistentRead=True
             ).get("Item")
 
     def claim(self, campaign: Campaign, subscriber_key: str, audience: str) -> Claim | Done:
         """Claim the send, or say it is done already; InFlightError if another sender has it."""
         now = self._clock()
-        claim = Claim(campaign.pk, subscriber_key, audience, uuid.uuid4().hex, 1)
+        claim = Claim(campaign.id, subscriber_key, audience, uuid.uuid4().hex, 1)
         item = {
-            "pk": claim.pk,
-            "sk": claim.sk,
+            **claim.key,
             "state": CLAIMED,
             "audience": audience,
             "claim_id": claim.claim_id,
@@ -143,16 +143,16 @@ class Ledger:
         """
         marker = {
             "Put": {
-                "Item": {"pk": campaign.pk, "sk": f"moved#{audience}#{subscriber_key}"},
+                "Item": {"pk": campaign.pk, "sk": moved_sk(audience, subscriber_key)},
                 "ConditionExpression": "attribute_not_exists(sk)",
             }
         }
         try:
             transact(
                 self._table,
-                [marker, count_update(campaign.pk, audience, Outcome.SKIPPED.value)],
+                [marker, count_update(campaign.id, audience, SendOutcome.SKIPPED.value)],
                 "counting a moved subscriber",
-                sleep=self._sleep,
+                backoff=self._backoff,
             )
         except ConflictError:
             return  # this job was counted already (SQS delivered it twice)
@@ -161,15 +161,15 @@ class Ledger:
         """Re-claim a stale claim or a failed entry, if nobody changed it since we read it."""
         audience = current.get("audience", "")
         claim = Claim(
-            campaign.pk,
-            current["sk"].removeprefix("ledger#"),
+            campaign.id,
+            subscriber_of_ledger_sk(current["sk"]),
             audience,
             uuid.uuid4().hex,
             int(current.get("attempt", 1)) + 1,
         )
         update: dict[str, Any] = {
             "Update": {
-                "Key": {"pk": claim.pk, "sk": claim.sk},
+                "Key": claim.key,
                 "UpdateExpression": (
                     "SET #state = :claimed, claim_id = :new, claimed_at = :now, attempt = :attempt"
                 ),
@@ -186,17 +186,17 @@ class Ledger:
             }
         }
         items = [update]
-        if current.get("state") == Outcome.FAILED.value:
+        if current.get("state") == SendOutcome.FAILED.value:
             # A failed entry was counted as done; taking it back un-counts it in the same write.
-            items.append(count_update(claim.pk, audience, Outcome.FAILED.value, -1))
+            items.append(count_update(claim.campaign_id, audience, SendOutcome.FAILED.value, -1))
         try:
-            transact(self._table, items, "re-claiming a send", sleep=self._sleep)
+            transact(self._table, items, "re-claiming a send", backoff=self._backoff)
         except ConflictError:
             raise InFlightError("another sender re-claimed this send first") from None
         return claim
 
     def finish(
-        self, claim: Claim, outcome: Outcome, ses_message_id: str = "", reason: str = ""
+        self, claim: Claim, outcome: SendOutcome, ses_message_id: str = "", reason: str = ""
     ) -> None:
         """Make the entry final and count it, only if this sender still owns the claim.
 
@@ -220,7 +220,7 @@ class Ledger:
             values[":reason"] = reason
         update = {
             "Update": {
-                "Key": {"pk": claim.pk, "sk": claim.sk},
+                "Key": claim.key,
                 "UpdateExpression": "SET " + ", ".join(sets),
                 "ConditionExpression": "#state = :claimed AND claim_id = :mine",
                 "ExpressionAttributeNames": names,
@@ -229,9 +229,9 @@ class Ledger:
         }
         transact(
             self._table,
-            [update, count_update(claim.pk, claim.audience, outcome.value)],
+            [update, count_update(claim.campaign_id, claim.audience, outcome.value)],
             "recording a send",
-            sleep=self._sleep,
+            backoff=self._backoff,
         )
 
     def release(self, claim: Claim) -> None:
@@ -239,7 +239,7 @@ class Ledger:
         try:
             with aws_errors("releasing a send"):
                 self._table.delete_item(
-                    Key={"pk": claim.pk, "sk": claim.sk},
+                    Key=claim.key,
                     ConditionExpression=Attr("state").eq(CLAIMED)
                     & Attr("claim_id").eq(claim.claim_id),
                 )

@@ -1,32 +1,18 @@
-"""Campaigns: what is sent to whom (a digest for a month, or one resource's announcement), the
-campaign record with its counts, and the planner's checkpoints, all in the campaigns table.
-
-Items of one campaign share the partition key "campaign#<id>", for example
-"campaign#digest#2026-12" or "campaign#announcement#safe-homes":
-  sk "meta"                  the campaign record: definition, times, counts (kept for the dashboard)
-  sk "checkpoint#<audience>" where the planner got to in that audience (see planner.py)
-  sk "ledger#<key>"          one subscriber's send (see ledger.py)
-Counts are top-level numbers named "count#<audience>#<outcome>", plus "total#planned" and
-"total#done"; they only ever change in the same transaction as the item they count, so a retried
-step never counts twice.
-"""
+"""Campaigns: what is sent to whom (a digest for a month, or one resource's announcement),
+what can become of each recipient, and the campaign record as people read it."""
 
 from __future__ import annotations
 
 import datetime as dt
-import time
-from collections.abc import Callable, Iterable, Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from boto3.dynamodb.conditions import Attr
+from mailer.errors import MailerError
 
-from mailer.aws.clients import aws_errors
-from mailer.aws.transactions import transact
-from mailer.errors import ConflictError, MailerError
-
-from .selection import Period
+from .keys import PLANNED, campaign_pk
 
 
 class Kind(StrEnum):
@@ -36,7 +22,7 @@ class Kind(StrEnum):
     ANNOUNCEMENT = "announcement"
 
 
-class Outcome(StrEnum):
+class SendOutcome(StrEnum):
     """What finally happened for one subscriber in one campaign."""
 
     SENT = "sent"
@@ -45,12 +31,49 @@ class Outcome(StrEnum):
     FAILED = "failed"  # still failing on the queue's last attempt; the message is in the DLQ
 
 
-PLANNED = "planned"
-COUNTED = (PLANNED, *(o.value for o in Outcome))  # the columns of `mailer digest status`
+COUNTED = (PLANNED, *(o.value for o in SendOutcome))  # the columns of `mailer digest status`
 
 
-def _now_iso(clock: Callable[[], float]) -> str:
-    return dt.datetime.fromtimestamp(clock(), dt.UTC).isoformat(timespec="seconds")
+_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A calendar month, the unit a digest covers ("2026-12")."""
+
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        """Parse YYYY-MM, with a clear error otherwise."""
+        match = _PERIOD.match(text.strip())
+        if not match or not 2000 <= int(match[1]) <= 2999:
+            raise MailerError(f"period must be YYYY-MM, like 2026-12 (got {text!r})")
+        return cls(int(match[1]), int(match[2]))
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def start(self) -> dt.date:
+        """First day of the month."""
+        return dt.date(self.year, self.month, 1)
+
+    @property
+    def label(self) -> str:
+        """'December 2026'."""
+        return self.start.strftime("%B %Y")
+
+    @property
+    def previous(self) -> Period:
+        """The month before."""
+        return Period(self.year - 1, 12) if self.month == 1 else Period(self.year, self.month - 1)
+
+    @property
+    def next(self) -> Period:
+        """The month after."""
+        return Period(self.year + 1, 1) if self.month == 12 else Period(self.year, self.month + 1)
 
 
 @dataclass(frozen=True)
@@ -62,9 +85,8 @@ class Campaign:
     period: Period | None = None  # digests: the month
     new_since: dt.date | None = None  # digests: resources added on or after this day are new
     already_new: tuple[str, ...] = ()  # digests: shown as new last time, so not new again
-    new_ids: tuple[
-        str, ...
-    ] = ()  # digests: what this one shows as new (the next one's already_new)
+    # digests: what this one shows as new (the next one's already_new)
+    new_ids: tuple[str, ...] = ()
     resource_id: str = ""  # announcements: the resource announced
     message: str = ""  # announcements: an optional note from staff
 
@@ -102,7 +124,7 @@ class Campaign:
     @property
     def pk(self) -> str:
         """The partition key of every item of this campaign."""
-        return f"campaign#{self.id}"
+        return campaign_pk(self.id)
 
     @property
     def tag(self) -> str:
@@ -151,23 +173,13 @@ def campaign_id(kind: Kind | str, period: Period | None = None, resource_id: str
     return f"announcement#{resource_id}"
 
 
-def count_name(audience: str, outcome: str) -> str:
-    """The campaign record's attribute counting one outcome in one audience."""
-    return f"count#{audience}#{outcome}"
+# A digest's month, or an announced resource's id (a catalogue slug).
+_CAMPAIGN_ID = re.compile(r"^(digest#\d{4}-(0[1-9]|1[0-2])|announcement#[a-z0-9]+(-[a-z0-9]+)*)$")
 
 
-def count_update(pk: str, audience: str, outcome: str, delta: int = 1) -> dict[str, Any]:
-    """A transaction item adding delta to one count and its total on the campaign record."""
-    total = "total#planned" if outcome == PLANNED else "total#done"
-    return {
-        "Update": {
-            "Key": {"pk": pk, "sk": "meta"},
-            "UpdateExpression": "ADD #count :delta, #total :delta",
-            "ConditionExpression": "attribute_exists(pk)",
-            "ExpressionAttributeNames": {"#count": count_name(audience, outcome), "#total": total},
-            "ExpressionAttributeValues": {":delta": delta},
-        }
-    }
+def is_campaign_id(text: object) -> bool:
+    """True for a well-formed campaign id, as campaign_id() makes them."""
+    return isinstance(text, str) and _CAMPAIGN_ID.match(text) is not None
 
 
 @dataclass(frozen=True)
@@ -190,7 +202,7 @@ class CampaignStatus:
     def in_flight(self) -> int:
         """Planned recipients with no outcome yet (queued, or being sent)."""
         totals = self.totals
-        return totals[PLANNED] - sum(totals[o.value] for o in Outcome)
+        return totals[PLANNED] - sum(totals[o.value] for o in SendOutcome)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready record for the dashboard."""
@@ -216,184 +228,3 @@ class Checkpoint:
     pages: int = 0
     next_start: dict[str, Any] | None = None
     done: bool = False
-
-
-class CampaignStore:
-    """Campaign records and planner checkpoints in the campaigns table."""
-
-    def __init__(
-        self,
-        table: Any,
-        clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.table = table
-        self._clock = clock
-        self._sleep = sleep
-
-    def create(self, campaign: Campaign) -> tuple[Campaign, bool]:
-        """Write the campaign record unless it exists; return the stored campaign and whether
-        this call created it. The first definition wins, so a second start changes nothing."""
-        item = {
-            "pk": campaign.pk,
-            "sk": "meta",
-            **campaign.to_item(),
-            "plan_state": "planning",
-            "started_at": _now_iso(self._clock),
-            "total#planned": 0,
-            "total#done": 0,
-        }
-        try:
-            with aws_errors("creating a campaign"):
-                self.table.put_item(Item=item, ConditionExpression=Attr("pk").not_exists())
-        except ConflictError:
-            existing = self.get(campaign.id)
-            if existing is None:  # pragma: no cover (records are never deleted)
-                raise
-            return existing, False
-        return campaign, True
-
-    def _meta(self, campaign_id: str) -> dict[str, Any] | None:
-        with aws_errors("reading a campaign"):
-            return self.table.get_item(
-                Key={"pk": f"campaign#{campaign_id}", "sk": "meta"}, ConsistentRead=True
-            ).get("Item")
-
-    def get(self, campaign_id: str) -> Campaign | None:
-        """The campaign with this id, if its record exists."""
-        item = self._meta(campaign_id)
-        return Campaign.from_item(item) if item else None
-
-    def status(self, campaign_id: str) -> CampaignStatus | None:
-        """The campaign record with its counts per audience and outcome."""
-        item = self._meta(campaign_id)
-        if not item:
-            return None
-        campaign = Campaign.from_item(item)
-        counts = {a: dict.fromkeys(COUNTED, 0) for a in campaign.audiences}
-        for name, value in item.items():
-            parts = name.split("#")
-            if len(parts) == 3 and parts[0] == "count" and parts[2] in COUNTED:
-                counts.setdefault(parts[1], dict.fromkeys(COUNTED, 0))[parts[2]] = int(value)
-        return CampaignStatus(
-            campaign=campaign,
-            plan_state=item.get("plan_state", ""),
-            started_at=item.get("started_at", ""),
-            planned_at=item.get("planned_at", ""),
-            finished_at=item.get("finished_at", ""),
-            counts=counts,
-        )
-
-    def last_digest_before(
-        self, period: Period, lookback: int = 12
-    ) -> tuple[Period, dt.datetime] | None:
-        """The latest digest that started before `period` (within a year), and when it started."""
-        earlier = period
-        for _ in range(lookback):
-            earlier = earlier.previous
-            item = self._meta(campaign_id(Kind.DIGEST, earlier))
-            if item and item.get("started_at"):
-                return earlier, dt.datetime.fromisoformat(item["started_at"])
-        return None
-
-    # --- planner checkpoints ----------------------------------------------------------------
-
-    def checkpoint(self, campaign: Campaign, audience: str) -> Checkpoint:
-        """Where planning stands in one audience (a fresh checkpoint if it has not started)."""
-        with aws_errors("reading a checkpoint"):
-            item = self.table.get_item(
-                Key={"pk": campaign.pk, "sk": f"checkpoint#{audience}"}, ConsistentRead=True
-            ).get("Item")
-        if not item:
-            return Checkpoint(audience)
-        return Checkpoint(
-            audience,
-            pages=int(item.get("pages", 0)),
-            next_start=item.get("next_start") or None,
-            done=bool(item.get("done", False)),
-        )
-
-    def advance(
-        self,
-        campaign: Campaign,
-        checkpoint: Checkpoint,
-        next_start: dict[str, Any] | None,
-        recipients: int,
-    ) -> Checkpoint:
-        """Record one more enqueued page and count its recipients as planned, atomically.
-
-        The write is conditional on the page number read, so if two planners race over the same
-        page only one advances and counts it; the loser gets ConflictError and re-reads.
-        """
-        advanced = Checkpoint(
-            checkpoint.audience, checkpoint.pages + 1, next_start, next_start is None
-        )
-        condition: dict[str, Any] = (
-            {"ConditionExpression": "attribute_not_exists(sk)"}
-            if checkpoint.pages == 0
-            else {
-                "ConditionExpression": "pages = :pages",
-                "ExpressionAttributeValues": {":pages": checkpoint.pages},
-            }
-        )
-        values = {
-            ":next_pages": advanced.pages,
-            ":start": next_start,
-            ":done": advanced.done,
-            ":now": _now_iso(self._clock),
-            **condition.pop("ExpressionAttributeValues", {}),
-        }
-        update = {
-            "Update": {
-                "Key": {"pk": campaign.pk, "sk": f"checkpoint#{checkpoint.audience}"},
-                "UpdateExpression": (
-                    "SET pages = :next_pages, next_start = :start, done = :done, updated_at = :now"
-                ),
-                "ExpressionAttributeValues": values,
-                **condition,
-            }
-        }
-        transact(
-            self.table,
-            [update, count_update(campaign.pk, checkpoint.audience, PLANNED, recipients)],
-            "recording planner progress",
-            sleep=self._sleep,
-        )
-        return advanced
-
-    def mark_planned(self, campaign: Campaign) -> None:
-        """Note that every audience is enqueued (idempotent)."""
-        try:
-            with aws_errors("marking a campaign planned"):
-                self.table.update_item(
-                    Key={"pk": campaign.pk, "sk": "meta"},
-                    UpdateExpression="SET plan_state = :planned, planned_at = :now",
-                    ConditionExpression=Attr("plan_state").eq("planning"),
-                    ExpressionAttributeValues={
-                        ":planned": "planned",
-                        ":now": _now_iso(self._clock),
-                    },
-                )
-        except ConflictError:
-            return  # already planned
-
-    def try_finish(self, campaign_id: str) -> bool:
-        """Set finished_at once every planned recipient has an outcome; True if this call did."""
-        try:
-            with aws_errors("finishing a campaign"):
-                self.table.update_item(
-                    Key={"pk": f"campaign#{campaign_id}", "sk": "meta"},
-                    UpdateExpression="SET finished_at = :now",
-                    ConditionExpression=(
-                        "attribute_not_exists(finished_at) AND plan_state = :planned "
-                        "AND #done >= #planned"
-                    ),
-                    ExpressionAttributeNames={"#done": "total#done", "#planned": "total#planned"},
-                    ExpressionAttributeValues={
-                        ":now": _now_iso(self._clock),
-                        ":planned": "planned",
-                    },
-                )
-        except ConflictError:
-            return False
-        return True

@@ -13,16 +13,17 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mailer.catalogue.schema import Resource, Vocabulary
 from mailer.errors import ConflictError, MailerError
 from mailer.subscribers.store import SubscriberStore
 
-from .model import Campaign, CampaignStore, Kind, campaign_id
-from .queue import SendJob, enqueue
-from .selection import Period, Pick
+from .model import Campaign, Kind, Period, campaign_id
+from .queue import ENQUEUE_BACKOFF, SendJob, enqueue
+from .selection import Pick
+from .store import CampaignStore
 from .variants import CampaignContent
 
 logger = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ class Planner:
         page_size: int = PAGE_SIZE,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        """`page_size` subscribers are queued per checkpoint; `sleep` waits between retries."""
         self._campaigns = campaigns
         self._subscribers = subscribers
         self._sqs = sqs
@@ -86,7 +88,7 @@ class Planner:
         self._vocabulary = vocabulary
         self._load_resources = load_resources
         self._page_size = page_size
-        self._sleep = sleep
+        self._enqueue_backoff = replace(ENQUEUE_BACKOFF, sleep=sleep)
 
     # --- what to plan -----------------------------------------------------------------------
 
@@ -172,6 +174,20 @@ class Planner:
 
     # --- planning ---------------------------------------------------------------------------
 
+    def handle(self, event: Any, time_left: Callable[[], float] | None = None) -> dict[str, Any]:
+        """Plan what a planner event asks for (the planner function's whole job).
+
+        A malformed event is logged and answered "rejected": retrying it cannot help. Running
+        out of time raises PlanningIncompleteError, so Lambda retries and the plan resumes.
+        """
+        try:
+            campaign = self.campaign_for(event)
+        except MailerError as exc:
+            logger.error("rejected a planner event: %s", exc)
+            return {"status": "rejected", "error": str(exc)}
+        report = self.plan(campaign, time_left=time_left)
+        return {"status": "planned", **report.to_json()}
+
     def plan(
         self,
         campaign: Campaign,
@@ -213,7 +229,7 @@ class Planner:
                 audience, checkpoint.next_start, self._page_size
             )
             jobs = [SendJob(campaign.id, s.key, audience) for s in page.subscribers]
-            enqueue(self._sqs, self._queue_url, jobs, sleep=self._sleep)
+            enqueue(self._sqs, self._queue_url, jobs, backoff=self._enqueue_backoff)
             try:
                 checkpoint = self._campaigns.advance(
                     campaign, checkpoint, page.next_start, len(jobs)

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from mailer.aws.clients import aws_errors
+from mailer.aws.retry import Backoff
+from mailer.aws.translate import aws_errors
 from mailer.errors import MailerError, StoreError
 
-_CAMPAIGN = re.compile(r"^(digest#\d{4}-(0[1-9]|1[0-2])|announcement#[a-z0-9]+(-[a-z0-9]+)*)$")
+from .model import is_campaign_id
+
 _KEY = re.compile(r"^[0-9a-f]{64}$")
 _AUDIENCE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 SQS_BATCH = 10  # SQS's limit for send_message_batch and receive_message
@@ -57,7 +58,7 @@ class SendJob:
         if not isinstance(data, dict) or data.get("v") != 1:
             raise MalformedJobError("message is not a version 1 send job")
         campaign, key, audience = data.get("campaign"), data.get("subscriber"), data.get("audience")
-        if not isinstance(campaign, str) or not _CAMPAIGN.match(campaign):
+        if not is_campaign_id(campaign):
             raise MalformedJobError("message names no valid campaign")
         if not isinstance(key, str) or not _KEY.match(key):
             raise MalformedJobError("message names no valid subscriber key")
@@ -66,13 +67,15 @@ class SendJob:
         return cls(campaign, key, audience)
 
 
+ENQUEUE_BACKOFF = Backoff(attempts=4, base=0.4)
+
+
+class _EntriesRefusedError(StoreError):
+    """SQS took a batch call but refused some of its entries."""
+
+
 def enqueue(
-    sqs: Any,
-    queue_url: str,
-    jobs: Sequence[SendJob],
-    *,
-    attempts: int = 4,
-    sleep: Callable[[float], None] = time.sleep,
+    sqs: Any, queue_url: str, jobs: Sequence[SendJob], *, backoff: Backoff = ENQUEUE_BACKOFF
 ) -> None:
     """Put jobs on the queue in batches of ten, retrying entries SQS did not take.
 
@@ -80,18 +83,46 @@ def enqueue(
     its retry enqueues the page again (the ledger makes the duplicates harmless).
     """
     for start in range(0, len(jobs), SQS_BATCH):
-        pending = {str(i): job for i, job in enumerate(jobs[start : start + SQS_BATCH])}
-        for attempt in range(attempts):
-            entries = [{"Id": i, "MessageBody": job.to_body()} for i, job in pending.items()]
-            with aws_errors("queueing recipients"):
-                response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
-            pending = {f["Id"]: pending[f["Id"]] for f in response.get("Failed", [])}
-            if not pending:
-                break
-            if attempt < attempts - 1:
-                sleep(0.2 * 2**attempt)
-        if pending:
-            raise StoreError(f"SQS refused {len(pending)} recipient message(s) after retries")
+        batch = _Batch(sqs, queue_url, jobs[start : start + SQS_BATCH])
+        backoff.call(batch.send_pending, retry_on=(_EntriesRefusedError,))
+
+
+class _Batch:
+    """Up to ten jobs, and which of them SQS has not taken yet."""
+
+    def __init__(self, sqs: Any, queue_url: str, jobs: Sequence[SendJob]) -> None:
+        self._sqs = sqs
+        self._queue_url = queue_url
+        self._pending = {str(i): job for i, job in enumerate(jobs)}
+
+    def send_pending(self) -> None:
+        entries = [{"Id": i, "MessageBody": job.to_body()} for i, job in self._pending.items()]
+        with aws_errors("queueing recipients"):
+            response = self._sqs.send_message_batch(QueueUrl=self._queue_url, Entries=entries)
+        self._pending = {f["Id"]: self._pending[f["Id"]] for f in response.get("Failed", [])}
+        if self._pending:
+            raise _EntriesRefusedError(
+                f"SQS refused {len(self._pending)} recipient message(s) after retries"
+            )
+
+
+@dataclass
+class BatchReport:
+    """What a sender made of one batch of records: each record's result (None: failed, so SQS
+    should deliver it again), in the shape a Lambda partial batch response needs."""
+
+    results: list[tuple[Mapping[str, Any], object | None]] = field(default_factory=list)
+
+    @property
+    def response(self) -> dict[str, list[dict[str, str]]]:
+        """The partial batch response: the records SQS must deliver again."""
+        return {
+            "batchItemFailures": [
+                {"itemIdentifier": str(record.get("messageId", ""))}
+                for record, result in self.results
+                if result is None
+            ]
+        }
 
 
 @dataclass
@@ -106,12 +137,12 @@ class DrainReport:
 def drain(
     sqs: Any,
     queue_url: str,
-    process: Callable[[Mapping[str, Any]], object],
+    process_batch: Callable[[list[dict[str, Any]]], BatchReport],
     *,
     on_record: Callable[[Mapping[str, Any], object | None], None] | None = None,
 ) -> DrainReport:
-    """Receive batches and run `process` on each record as the Lambda event source would: a
-    record that raises stays on the queue (visible again after the visibility timeout, then the
+    """Receive batches and hand them to `process_batch` as the Lambda event source would: a
+    failed record stays on the queue (visible again after the visibility timeout, then the
     dead-letter queue); the others are deleted. Stops when the queue has nothing visible."""
     report = DrainReport()
     empty = 0
@@ -131,15 +162,12 @@ def drain(
                 return report
             continue
         empty = 0
+        batch = process_batch([as_record(m) for m in messages])
         done = []
-        for message in messages:
-            record = as_record(message)
+        for message, (record, result) in zip(messages, batch.results, strict=True):
             report.received += 1
-            try:
-                result = process(record)
-            except Exception:  # like the event source: any error fails just this record
+            if result is None:
                 report.failed += 1
-                result = None
             else:
                 done.append(message)
             if on_record is not None:

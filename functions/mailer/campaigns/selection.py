@@ -3,53 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
+from mailer.campaigns.model import Period
 from mailer.catalogue.schema import Resource
-from mailer.errors import MailerError
-
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-
-
-@dataclass(frozen=True, order=True)
-class Period:
-    """A calendar month, the unit a digest covers ("2026-12")."""
-
-    year: int
-    month: int
-
-    @classmethod
-    def parse(cls, text: str) -> Period:
-        """Parse YYYY-MM, with a clear error otherwise."""
-        match = _PERIOD.match(text.strip())
-        if not match or not 2000 <= int(match[1]) <= 2999:
-            raise MailerError(f"period must be YYYY-MM, like 2026-12 (got {text!r})")
-        return cls(int(match[1]), int(match[2]))
-
-    def __str__(self) -> str:
-        return f"{self.year:04d}-{self.month:02d}"
-
-    @property
-    def start(self) -> dt.date:
-        """First day of the month."""
-        return dt.date(self.year, self.month, 1)
-
-    @property
-    def label(self) -> str:
-        """'December 2026'."""
-        return self.start.strftime("%B %Y")
-
-    @property
-    def previous(self) -> Period:
-        """The month before."""
-        return Period(self.year - 1, 12) if self.month == 1 else Period(self.year, self.month - 1)
-
-    @property
-    def next(self) -> Period:
-        """The month after."""
-        return Period(self.year + 1, 1) if self.month == 12 else Period(self.year, self.month + 1)
 
 
 @dataclass(frozen=True)

@@ -17,22 +17,24 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import BotoCoreError
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 
-from mailer.aws.clients import aws_errors
+from mailer.aws.retry import OutOfTimeError
+from mailer.aws.ses import SesAdapter
 from mailer.catalogue.schema import Resource, Vocabulary
-from mailer.emails.mime import build_message
-from mailer.emails.render import EmailRenderer
+from mailer.emails.mime import Identity, build_message
+from mailer.emails.render import EmailRenderer, RenderedEmail
 from mailer.emails.views import greeting
-from mailer.errors import ConflictError, MailerError
-from mailer.settings import Settings
+from mailer.errors import ConflictError, MailerError, UnknownSendOutcomeError
 from mailer.subscribers.links import Links
-from mailer.subscribers.store import Status, Subscriber, SubscriberStore
+from mailer.subscribers.model import Status, Subscriber
+from mailer.subscribers.store import SubscriberStore
 
 from .ledger import Claim, Done, Ledger
-from .model import Campaign, CampaignStore, Outcome
-from .pacing import Backoff, OutOfTimeError, TokenBucket
-from .queue import MalformedJobError, SendJob
+from .model import Campaign, SendOutcome
+from .pacing import TokenBucket
+from .queue import BatchReport, MalformedJobError, SendJob
+from .store import CampaignStore
 from .variants import CampaignContent, Variant
 
 logger = logging.getLogger(__name__)
@@ -47,15 +49,21 @@ MAX_RECEIVES = 5
 # time a redelivery arrives the lease has always run out.
 CLAIM_LEASE = VISIBILITY_TIMEOUT - SENDER_TIMEOUT
 START_MARGIN = 5.0  # seconds: with less time left, leave the record for the next invocation
+CONTENT_CACHE = 8  # campaigns whose content a warm sender keeps
 
 
-class UnknownSendOutcomeError(MailerError):
-    """The send_email call got no answer: SES may or may not have accepted the message."""
+@dataclass(frozen=True)
+class SenderConfig:
+    """The settings a sender needs, and nothing else."""
+
+    sender: Identity
+    site_url: str
+    send_empty: bool = False  # a nothing-new note to those with nothing relevant (else skip)
 
 
 @dataclass(frozen=True)
 class _NotSent:
-    outcome: Outcome
+    outcome: SendOutcome
     reason: str
 
 
@@ -64,7 +72,7 @@ class Result:
     """What became of one record."""
 
     campaign_id: str
-    outcome: str  # an Outcome value, or "duplicate" when the ledger already had a final entry
+    outcome: str  # a SendOutcome value, or "duplicate" when the ledger already had a final entry
     ses_message_id: str = ""
 
 
@@ -74,7 +82,7 @@ class Sender:
     def __init__(
         self,
         *,
-        settings: Settings,
+        config: SenderConfig,
         campaigns: CampaignStore,
         ledger: Ledger,
         subscribers: SubscriberStore,
@@ -82,12 +90,11 @@ class Sender:
         vocabulary: Vocabulary,
         renderer: EmailRenderer,
         links: Links,
-        sesv2: Any,
+        ses: SesAdapter,
         bucket: TokenBucket,
-        backoff: Backoff,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._settings = settings
+        self._config = config
         self._campaigns = campaigns
         self._ledger = ledger
         self._subscribers = subscribers
@@ -95,12 +102,35 @@ class Sender:
         self._vocabulary = vocabulary
         self._renderer = renderer
         self._links = links
-        self._ses = sesv2
-        self._bucket = bucket
-        self._backoff = backoff
+        self._ses = ses
+        self.bucket = bucket
         self._clock = clock
         self._content: OrderedDict[str, CampaignContent] = OrderedDict()
         self._touched: set[str] = set()
+
+    def process_batch(
+        self, event: Any, time_left: Callable[[], float] | None = None
+    ) -> BatchReport:
+        """Send a batch of SQS records (a Lambda event, or a list of records the CLI received),
+        then mark finished the campaigns whose recipients all have an outcome.
+
+        Failed records come back as None results, for SQS to deliver again; anything that is
+        not an SQS event is logged and answered with no failures, since retrying cannot help.
+        """
+        records = event.get("Records") if isinstance(event, Mapping) else event
+        if not isinstance(records, list) or not records:
+            logger.error("not an SQS event: nothing to send or retry")
+            return BatchReport()
+        processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+        with processor(records, lambda record: self.process_record(record.raw_event, time_left)):
+            processed = processor.process()
+        self.finish_campaigns()
+        return BatchReport(
+            [
+                (record, result if status == "success" else None)
+                for (status, result, _), record in zip(processed, records, strict=True)
+            ]
+        )
 
     def process_record(
         self, record: Mapping[str, Any], time_left: Callable[[], float] | None = None
@@ -127,7 +157,7 @@ class Sender:
         """Send one job unless the ledger says it is done; raise to have SQS retry it."""
         if time_left is not None and time_left() < START_MARGIN:
             raise OutOfTimeError("too little time left to start a send")
-        content = self._content_for(job.campaign_id)
+        content = self.content(job.campaign_id)
         campaign = content.campaign
         claimed = self._ledger.claim(campaign, job.subscriber_key, job.audience)
         if isinstance(claimed, Done):
@@ -156,7 +186,7 @@ class Sender:
             self._give_back(claimed, receive_count, exc)
             raise
         self._record_sent(claimed, campaign, message_id)
-        return Result(campaign.id, Outcome.SENT.value, message_id)
+        return Result(campaign.id, SendOutcome.SENT.value, message_id)
 
     def finish_campaigns(self) -> list[str]:
         """Mark finished every campaign this sender touched whose recipients all have outcomes."""
@@ -164,37 +194,66 @@ class Sender:
         self._touched.clear()
         return finished
 
-    def _content_for(self, campaign_id: str) -> CampaignContent:
-        """The campaign and its content, read once per process and kept for the next records."""
+    def content(self, campaign_id: str) -> CampaignContent:
+        """What a campaign says to each group, read once per process and kept for later records."""
         content = self._content.get(campaign_id)
         if content is None:
             campaign = self._campaigns.get(campaign_id)
             if campaign is None:
                 logger.error("a record names campaign %r, which has no record", campaign_id)
                 raise MalformedJobError(f"no campaign {campaign_id!r}")
-            content = CampaignContent(
-                campaign,
-                self._load_resources(),
-                self._vocabulary,
-                self._settings.site_url,
-                send_empty=self._settings.digest_send_empty,
-            )
+            content = self.variants(campaign, self._load_resources())
             self._content[campaign_id] = content
-            if len(self._content) > 8:
+            if len(self._content) > CONTENT_CACHE:
                 self._content.popitem(last=False)
         return content
+
+    def variants(self, campaign: Campaign, resources: Sequence[Resource]) -> CampaignContent:
+        """What `campaign` says to each group, chosen from `resources` (preview uses this too)."""
+        return CampaignContent(
+            campaign,
+            resources,
+            self._vocabulary,
+            self._config.site_url,
+            send_empty=self._config.send_empty,
+        )
 
     def _decide(self, content: CampaignContent, key: str) -> _NotSent | tuple[Subscriber, Variant]:
         """Who this subscriber is now, and what (if anything) to send them."""
         subscriber = self._subscribers.get(key)
         if subscriber is None or subscriber.status is not Status.CONFIRMED:
-            return _NotSent(Outcome.SKIPPED, "not subscribed")
+            return _NotSent(SendOutcome.SKIPPED, "not subscribed")
         if self._subscribers.is_suppressed(key):
-            return _NotSent(Outcome.SUPPRESSED, "suppressed")
+            return _NotSent(SendOutcome.SUPPRESSED, "suppressed")
         variant = content.for_group(subscriber.audience, subscriber.topics)
         if variant is None:
-            return _NotSent(Outcome.SKIPPED, "nothing relevant")
+            return _NotSent(SendOutcome.SKIPPED, "nothing relevant")
         return subscriber, variant
+
+    def compose(
+        self, subscriber: Subscriber, variant: Variant, links: Links | None = None
+    ) -> tuple[RenderedEmail, bytes]:
+        """One subscriber's email, rendered and built as raw MIME (send and preview both use
+        this; a preview passes links that lead nowhere)."""
+        links = links or self._links
+        unsubscribe_url = links.unsubscribe(subscriber.key)
+        recipient = {
+            "greeting": greeting(subscriber.name),
+            "manage_url": links.manage(subscriber.key),
+            "unsubscribe_url": unsubscribe_url,
+        }
+        email = self._renderer.render(
+            variant.template, variant.context, recipient, variant_key=variant.key
+        )
+        message = build_message(
+            email,
+            sender=self._config.sender.address,
+            sender_name=self._config.sender.name,
+            to=subscriber.email,
+            list_unsubscribe_url=unsubscribe_url,
+            date=dt.datetime.fromtimestamp(self._clock(), dt.UTC),
+        )
+        return email, message.as_bytes()
 
     def _deliver(
         self,
@@ -203,56 +262,22 @@ class Sender:
         variant: Variant,
         time_left: Callable[[], float] | None,
     ) -> str:
-        """Render, build and send one message; return SES's message id."""
-        unsubscribe_url = self._links.unsubscribe(subscriber.key)
-        recipient = {
-            "greeting": greeting(subscriber.name),
-            "manage_url": self._links.manage(subscriber.key),
-            "unsubscribe_url": unsubscribe_url,
-        }
-        email = self._renderer.render(
-            variant.template, variant.context, recipient, variant_key=variant.key
-        )
-        message = build_message(
-            email,
-            sender=self._settings.sender_address,
-            sender_name=self._settings.organisation_name,
+        """Compose and send one message, paced; return SES's message id."""
+        _, raw = self.compose(subscriber, variant)
+        return self._ses.send_raw(
+            raw,
             to=subscriber.email,
-            list_unsubscribe_url=unsubscribe_url,
-            date=dt.datetime.fromtimestamp(self._clock(), dt.UTC),
-        )
-        request: dict[str, Any] = {
-            "FromEmailAddress": self._settings.sender_address,
-            "Destination": {"ToAddresses": [subscriber.email]},
-            "Content": {"Raw": {"Data": message.as_bytes()}},
-            "EmailTags": [
-                {"Name": "campaign", "Value": campaign.tag},
-                {"Name": "audience", "Value": subscriber.audience},
-            ],
-        }
-        if self._settings.configuration_set:
-            request["ConfigurationSetName"] = self._settings.configuration_set
-        return self._backoff.call(
-            lambda: self._send_email(request),
-            before_each=self._bucket.acquire,
+            tags={"campaign": campaign.tag, "audience": subscriber.audience},
+            before_each=self.bucket.acquire,
             time_left=None if time_left is None else (lambda: time_left() - START_MARGIN),
         )
-
-    def _send_email(self, request: dict[str, Any]) -> str:
-        """One SES call: ThrottlingError to back off, UnknownSendOutcomeError if no answer."""
-        with aws_errors("sending an email"):
-            try:
-                return self._ses.send_email(**request)["MessageId"]
-            except BotoCoreError as exc:  # no HTTP answer: SES may have accepted it
-                # (botocore's own retries, set in aws.py, may already have re-sent it.)
-                raise UnknownSendOutcomeError(f"sending an email: {exc}") from exc
 
     def _give_back(self, claim: Claim, receive_count: int, exc: Exception) -> None:
         """SES did not take the message: free the claim, or on the last attempt mark it failed."""
         try:
             if receive_count >= MAX_RECEIVES:
                 reason = f"{type(exc).__name__}: {exc}"[:300]
-                self._ledger.finish(claim, Outcome.FAILED, reason=reason)
+                self._ledger.finish(claim, SendOutcome.FAILED, reason=reason)
                 logger.error(
                     "failed for good, to the DLQ: %s (%s)", claim.subscriber_key[:12], reason
                 )
@@ -266,7 +291,7 @@ class Sender:
     def _record_sent(self, claim: Claim, campaign: Campaign, message_id: str) -> None:
         """Make the entry final; SES has accepted the message, so never give the record back."""
         try:
-            self._ledger.finish(claim, Outcome.SENT, ses_message_id=message_id)
+            self._ledger.finish(claim, SendOutcome.SENT, ses_message_id=message_id)
         except ConflictError:
             logger.warning("lease lost after sending %s %s", campaign.id, claim.subscriber_key[:12])
         except MailerError:

@@ -9,10 +9,16 @@ from threading import Lock
 from typing import Any
 
 from mailer.catalogue.schema import Resource, Vocabulary
-from mailer.emails.views import announcement_context, digest_context
+from mailer.catalogue.views import resource_view
+from mailer.emails.views import reason_line
 
-from .model import Campaign, Kind
+from .model import Campaign, Kind, Period
 from .selection import Pick, select_resources
+
+NOTHING_NEW_INTRO = (
+    "Nothing new this month on your topics. We will write again when there is; meanwhile "
+    "every free resource is on our website."
+)
 
 
 @dataclass(frozen=True)
@@ -95,3 +101,55 @@ class CampaignContent:
             self._vocabulary, self._site_url, audience, topics, campaign.period, picks
         )
         return Variant("digest", context, key, tuple(p.resource.id for p in picks))
+
+
+def digest_context(
+    vocabulary: Vocabulary,
+    site_url: str,
+    audience: str,
+    topics: Sequence[str],
+    period: Period,
+    picks: Sequence[Pick],
+) -> dict[str, Any]:
+    """Context for digest.mjml/.txt; the same for every subscriber with this audience and topics."""
+    new_count = sum(p.is_new for p in picks)
+    if new_count:
+        intro = (
+            f"Here {'is' if new_count == 1 else 'are'} {new_count} free "
+            f"resource{'s' if new_count != 1 else ''} on modern slavery, new to our library "
+            "this month, "
+            f"picked for {vocabulary.audiences[audience].lower()}"
+            + (", the closest matches to your topics first." if topics else ", newest first.")
+        )
+    elif picks:
+        intro = (
+            "Nothing new this month on your topics, so here are some of our most useful "
+            "free resources to share."
+        )
+    else:  # the short note DIGEST_SEND_EMPTY asks for
+        intro = NOTHING_NEW_INTRO
+    return {
+        "audience": audience,
+        "audience_label": vocabulary.audiences[audience],
+        "period_label": period.label,
+        "intro": intro,
+        "reason": reason_line(vocabulary, audience, topics),
+        "resources": [resource_view(p.resource, vocabulary, site_url, p.is_new) for p in picks],
+    }
+
+
+def announcement_context(
+    vocabulary: Vocabulary,
+    site_url: str,
+    audience: str,
+    topics: Sequence[str],
+    resource: Resource,
+    message: str = "",
+) -> dict[str, Any]:
+    """Context for announcement.mjml/.txt."""
+    return {
+        "audience_label": vocabulary.audiences[audience],
+        "message": message,
+        "reason": reason_line(vocabulary, audience, topics),
+        "resource": resource_view(resource, vocabulary, site_url, is_new=True),
+    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mailer.aws.clients import aws_errors
+from mailer.aws.translate import aws_errors
 
 from .schema import Catalogue, Resource, Vocabulary
 

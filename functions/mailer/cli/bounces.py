@@ -7,13 +7,12 @@ from collections import Counter
 
 import click
 
-from mailer.aws.clients import aws_errors
-from mailer.container import Services
-from mailer.pipeline import Pipeline
-from mailer.settings import Settings
+from mailer.aws.translate import aws_errors
+
+from .context import Group, container_of
 
 
-@click.group()
+@click.group(cls=Group)
 def bounces() -> None:
     """Bounces and complaints from SES."""
 
@@ -32,9 +31,9 @@ def bounces_replay(ctx: click.Context, queue_url: str) -> None:
     EventBridge put them there), so this does what the events function would have done. An
     event that cannot be read stays in the queue and is listed.
     """
-    services = ctx.obj if ctx.obj is not None else Services(Settings.from_env())
-    handler = Pipeline(services).bounces
-    sqs = services.clients.sqs
+    container = container_of(ctx)
+    handler = container.bounces
+    sqs = container.clients.sqs
     outcomes: Counter[str] = Counter()
     left: list[str] = []
     while True:

@@ -4,33 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-import time
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
 import click
 
-from mailer.campaigns.model import COUNTED, CampaignStatus, Kind, campaign_id
+from mailer.campaigns.model import COUNTED, CampaignStatus, Kind, Period, campaign_id
 from mailer.campaigns.queue import drain
-from mailer.campaigns.selection import Period
 from mailer.campaigns.sender import VISIBILITY_TIMEOUT, Result
-from mailer.container import Services
 from mailer.errors import MailerError
-from mailer.pipeline import Pipeline
-from mailer.settings import Settings
 
-# The pacing waits; a test swaps this so the suite never sleeps.
-sleep = time.sleep
+from .context import Group, container_of
 
 
-def _pipeline(ctx: click.Context) -> Pipeline:
-    if ctx.obj is None:
-        ctx.obj = Services(Settings.from_env())
-    return Pipeline(ctx.obj, sleep=sleep)
-
-
-@click.group()
+@click.group(cls=Group)
 def digest() -> None:
     """The monthly digest: plan it, send it, see how it went.
 
@@ -44,14 +32,14 @@ def digest() -> None:
 @click.pass_context
 def digest_plan(ctx: click.Context, period: str) -> None:
     """Dry run: per audience, the resources picked and how many subscribers would get them."""
-    pipeline = _pipeline(ctx)
+    container = container_of(ctx)
     month = Period.parse(period)
-    planner = pipeline.planner
+    planner = container.planner
     since, why = planner.new_since(month)
     campaign = planner.digest(month)
     click.echo(f"{month.label} digest: a dry run, nothing is recorded or sent.")
     click.echo(f"New means added on or after {since.isoformat()} ({why}).")
-    existing = pipeline.campaigns.status(campaign.id)
+    existing = container.campaigns.status(campaign.id)
     if existing is not None:
         click.echo(
             f"A campaign record exists (started {existing.started_at}): `mailer digest send` "
@@ -66,11 +54,11 @@ def digest_plan(ctx: click.Context, period: str) -> None:
         previews = list(plans)
     empty = (
         "would get a nothing-new note"
-        if pipeline.settings.digest_send_empty
+        if container.settings.digest_send_empty
         else "would be skipped"
     )
     for plan in previews:
-        label = pipeline.services.vocabulary.audiences[plan.audience]
+        label = container.vocabulary.audiences[plan.audience]
         click.echo(
             f"\n{label} ({plan.audience}): {plan.recipients} confirmed subscriber(s), "
             f"{plan.relevant} with something relevant; "
@@ -88,16 +76,16 @@ def digest_plan(ctx: click.Context, period: str) -> None:
 @click.pass_context
 def digest_send(ctx: click.Context, period: str) -> None:
     """Plan the month's digest and send it here; a second run sends nothing."""
-    pipeline = _pipeline(ctx)
+    container = container_of(ctx)
     month = Period.parse(period)
-    if dt.date.today() < month.start:
+    if dt.datetime.fromtimestamp(container.clock(), dt.UTC).date() < month.start:
         click.echo(
             f"Note: sending the {month.label} digest before {month.start:%-d %B %Y}. It covers "
             f"what is in the catalogue now; anything added later is new in {month.next.label}'s.",
             err=True,
         )
-    campaign = pipeline.planner.digest(month)
-    report = pipeline.planner.plan(campaign)
+    campaign = container.planner.digest(month)
+    report = container.planner.plan(campaign)
     queued = sum(report.enqueued.values())
     if report.already_planned:
         click.echo(f"{report.campaign_id}: already planned; sending whatever is still queued.")
@@ -105,7 +93,7 @@ def digest_send(ctx: click.Context, period: str) -> None:
         state = "created" if report.created else "resumed"
         click.echo(f"{report.campaign_id}: {state}, {queued} recipient(s) queued.")
     outcomes: Counter[str] = Counter()
-    sender = pipeline.sender
+    sender = container.sender
     with click.progressbar(length=max(queued, 1), label="Sending", file=sys.stderr) as bar:
 
         def count(record: Mapping[str, Any], result: object | None) -> None:
@@ -113,12 +101,11 @@ def digest_send(ctx: click.Context, period: str) -> None:
             bar.update(1)
 
         drain(
-            pipeline.services.clients.sqs,
-            pipeline.settings.send_queue_url,
-            sender.process_record,
+            container.clients.sqs,
+            container.settings.send_queue_url,
+            sender.process_batch,
             on_record=count,
         )
-    sender.finish_campaigns()
     click.echo(
         "This run: "
         + ", ".join(
@@ -133,7 +120,7 @@ def digest_send(ctx: click.Context, period: str) -> None:
             f"after {VISIBILITY_TIMEOUT // 60} minutes (run this again, or let the senders "
             "retry them)."
         )
-    status = pipeline.campaigns.status(report.campaign_id)
+    status = container.campaigns.status(report.campaign_id)
     if status is not None:
         _echo_status(status)
 
@@ -143,9 +130,9 @@ def digest_send(ctx: click.Context, period: str) -> None:
 @click.pass_context
 def digest_status(ctx: click.Context, period: str) -> None:
     """The month's campaign: counts per audience and outcome, start and end times."""
-    pipeline = _pipeline(ctx)
+    container = container_of(ctx)
     month = Period.parse(period)
-    status = pipeline.campaigns.status(campaign_id(Kind.DIGEST, month))
+    status = container.campaigns.status(campaign_id(Kind.DIGEST, month))
     if status is None:
         raise MailerError(
             f"no digest for {month} yet (preview it with `mailer digest plan --period {month}`, "

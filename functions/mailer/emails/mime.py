@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -21,6 +22,14 @@ _LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 # URL (one unbreakable word) into an RFC 2047 encoded word, which mail providers do not read as
 # a link, and one-click unsubscribe would silently stop working.
 _POLICY = SMTP.clone(cte_type="7bit", max_line_length=998)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who mail comes from: the address SES sends as, and the name people see beside it."""
+
+    address: str
+    name: str = ""
 
 
 def _safe(name: str, value: str) -> str:

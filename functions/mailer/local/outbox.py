@@ -23,6 +23,7 @@ class OutboxMessage:
     text: str
     html: str
     list_unsubscribe: str
+    headers: dict[str, str]
 
     @classmethod
     def parse(
@@ -43,6 +44,7 @@ class OutboxMessage:
             text=text.get_content() if text else "",
             html=html.get_content() if html else "",
             list_unsubscribe=str(parsed.get("List-Unsubscribe", "")),
+            headers={name: str(value) for name, value in parsed.items()},
         )
 
     def to_json(self) -> dict[str, Any]:

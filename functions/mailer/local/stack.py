@@ -9,9 +9,10 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from mailer.catalogue.store import SyncReport
-from mailer.container import Services
+from mailer.container import Container
 from mailer.errors import SettingsError
 
+from .outbox import moto_outbox
 from .provision import provision
 from .template import Template, default_template_path
 
@@ -38,11 +39,11 @@ def _ensure_free(port: int, what: str) -> None:
 
 
 @contextmanager
-def fake_aws(services: Services) -> Iterator[SyncReport]:
+def fake_aws(container: Container) -> Iterator[SyncReport]:
     """Start moto on the settings' endpoint, create the stack's resources, sync the catalogue."""
     from moto.server import ThreadedMotoServer  # a development dependency, never on Lambda
 
-    settings = services.settings
+    settings = container.settings
     if not settings.local_stack or not settings.aws_endpoint_url:
         raise SettingsError(
             "the local stack needs LOCAL_STACK=1 and AWS_ENDPOINT_URL (see local.env)"
@@ -52,13 +53,13 @@ def fake_aws(services: Services) -> Iterator[SyncReport]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
-        provision(services.clients, Template.load(default_template_path()))
-        yield services.catalogue_store.sync(services.catalogue_files())
+        provision(container.clients, Template.load(default_template_path()))
+        yield container.catalogue_store.sync(container.catalogue_files())
     finally:
         server.stop()
 
 
-def serve(services: Services, port: int, echo: Callable[[str], None]) -> None:
+def serve(container: Container, port: int, echo: Callable[[str], None]) -> None:
     """Run the whole local stack until Ctrl-C: fake AWS plus the Flask app on loopback."""
     import logging
 
@@ -69,15 +70,15 @@ def serve(services: Services, port: int, echo: Callable[[str], None]) -> None:
     _ensure_free(port, "the web app")
     # moto and the app share werkzeug's request log; one line per fake AWS call drowns the URLs.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    with fake_aws(services) as report:
-        app = create_app(services)
+    with fake_aws(container) as report:
+        app = create_app(container, outbox=moto_outbox(container.settings.region))
         server = make_server("127.0.0.1", port, app, threaded=True)
         site = f"http://127.0.0.1:{port}"
         echo(f"Catalogue synced: {report.summary()}.")
-        echo(f"Fake AWS (moto):  {services.settings.aws_endpoint_url}")
+        echo(f"Fake AWS (moto):  {container.settings.aws_endpoint_url}")
         echo(f"Catalogue:        {site}/")
         echo(f"Dev outbox:       {site}/dev/outbox  (JSON: {site}/dev/outbox.json)")
-        moto_port = _loopback_port(services.settings.aws_endpoint_url)
+        moto_port = _loopback_port(container.settings.aws_endpoint_url)
         ports = (
             ""
             if (port, moto_port) == (8000, 5005)

@@ -12,18 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import parseaddr
-from typing import Any
+from typing import Any, Protocol
 
-from boto3.dynamodb.conditions import Attr
+from mailer.errors import MailerError
 
-from mailer.aws.clients import aws_errors
-from mailer.errors import ConflictError, MailerError
-
-from .store import SubscriberStore, subscriber_key
+from .model import subscriber_key
+from .store import SubscriberStore
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +28,18 @@ SOURCE = "aws.ses"
 DETAIL_TYPES = {"Email Bounced": "Bounce", "Email Complaint Received": "Complaint"}
 TRANSIENT_LIMIT = 3
 TRANSIENT_WINDOW = 30 * 24 * 3600
-MARKER_DAYS = 30  # how long a processed event is remembered, to ignore a redelivery
+
+
+class ProcessedEvents(Protocol):
+    """Remembers which events were acted on (campaigns.store.SesEventMarkers on AWS)."""
+
+    def seen(self, event_id: str) -> bool:
+        """True if the event was acted on already."""
+        ...
+
+    def mark(self, event_id: str) -> None:
+        """Remember that the event was acted on."""
+        ...
 
 
 class MalformedEventError(MailerError):
@@ -131,15 +139,13 @@ class BounceHandler:
     def __init__(
         self,
         subscribers: SubscriberStore,
-        markers: Any,
+        processed: ProcessedEvents,
         *,
         configuration_set: str = "",
-        clock: Callable[[], float] = time.time,
     ) -> None:
         self._subscribers = subscribers
-        self._markers = markers  # the campaigns table: items "ses-event#<id>", expiring by TTL
+        self._processed = processed
         self._configuration_set = configuration_set
-        self._clock = clock
 
     def handle(self, event: Any, *, account: str | None = None) -> BounceReport:
         """Act on one event. A malformed one is logged and rejected, never raised: retrying it
@@ -152,7 +158,7 @@ class BounceHandler:
             event_id = str(event.get("id", "")) if isinstance(event, Mapping) else ""
             logger.error("rejected an SES event %s: %s", event_id, exc)
             return BounceReport(event_id, "rejected", error=str(exc))
-        if self._seen(ses_event.event_id):
+        if self._processed.seen(ses_event.event_id):
             return BounceReport(ses_event.event_id, "duplicate")
         suppressed = counted = 0
         at_iso = ses_event.at.isoformat(timespec="seconds")
@@ -174,27 +180,5 @@ class BounceHandler:
             logger.warning("suppressed %s: %s", key[:12], reason)
         # Marked only once acted on: a crash before this line repeats the work, which is
         # harmless for suppressions and at worst counts one transient bounce twice.
-        self._mark(ses_event.event_id)
+        self._processed.mark(ses_event.event_id)
         return BounceReport(ses_event.event_id, "handled", suppressed, counted)
-
-    def _seen(self, event_id: str) -> bool:
-        with aws_errors("reading an SES event marker"):
-            item = self._markers.get_item(
-                Key={"pk": f"ses-event#{event_id}", "sk": "processed"}
-            ).get("Item")
-        return item is not None
-
-    def _mark(self, event_id: str) -> None:
-        now = int(self._clock())
-        try:
-            with aws_errors("marking an SES event processed"):
-                self._markers.put_item(
-                    Item={
-                        "pk": f"ses-event#{event_id}",
-                        "sk": "processed",
-                        "expires_at": now + MARKER_DAYS * 24 * 3600,
-                    },
-                    ConditionExpression=Attr("pk").not_exists(),
-                )
-        except ConflictError:
-            return  # a concurrent delivery of the same event marked it first

@@ -10,17 +10,15 @@ from enum import StrEnum
 from typing import Any
 
 from mailer.catalogue.schema import Vocabulary
-from mailer.emails.views import confirm_context, greeting, preferences_changed_context
 from mailer.errors import ConflictError
 
-from .links import Links
-from .notices import TransactionalMailer
+from .model import Consent, Status, Subscriber, subscriber_key
+from .notices import Notices
 from .ratelimit import RateLimiter
-from .store import Consent, Status, Subscriber, SubscriberStore, subscriber_key
+from .store import SubscriberStore
 from .tokens import MAX_AGE, Purpose
 
 FORM_VERSION = "subscribe-form-2026-11"
-CONFIRM_DAYS = MAX_AGE[Purpose.CONFIRM] // (24 * 3600)
 
 # Per client address: enough for a school sharing one public IP, too few for list bombing.
 IP_LIMIT, IP_WINDOW = 20, 3600
@@ -37,7 +35,7 @@ def consent_statement(organisation: str) -> str:
     )
 
 
-class Outcome(StrEnum):
+class SubscribeOutcome(StrEnum):
     """What a subscribe request did. The visitor sees the same page for every outcome."""
 
     CONFIRM_SENT = "confirm-sent"
@@ -60,22 +58,20 @@ class SignupRequest:
 
 
 class Subscriptions:
-    """The subscription life cycle, over the store, the rate limiter and the mailer."""
+    """The subscription life cycle, over the store, the rate limiter and the notices."""
 
     def __init__(
         self,
         store: SubscriberStore,
         limiter: RateLimiter,
-        mailer: TransactionalMailer,
-        links: Links,
+        notices: Notices,
         vocabulary: Vocabulary,
         organisation: str,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._store = store
         self._limiter = limiter
-        self._mailer = mailer
-        self._links = links
+        self._notices = notices
         self._vocabulary = vocabulary
         self._organisation = organisation
         self._clock = clock
@@ -84,13 +80,13 @@ class Subscriptions:
         now = self._clock()
         return int(now), dt.datetime.fromtimestamp(now, dt.UTC).isoformat(timespec="seconds")
 
-    def subscribe(self, request: SignupRequest) -> Outcome:
+    def subscribe(self, request: SignupRequest) -> SubscribeOutcome:
         """Start or repeat a double opt-in; a confirmed address gets a manage email instead."""
         if not self._limiter.hit(f"subscribe-ip:{request.client_ip}", IP_LIMIT, IP_WINDOW):
-            return Outcome.IP_LIMITED
+            return SubscribeOutcome.IP_LIMITED
         key = subscriber_key(request.email)
         if self._store.is_suppressed(key):
-            return Outcome.SUPPRESSED
+            return SubscribeOutcome.SUPPRESSED
         existing = self._store.get(key)
         if existing is not None and existing.status is Status.CONFIRMED:
             # Never change a confirmed subscriber's preferences from the public form.
@@ -98,7 +94,7 @@ class Subscriptions:
         # Limit before writing: past the limit, the form must not rewrite what the owner's
         # confirm link will confirm.
         if not self._limiter.hit(f"subscribe-email:{key}", EMAIL_LIMIT, EMAIL_WINDOW):
-            return Outcome.EMAIL_LIMITED
+            return SubscribeOutcome.EMAIL_LIMITED
         now, now_iso = self._now()
         pending = Subscriber(
             key=key,
@@ -117,24 +113,16 @@ class Subscriptions:
             self._store.put_unless_confirmed(pending)
         except ConflictError:  # confirmed between our read and our write
             return self._send_manage(key, pending.email, counted=True)
-        # Only the address goes into this email: never the name or organisation typed.
-        self._mailer.send(
-            "confirm_subscription",
-            confirm_context(CONFIRM_DAYS),
-            {"confirm_url": self._links.confirm(key)},
-            pending.email,
-        )
-        return Outcome.CONFIRM_SENT
+        self._notices.confirm(key, pending.email)
+        return SubscribeOutcome.CONFIRM_SENT
 
-    def _send_manage(self, key: str, email: str, counted: bool = False) -> Outcome:
+    def _send_manage(self, key: str, email: str, counted: bool = False) -> SubscribeOutcome:
         if not counted and not self._limiter.hit(
             f"subscribe-email:{key}", EMAIL_LIMIT, EMAIL_WINDOW
         ):
-            return Outcome.EMAIL_LIMITED
-        self._mailer.send(
-            "manage_subscription", {"reason": ""}, {"manage_url": self._links.manage(key)}, email
-        )
-        return Outcome.MANAGE_SENT
+            return SubscribeOutcome.EMAIL_LIMITED
+        self._notices.manage(key, email)
+        return SubscribeOutcome.MANAGE_SENT
 
     def confirm(self, key: str) -> Subscriber | None:
         """Confirm a pending subscription (idempotent); None if the link is no longer usable."""
@@ -189,17 +177,7 @@ class Subscriptions:
         self._store.replace(current, updated)
         if self._store.is_suppressed(key):
             return updated
-        self._mailer.send(
-            "preferences_changed",
-            preferences_changed_context(self._vocabulary, audience, updated.topics),
-            {
-                "greeting": greeting(updated.name),
-                "manage_url": self._links.manage(key),
-                "unsubscribe_url": self._links.unsubscribe(key),
-            },
-            updated.email,
-            list_unsubscribe_url=self._links.unsubscribe(key),
-        )
+        self._notices.preferences_changed(updated)
         return updated
 
     def unsubscribe(self, key: str) -> None:

@@ -1,37 +1,80 @@
-"""One-off emails to one person (confirm, manage, preferences changed), sent straight away."""
+"""Notices: the one-off emails a person's own action causes (confirm, manage, preferences
+changed), rendered and sent at once through the one SES adapter."""
 
 from __future__ import annotations
 
-import random
+import datetime as dt
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from mailer.aws.clients import aws_errors
-from mailer.emails.mime import build_message
+from mailer.aws.ses import SesAdapter
+from mailer.catalogue.schema import Vocabulary
+from mailer.emails.mime import Identity, build_message
 from mailer.emails.render import EmailRenderer
-from mailer.errors import ThrottlingError
-from mailer.settings import Settings
+from mailer.emails.views import greeting, reason_line
+
+from .links import Links
+from .model import Subscriber
+from .tokens import MAX_AGE, Purpose
+
+CONFIRM_DAYS = MAX_AGE[Purpose.CONFIRM] // (24 * 3600)
 
 
-class TransactionalMailer:
-    """Renders and sends a single email through SES v2 with Raw content."""
+class Notices:
+    """Sends each notice to one person; throttling is retried by the SES adapter."""
 
     def __init__(
         self,
-        settings: Settings,
-        sesv2: Any,
+        *,
         renderer: EmailRenderer,
-        sleep: Callable[[float], None] = time.sleep,
-        attempts: int = 4,
+        ses: SesAdapter,
+        sender: Identity,
+        links: Links,
+        vocabulary: Vocabulary,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        self._settings = settings
-        self._sesv2 = sesv2
         self._renderer = renderer
-        self._sleep = sleep
-        self._attempts = attempts
+        self._ses = ses
+        self._sender = sender
+        self._links = links
+        self._vocabulary = vocabulary
+        self._clock = clock
 
-    def send(
+    def confirm(self, subscriber_key: str, to: str) -> str:
+        """The double opt-in email. Deliberately nothing the visitor typed but the address."""
+        return self._send(
+            "confirm_subscription",
+            confirm_context(CONFIRM_DAYS),
+            {"confirm_url": self._links.confirm(subscriber_key)},
+            to,
+        )
+
+    def manage(self, subscriber_key: str, to: str) -> str:
+        """The link to manage an existing subscription (someone typed a confirmed address)."""
+        return self._send(
+            "manage_subscription",
+            {"reason": ""},
+            {"manage_url": self._links.manage(subscriber_key)},
+            to,
+        )
+
+    def preferences_changed(self, subscriber: Subscriber) -> str:
+        """Tell a subscriber their group or topics changed, with a way back and a way out."""
+        unsubscribe_url = self._links.unsubscribe(subscriber.key)
+        return self._send(
+            "preferences_changed",
+            preferences_changed_context(self._vocabulary, subscriber.audience, subscriber.topics),
+            {
+                "greeting": greeting(subscriber.name),
+                "manage_url": self._links.manage(subscriber.key),
+                "unsubscribe_url": unsubscribe_url,
+            },
+            subscriber.email,
+            list_unsubscribe_url=unsubscribe_url,
+        )
+
+    def _send(
         self,
         template: str,
         context: Mapping[str, Any],
@@ -40,30 +83,29 @@ class TransactionalMailer:
         *,
         list_unsubscribe_url: str | None = None,
     ) -> str:
-        """Send one email; retry throttling with backoff; return the SES message id."""
         email = self._renderer.render(template, context, recipient)
-        raw = build_message(
+        message = build_message(
             email,
-            sender=self._settings.sender_address,
+            sender=self._sender.address,
+            sender_name=self._sender.name,
             to=to,
-            sender_name=self._settings.organisation_name,
             list_unsubscribe_url=list_unsubscribe_url,
-        ).as_bytes()
-        request: dict[str, Any] = {
-            "FromEmailAddress": self._settings.sender_address,
-            "Destination": {"ToAddresses": [to]},
-            "Content": {"Raw": {"Data": raw}},
-            "EmailTags": [{"Name": "kind", "Value": template}],
-        }
-        if self._settings.configuration_set:
-            request["ConfigurationSetName"] = self._settings.configuration_set
-        for attempt in range(1, self._attempts + 1):
-            try:
-                with aws_errors(f"sending the {template} email"):
-                    return self._sesv2.send_email(**request)["MessageId"]
-            except ThrottlingError:
-                if attempt == self._attempts:
-                    raise
-                # Full jitter: concurrent web requests must not retry in lockstep.
-                self._sleep(random.uniform(0, 0.2 * 2**attempt))  # noqa: S311
-        raise AssertionError("unreachable")  # pragma: no cover
+            date=dt.datetime.fromtimestamp(self._clock(), dt.UTC),
+        )
+        return self._ses.send_raw(message.as_bytes(), to=to, tags={"kind": template})
+
+
+def preferences_changed_context(
+    vocabulary: Vocabulary, audience: str, topics: Sequence[str]
+) -> dict[str, Any]:
+    """Context for preferences_changed.mjml/.txt."""
+    return {
+        "audience_label": vocabulary.audiences[audience],
+        "topic_labels": [vocabulary.topics[t] for t in topics] or ["all topics"],
+        "reason": reason_line(vocabulary, audience, topics),
+    }
+
+
+def confirm_context(confirm_days: int) -> dict[str, Any]:
+    """Context for confirm_subscription.mjml/.txt: deliberately nothing the visitor typed."""
+    return {"confirm_days": confirm_days, "reason": ""}

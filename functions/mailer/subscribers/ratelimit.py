@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from mailer.aws.clients import aws_errors
+from mailer.aws.translate import aws_errors
 from mailer.errors import ConflictError
 
 

@@ -10,119 +10,22 @@ The <key> is the SHA-256 of the normalised address: stable, one-way, and safe to
 
 from __future__ import annotations
 
-import hashlib
 import time
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
-from enum import StrEnum
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr
 
-from mailer.aws.clients import aws_errors
+from mailer.aws.translate import aws_errors
+from mailer.errors import ConflictError
 
-SEND_INDEX = "by-send-group"  # sparse GSI: only confirmed subscribers carry `send_group`
-
-
-class Status(StrEnum):
-    """Where a subscriber is in their life cycle."""
-
-    PENDING = "pending"
-    CONFIRMED = "confirmed"
-    UNSUBSCRIBED = "unsubscribed"
-    ERASED = "erased"
-
-
-def normalise_address(address: str) -> str:
-    """The form of an address used for identity: trimmed and lower-cased."""
-    return address.strip().lower()
-
-
-def subscriber_key(address: str) -> str:
-    """The one-way key of an address (hex SHA-256 of its normalised form)."""
-    return hashlib.sha256(normalise_address(address).encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class Consent:
-    """Evidence of what a subscriber agreed to, and when."""
-
-    at: str
-    form_version: str
-    statement: str
-
-
-@dataclass(frozen=True)
-class Subscriber:
-    """One subscriber as stored."""
-
-    key: str
-    email: str
-    audience: str
-    topics: tuple[str, ...] = ()
-    name: str = ""
-    organisation: str = ""
-    status: Status = Status.PENDING
-    created_at: str = ""
-    confirmed_at: str = ""
-    updated_at: str = ""
-    expires_at: int | None = None  # pending records only; TTL deletes late, so check it too
-    form_version: str = ""  # which subscribe form the person filled in
-    consent: Consent | None = None
-
-    def is_expired(self, now: float) -> bool:
-        """True for a pending record past its expiry time."""
-        return (
-            self.status is Status.PENDING
-            and self.expires_at is not None
-            and (self.expires_at <= now)
-        )
-
-    def to_item(self) -> dict[str, Any]:
-        """The DynamoDB item."""
-        item = {k: v for k, v in asdict(self).items() if v not in (None, "", (), {})}
-        item.pop("key")
-        item["pk"] = f"sub#{self.key}"
-        item["status"] = self.status.value
-        if "topics" in item:
-            item["topics"] = list(item["topics"])
-        if self.status is Status.CONFIRMED:
-            item["send_group"] = self.audience
-        return item
-
-    @classmethod
-    def from_item(cls, item: dict[str, Any]) -> Subscriber:
-        """Rebuild from a DynamoDB item."""
-        consent = item.get("consent")
-        return cls(
-            key=item["pk"].removeprefix("sub#"),
-            email=item.get("email", ""),
-            audience=item.get("audience", ""),
-            topics=tuple(item.get("topics", ())),
-            name=item.get("name", ""),
-            organisation=item.get("organisation", ""),
-            status=Status(item["status"]),
-            created_at=item.get("created_at", ""),
-            confirmed_at=item.get("confirmed_at", ""),
-            updated_at=item.get("updated_at", ""),
-            expires_at=int(item["expires_at"]) if "expires_at" in item else None,
-            form_version=item.get("form_version", ""),
-            consent=Consent(**consent) if consent else None,
-        )
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a query, and where the next one starts (None when done)."""
-
-    subscribers: list[Subscriber]
-    next_start: dict[str, Any] | None
+from .model import SEND_INDEX, Page, Status, Subscriber
 
 
 class SubscriberStore:
     """Reads and writes subscribers and suppressions in one DynamoDB table."""
 
-    def __init__(self, table: Any, clock: Any = time.time) -> None:
+    def __init__(self, table: Any, clock: Callable[[], float] = time.time) -> None:
         self._table = table
         self._clock = clock
 
@@ -199,14 +102,14 @@ class SubscriberStore:
 
     def suppress(self, key: str, reason: str, now_iso: str) -> None:
         """Never send to this address again (idempotent; the first reason is kept)."""
-        with aws_errors("suppressing an address"):
-            try:
+        try:
+            with aws_errors("suppressing an address"):
                 self._table.put_item(
                     Item={"pk": f"suppression#{key}", "reason": reason, "at": now_iso},
                     ConditionExpression=Attr("pk").not_exists(),
                 )
-            except self._table.meta.client.exceptions.ConditionalCheckFailedException:
-                return
+        except ConflictError:
+            return
 
     def is_suppressed(self, key: str) -> bool:
         """True if the address must never be sent to."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from enum import StrEnum
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from mailer.errors import MailerError
 
@@ -34,12 +36,24 @@ class TokenExpiredError(TokenError):
     """A genuine token that is too old."""
 
 
+def _signer_reading(clock: Callable[[], float]) -> type[TimestampSigner]:
+    """itsdangerous's timestamp signer, telling the time by `clock` (to sign and to expire)."""
+
+    class ClockedSigner(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(clock())
+
+    return ClockedSigner
+
+
 class Tokens:
     """Makes and checks tokens; the payload is the subscriber key, never the address."""
 
-    def __init__(self, secret_key: str) -> None:
+    def __init__(self, secret_key: str, clock: Callable[[], float] = time.time) -> None:
         self._serializers = {
-            purpose: URLSafeTimedSerializer(secret_key, salt=f"awareness-mailer/{purpose}")
+            purpose: URLSafeTimedSerializer(
+                secret_key, salt=f"awareness-mailer/{purpose}", signer=_signer_reading(clock)
+            )
             for purpose in Purpose
         }
 

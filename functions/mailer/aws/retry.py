@@ -1,0 +1,57 @@
+"""The one retry policy for AWS calls: exponential backoff with full jitter, bounded in attempts
+and in the time an invocation has left. Sleep and jitter are injected, so tests never wait."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from mailer.errors import ThrottlingError
+
+T = TypeVar("T")
+
+
+class OutOfTimeError(ThrottlingError):
+    """Backing off again would outlast the time this invocation has left."""
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Retries a call that failed with a retryable error: up to `attempts` calls in all, waiting
+    a random time up to min(cap, base * 2**n) before retry n+1 (AWS's "full jitter")."""
+
+    attempts: int = 6
+    base: float = 0.25  # seconds before the first retry, at most
+    cap: float = 8.0  # no single wait longer than this
+    sleep: Callable[[float], None] = time.sleep
+    jitter: Callable[[], float] = field(default=random.random)  # in [0, 1)
+
+    def call(
+        self,
+        fn: Callable[[], T],
+        *,
+        retry_on: tuple[type[Exception], ...] = (ThrottlingError,),
+        before_each: Callable[[], object] | None = None,
+        time_left: Callable[[], float] | None = None,
+    ) -> T:
+        """Call fn, retrying on `retry_on`; re-raise the last error once attempts or time run out.
+
+        `before_each` runs before every attempt (a token bucket's acquire, say).
+        """
+        for attempt in range(self.attempts):
+            if before_each is not None:
+                before_each()
+            try:
+                return fn()
+            except retry_on:
+                if attempt == self.attempts - 1:
+                    raise
+                # Full jitter spreads the retries of concurrent callers apart.
+                delay = self.jitter() * min(self.cap, self.base * 2**attempt)
+                if time_left is not None and delay >= time_left():
+                    raise OutOfTimeError("no time left to back off and retry") from None
+                self.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover

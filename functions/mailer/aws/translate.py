@@ -1,0 +1,42 @@
+"""Translates boto3 and botocore errors into the mailer's domain errors, at the AWS boundary."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+
+from mailer.errors import ConflictError, StoreError, ThrottlingError
+
+_THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "LimitExceededException",
+    }
+)
+
+
+@contextmanager
+def aws_errors(action: str) -> Iterator[None]:
+    """Raise ThrottlingError, ConflictError or StoreError (naming `action`) for AWS failures."""
+    try:
+        yield
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "Unknown")
+        if code in _THROTTLING_CODES:
+            raise ThrottlingError(f"{action}: AWS throttled the call ({code})") from exc
+        if code in ("ConditionalCheckFailedException", "AlreadyExistsException"):
+            raise ConflictError(f"{action}: {code}") from exc
+        raise StoreError(f"{action} failed: {code}") from exc
+    except EndpointConnectionError as exc:
+        raise StoreError(
+            f"{action} failed: cannot reach {exc.kwargs.get('endpoint_url', 'AWS')} (on the local "
+            "stack: is `make run` running, with the same PORT and MOTO_PORT as this shell?)"
+        ) from exc
+    except BotoCoreError as exc:
+        raise StoreError(f"{action} failed: {exc}") from exc

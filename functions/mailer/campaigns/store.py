@@ -1,0 +1,239 @@
+"""The campaigns table's stores: campaign records with their counts and planner checkpoints, and
+the markers of SES events already acted on. Keys and item kinds: keys.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr
+
+from mailer.aws.transactions import CONFLICT_BACKOFF, transact
+from mailer.aws.translate import aws_errors
+from mailer.errors import ConflictError
+
+from .keys import (
+    PLANNED,
+    TOTAL_DONE,
+    TOTAL_PLANNED,
+    checkpoint_sk,
+    count_update,
+    meta_key,
+    parse_count_name,
+    ses_event_key,
+)
+from .model import COUNTED, Campaign, CampaignStatus, Checkpoint, Kind, Period, campaign_id
+
+SES_EVENT_MARKER_DAYS = 30  # how long a processed SES event is remembered
+
+
+def now_iso(clock: Callable[[], float]) -> str:
+    """The clock's time as an ISO 8601 UTC timestamp to the second."""
+    return dt.datetime.fromtimestamp(clock(), dt.UTC).isoformat(timespec="seconds")
+
+
+class CampaignStore:
+    """Campaign records and planner checkpoints in the campaigns table."""
+
+    def __init__(
+        self,
+        table: Any,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.table = table
+        self._clock = clock
+        self._backoff = replace(CONFLICT_BACKOFF, sleep=sleep)
+
+    def create(self, campaign: Campaign) -> tuple[Campaign, bool]:
+        """Write the campaign record unless it exists; return the stored campaign and whether
+        this call created it. The first definition wins, so a second start changes nothing."""
+        item = {
+            **meta_key(campaign.id),
+            **campaign.to_item(),
+            "plan_state": "planning",
+            "started_at": now_iso(self._clock),
+            TOTAL_PLANNED: 0,
+            TOTAL_DONE: 0,
+        }
+        try:
+            with aws_errors("creating a campaign"):
+                self.table.put_item(Item=item, ConditionExpression=Attr("pk").not_exists())
+        except ConflictError:
+            existing = self.get(campaign.id)
+            if existing is None:  # pragma: no cover (records are never deleted)
+                raise
+            return existing, False
+        return campaign, True
+
+    def _meta(self, campaign_id: str) -> dict[str, Any] | None:
+        with aws_errors("reading a campaign"):
+            return self.table.get_item(Key=meta_key(campaign_id), ConsistentRead=True).get("Item")
+
+    def get(self, campaign_id: str) -> Campaign | None:
+        """The campaign with this id, if its record exists."""
+        item = self._meta(campaign_id)
+        return Campaign.from_item(item) if item else None
+
+    def status(self, campaign_id: str) -> CampaignStatus | None:
+        """The campaign record with its counts per audience and outcome."""
+        item = self._meta(campaign_id)
+        if not item:
+            return None
+        campaign = Campaign.from_item(item)
+        counts = {a: dict.fromkeys(COUNTED, 0) for a in campaign.audiences}
+        for name, value in item.items():
+            audience_outcome = parse_count_name(name)
+            if audience_outcome and audience_outcome[1] in COUNTED:
+                audience, outcome = audience_outcome
+                counts.setdefault(audience, dict.fromkeys(COUNTED, 0))[outcome] = int(value)
+        return CampaignStatus(
+            campaign=campaign,
+            plan_state=item.get("plan_state", ""),
+            started_at=item.get("started_at", ""),
+            planned_at=item.get("planned_at", ""),
+            finished_at=item.get("finished_at", ""),
+            counts=counts,
+        )
+
+    def last_digest_before(
+        self, period: Period, lookback: int = 12
+    ) -> tuple[Period, dt.datetime] | None:
+        """The latest digest that started before `period` (within a year), and when it started."""
+        earlier = period
+        for _ in range(lookback):
+            earlier = earlier.previous
+            item = self._meta(campaign_id(Kind.DIGEST, earlier))
+            if item and item.get("started_at"):
+                return earlier, dt.datetime.fromisoformat(item["started_at"])
+        return None
+
+    # --- planner checkpoints ----------------------------------------------------------------
+
+    def checkpoint(self, campaign: Campaign, audience: str) -> Checkpoint:
+        """Where planning stands in one audience (a fresh checkpoint if it has not started)."""
+        with aws_errors("reading a checkpoint"):
+            item = self.table.get_item(
+                Key={"pk": campaign.pk, "sk": checkpoint_sk(audience)}, ConsistentRead=True
+            ).get("Item")
+        if not item:
+            return Checkpoint(audience)
+        return Checkpoint(
+            audience,
+            pages=int(item.get("pages", 0)),
+            next_start=item.get("next_start") or None,
+            done=bool(item.get("done", False)),
+        )
+
+    def advance(
+        self,
+        campaign: Campaign,
+        checkpoint: Checkpoint,
+        next_start: dict[str, Any] | None,
+        recipients: int,
+    ) -> Checkpoint:
+        """Record one more enqueued page and count its recipients as planned, atomically.
+
+        The write is conditional on the page number read, so if two planners race over the same
+        page only one advances and counts it; the loser gets ConflictError and re-reads.
+        """
+        advanced = Checkpoint(
+            checkpoint.audience, checkpoint.pages + 1, next_start, next_start is None
+        )
+        condition: dict[str, Any] = (
+            {"ConditionExpression": "attribute_not_exists(sk)"}
+            if checkpoint.pages == 0
+            else {
+                "ConditionExpression": "pages = :pages",
+                "ExpressionAttributeValues": {":pages": checkpoint.pages},
+            }
+        )
+        values = {
+            ":next_pages": advanced.pages,
+            ":start": next_start,
+            ":done": advanced.done,
+            ":now": now_iso(self._clock),
+            **condition.pop("ExpressionAttributeValues", {}),
+        }
+        update = {
+            "Update": {
+                "Key": {"pk": campaign.pk, "sk": checkpoint_sk(checkpoint.audience)},
+                "UpdateExpression": (
+                    "SET pages = :next_pages, next_start = :start, done = :done, updated_at = :now"
+                ),
+                "ExpressionAttributeValues": values,
+                **condition,
+            }
+        }
+        transact(
+            self.table,
+            [update, count_update(campaign.id, checkpoint.audience, PLANNED, recipients)],
+            "recording planner progress",
+            backoff=self._backoff,
+        )
+        return advanced
+
+    def mark_planned(self, campaign: Campaign) -> None:
+        """Note that every audience is enqueued (idempotent)."""
+        try:
+            with aws_errors("marking a campaign planned"):
+                self.table.update_item(
+                    Key=meta_key(campaign.id),
+                    UpdateExpression="SET plan_state = :planned, planned_at = :now",
+                    ConditionExpression=Attr("plan_state").eq("planning"),
+                    ExpressionAttributeValues={
+                        ":planned": "planned",
+                        ":now": now_iso(self._clock),
+                    },
+                )
+        except ConflictError:
+            return  # already planned
+
+    def try_finish(self, campaign_id: str) -> bool:
+        """Set finished_at once every planned recipient has an outcome; True if this call did."""
+        try:
+            with aws_errors("finishing a campaign"):
+                self.table.update_item(
+                    Key=meta_key(campaign_id),
+                    UpdateExpression="SET finished_at = :now",
+                    ConditionExpression=(
+                        "attribute_not_exists(finished_at) AND plan_state = :planned "
+                        "AND #done >= #planned"
+                    ),
+                    ExpressionAttributeNames={"#done": TOTAL_DONE, "#planned": TOTAL_PLANNED},
+                    ExpressionAttributeValues={
+                        ":now": now_iso(self._clock),
+                        ":planned": "planned",
+                    },
+                )
+        except ConflictError:
+            return False
+        return True
+
+
+class SesEventMarkers:
+    """Which SES bounce and complaint events were acted on, so a redelivery is ignored."""
+
+    def __init__(self, table: Any, clock: Callable[[], float] = time.time) -> None:
+        self._table = table
+        self._clock = clock
+
+    def seen(self, event_id: str) -> bool:
+        """True if this event was acted on already."""
+        with aws_errors("reading an SES event marker"):
+            return "Item" in self._table.get_item(Key=ses_event_key(event_id))
+
+    def mark(self, event_id: str) -> None:
+        """Remember the event for SES_EVENT_MARKER_DAYS (TTL deletes the marker after)."""
+        expires = int(self._clock()) + SES_EVENT_MARKER_DAYS * 24 * 3600
+        try:
+            with aws_errors("marking an SES event processed"):
+                self._table.put_item(
+                    Item={**ses_event_key(event_id), "expires_at": expires},
+                    ConditionExpression=Attr("pk").not_exists(),
+                )
+        except ConflictError:
+            return  # a concurrent delivery of the same event marked it first

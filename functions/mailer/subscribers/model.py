@@ -1,0 +1,105 @@
+"""A subscriber as stored: status, preferences, consent evidence, and the one-way key."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+SEND_INDEX = "by-send-group"  # sparse GSI: only confirmed subscribers carry `send_group`
+
+
+class Status(StrEnum):
+    """Where a subscriber is in their life cycle."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    UNSUBSCRIBED = "unsubscribed"
+    ERASED = "erased"
+
+
+def normalise_address(address: str) -> str:
+    """The form of an address used for identity: trimmed and lower-cased."""
+    return address.strip().lower()
+
+
+def subscriber_key(address: str) -> str:
+    """The one-way key of an address (hex SHA-256 of its normalised form)."""
+    return hashlib.sha256(normalise_address(address).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Consent:
+    """Evidence of what a subscriber agreed to, and when."""
+
+    at: str
+    form_version: str
+    statement: str
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """One subscriber as stored."""
+
+    key: str
+    email: str
+    audience: str
+    topics: tuple[str, ...] = ()
+    name: str = ""
+    organisation: str = ""
+    status: Status = Status.PENDING
+    created_at: str = ""
+    confirmed_at: str = ""
+    updated_at: str = ""
+    expires_at: int | None = None  # pending records only; TTL deletes late, so check it too
+    form_version: str = ""  # which subscribe form the person filled in
+    consent: Consent | None = None
+
+    def is_expired(self, now: float) -> bool:
+        """True for a pending record past its expiry time."""
+        return (
+            self.status is Status.PENDING
+            and self.expires_at is not None
+            and (self.expires_at <= now)
+        )
+
+    def to_item(self) -> dict[str, Any]:
+        """The DynamoDB item."""
+        item = {k: v for k, v in asdict(self).items() if v not in (None, "", (), {})}
+        item.pop("key")
+        item["pk"] = f"sub#{self.key}"
+        item["status"] = self.status.value
+        if "topics" in item:
+            item["topics"] = list(item["topics"])
+        if self.status is Status.CONFIRMED:
+            item["send_group"] = self.audience
+        return item
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> Subscriber:
+        """Rebuild from a DynamoDB item."""
+        consent = item.get("consent")
+        return cls(
+            key=item["pk"].removeprefix("sub#"),
+            email=item.get("email", ""),
+            audience=item.get("audience", ""),
+            topics=tuple(item.get("topics", ())),
+            name=item.get("name", ""),
+            organisation=item.get("organisation", ""),
+            status=Status(item["status"]),
+            created_at=item.get("created_at", ""),
+            confirmed_at=item.get("confirmed_at", ""),
+            updated_at=item.get("updated_at", ""),
+            expires_at=int(item["expires_at"]) if "expires_at" in item else None,
+            form_version=item.get("form_version", ""),
+            consent=Consent(**consent) if consent else None,
+        )
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a query, and where the next one starts (None when done)."""
+
+    subscribers: list[Subscriber]
+    next_start: dict[str, Any] | None

@@ -1,0 +1,15 @@
+"""The environment a deployed function would see, for tests (never a real account)."""
+
+from __future__ import annotations
+
+TEST_ENV = {
+    "SENDER_ADDRESS": "news@mailer.example.org",
+    "SITE_URL": "https://mailer.example.org",
+    "CATALOGUE_TABLE": "test-catalogue",
+    "SUBSCRIBERS_TABLE": "test-subscribers",
+    "CAMPAIGNS_TABLE": "test-campaigns",
+    "SEND_QUEUE_URL": "https://sqs.eu-west-2.amazonaws.com/123456789012/test-send",
+    "SECRET_KEY": "test-secret-key",
+    "AWS_REGION": "eu-west-2",
+    "POSTAL_ADDRESS": "1 Test Street, London",
+}
