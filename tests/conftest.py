@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,7 +16,9 @@ from hypothesis import settings as hypothesis_settings
 from moto import mock_aws
 
 from mailer.aws.clients import Clients
+from mailer.catalogue.schema import Catalogue, Resource, Vocabulary
 from mailer.container import Container
+from mailer.emails.render import EmailRenderer
 from mailer.local.outbox import OutboxMessage, moto_outbox
 from mailer.local.provision import provision
 from mailer.local.template import Template, default_template_path
@@ -26,11 +29,13 @@ from tests.support.lambda_events import load_event
 REPO = Path(__file__).resolve().parents[1]
 
 
-# Hypothesis: "dev" (the default) keeps `make test` quick; CI runs the full fuzz with
-# HYPOTHESIS_PROFILE=ci. Tests that set max_examples themselves are scaled by neither.
-hypothesis_settings.register_profile("ci", max_examples=200, deadline=None)
+# Hypothesis examples per property: "dev" (the default) keeps `make test` quick while you work;
+# CI runs the full fuzz (.ci/run sets HYPOTHESIS_PROFILE=ci).
 hypothesis_settings.register_profile(
-    "dev", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "ci", max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.register_profile(
+    "dev", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
@@ -75,9 +80,9 @@ def settings() -> Settings:
     return Settings.from_env(TEST_ENV)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def template() -> Template:
-    """The SAM template the stack is built from."""
+    """The SAM template the stack is built from (parsed once; tests copy before changing it)."""
     return Template.load(default_template_path())
 
 
@@ -91,19 +96,19 @@ def aws(settings: Settings, template: Template) -> Iterator[Clients]:
 
 
 @pytest.fixture
-def container(settings: Settings, aws: Clients) -> Container:
+def container(settings: Settings, aws: Clients, real_catalogue: Catalogue) -> Container:
     """The container wired to the moto-backed clients, with the catalogue synced."""
     container = Container(settings, aws)
-    container.catalogue_store.sync(container.catalogue_files())
+    container.catalogue_store.sync(real_catalogue)
     return container
 
 
 @pytest.fixture
-def local_container(aws: Clients) -> Container:
+def local_container(aws: Clients, real_catalogue: Catalogue) -> Container:
     """The container as the local stack has it: LOCAL_STACK=1, so the dev outbox may exist."""
     settings = Settings.from_env({**TEST_ENV, "LOCAL_STACK": "1"})
     container = Container(settings, Clients(settings, aws_session(settings.region)))
-    container.catalogue_store.sync(container.catalogue_files())
+    container.catalogue_store.sync(real_catalogue)
     return container
 
 
@@ -254,3 +259,75 @@ def use_container() -> Iterator[Callable[[Container | None], None]]:
 def event() -> Callable[[str], dict[str, Any]]:
     """A recorded Lambda event from tests/events/, fresh each call: event("sqs_send_batch")."""
     return load_event
+
+
+# --- the catalogue and the renderer, for pure tests ---------------------------------------
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The repository root, whatever directory pytest was started from."""
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def catalogue_dir() -> Path:
+    """The real catalogue/ directory."""
+    return REPO / "catalogue"
+
+
+@pytest.fixture(scope="session")
+def real_catalogue(catalogue_dir: Path) -> Catalogue:
+    """The catalogue shipped in the repository, parsed and validated once for the run."""
+    return Catalogue.load(catalogue_dir)
+
+
+@pytest.fixture(scope="session")
+def vocabulary(real_catalogue: Catalogue) -> Vocabulary:
+    """The real controlled vocabularies."""
+    return real_catalogue.vocabulary
+
+
+@pytest.fixture(scope="session")
+def site_url() -> str:
+    """The site URL every rendered email links to."""
+    return "https://example.org"
+
+
+@pytest.fixture(scope="session")
+def base_context(site_url: str) -> dict[str, str]:
+    """What every email template gets besides its own context."""
+    return {
+        "site_url": site_url,
+        "charity_name": "Anti-Slavery International",
+        "charity_address": "1 Street, London",
+    }
+
+
+@pytest.fixture
+def renderer(base_context: dict[str, str]) -> EmailRenderer:
+    """A fresh renderer (empty cache, compiles == 0) over the real templates."""
+    return EmailRenderer(REPO / "templates" / "email", base_context)
+
+
+@pytest.fixture(scope="session")
+def make_resource(vocabulary: Vocabulary) -> Callable[..., Resource]:
+    """Factory for valid resources: make_resource(id="x", topics=["housing"], added=date)."""
+
+    def make(**overrides: Any) -> Resource:
+        data: dict[str, Any] = {
+            "id": "test-resource",
+            "title": "A test resource",
+            "summary": "A summary long enough to pass the catalogue's minimum length.",
+            "url": "",
+            "published": "",
+            "type": "briefing",
+            "publisher": "ATMG",
+            "audiences": ["individuals"],
+            "topics": ["survivor-support"],
+            "added": dt.date(2026, 1, 15),
+        }
+        data.update(overrides)
+        return Resource.model_validate(data, context={"vocabulary": vocabulary})
+
+    return make

@@ -198,7 +198,7 @@ subjects = st.text(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(before=subjects, brk=st.sampled_from([*BREAKS, *UNICODE_LINE_BREAKS]), after=subjects)
 def test_any_subject_with_a_line_break_is_refused(before: str, brk: str, after: str) -> None:
     """Wherever a line break (CR, LF or a Unicode one) sits in the subject, nothing is built."""
@@ -206,7 +206,7 @@ def test_any_subject_with_a_line_break_is_refused(before: str, brk: str, after: 
         build(RenderedEmail("digest", before + brk + after, HTML, TEXT))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(subject=subjects)
 def test_any_subject_without_a_line_break_round_trips(subject: str) -> None:
     """Subjects as the renderer makes them (single-spaced, trimmed) come back unchanged."""

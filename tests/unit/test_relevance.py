@@ -261,7 +261,7 @@ resource_specs = st.lists(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(
     specs=resource_specs,
     audience=st.sampled_from(AUDIENCES),

@@ -383,7 +383,7 @@ def shared_renderer(base_context: dict[str, str]) -> EmailRenderer:
     return EmailRenderer(TEMPLATE_DIR, base_context)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)
 @given(
     name=st.text(
         alphabet=st.characters(exclude_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1

@@ -12,7 +12,7 @@ from mailer.paths import project_root
 from mailer.settings import Settings
 
 
-class _CfnLoader(yaml.SafeLoader):
+class _CfnLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present
     """A YAML loader that keeps CloudFormation short forms (!Ref X) as {"Ref": X}-style dicts."""
 
 

@@ -1,18 +1,19 @@
-"""Generated input thrown at every public route: never a 5xx, and no stored subscriber changes."""
+"""Generated input thrown at every public route: never a 5xx, and the stored subscriber changes
+only when a request carries everything a genuine change needs (a POST to a changing route with
+that subscriber's own, unexpired token for it). Examples per run: the Hypothesis profile's."""
 
 from __future__ import annotations
 
 import re
 import time
-from unittest import mock
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mailer.subscribers.model import Status, Subscriber, subscriber_key
-from mailer.subscribers.tokens import Purpose
+from mailer.subscribers.tokens import Purpose, TokenError, Tokens
 
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
 FIXED_PATHS = [
@@ -69,7 +70,15 @@ form_data = st.dictionaries(
     st.sampled_from(FIELDS), st.one_of(values, st.lists(values, max_size=3)), max_size=8
 )
 
-fuzzed = {"requests": 0, "5xx": 0}
+# The routes that may change a stored subscriber, and the token purpose each needs.
+CHANGING_ROUTES = {
+    "/unsubscribe/{}": Purpose.UNSUBSCRIBE,
+    "/preferences/{}": Purpose.MANAGE,
+    "/preferences/{}/erase": Purpose.MANAGE,
+    "/preferences/{}/unsubscribe": Purpose.MANAGE,
+}
+
+fuzzed = {"requests": 0, "5xx": 0, "changed": 0}
 
 
 def _seeded(container) -> Subscriber:
@@ -89,13 +98,31 @@ def _seeded(container) -> Subscriber:
 def _tokens(container, key: str) -> list[str]:
     """Tokens worth trying: every purpose for the seeded subscriber, damaged and expired ones."""
     good = [container.tokens.make(p, key) for p in Purpose]
-    with mock.patch("itsdangerous.timed.time.time", return_value=time.time() - 500 * 24 * 3600):
-        expired = [container.tokens.make(p, key) for p in Purpose]
+    long_ago = Tokens(container.clients.secret_key, lambda: time.time() - 500 * 24 * 3600)
+    expired = [long_ago.make(p, key) for p in Purpose]
     return good + expired + [t[:-3] + "abc" for t in good] + [t[:20] for t in good]
 
 
+def _may_change(container, method: str, path: str, key: str) -> bool:
+    """True only for a POST to a changing route with the subscriber's own token for it."""
+    if method != "POST":
+        return False
+    for route, purpose in CHANGING_ROUTES.items():
+        prefix, _, suffix = route.partition("{}")
+        if not (path.startswith(prefix) and path.endswith(suffix)):
+            continue
+        token = unquote(path.removeprefix(prefix).removesuffix(suffix))
+        if "/" in token:
+            continue
+        try:
+            if container.tokens.read(purpose, token) == key:
+                return True
+        except TokenError:
+            continue
+    return False
+
+
 @settings(
-    max_examples=700,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -137,12 +164,16 @@ def test_no_route_answers_5xx_or_changes_a_stored_subscriber(app, container, dat
     fuzzed["5xx"] += status >= 500
     assert status < 500, (method, path, form)
     stored = container.subscriber_store.get(seeded.key)
-    if status >= 400:  # a refused request must leave what is stored exactly as it was
-        assert stored == seeded, (method, path, form, status)
+    if stored != seeded:  # whatever the status code, only a genuine request may change it
+        fuzzed["changed"] += 1
+        assert _may_change(container, method, path, seeded.key), (method, path, form, status)
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _figures_for_the_record():
     """After the module: the figures for the issue note (run with -s to see them)."""
     yield
-    print(f"\nfuzzed requests: {fuzzed['requests']}, 5xx answers: {fuzzed['5xx']}")
+    print(
+        f"\nfuzzed requests: {fuzzed['requests']}, 5xx answers: {fuzzed['5xx']}, "
+        f"genuine changes: {fuzzed['changed']}"
+    )
