@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from click.testing import CliRunner
 
@@ -98,3 +100,42 @@ def test_missing_settings_are_named(runner: CliRunner) -> None:
         main, ["digest", "status", "--period", "2026-12"], env={"SENDER_ADDRESS": ""}
     )
     assert result.exit_code == 1 and "missing settings: SENDER_ADDRESS" in result.output
+
+
+def _without_tokens(body: str) -> str:
+    """A part with its signed links' tokens blanked (a preview's links lead nowhere)."""
+    return re.sub(r"/(preferences|unsubscribe)/[A-Za-z0-9_.-]+", r"/\1/TOKEN", body)
+
+
+def test_preview_is_what_digest_send_sends_to_that_group(
+    runner: CliRunner, people: Container
+) -> None:
+    """Same period, same group (schools, every topic), same name: the preview's HTML and text
+    are the sent email's, byte for byte but for the link tokens (and MIME's CRLF line ends)."""
+    sent = runner.invoke(main, ["digest", "send", "--period", "2026-12"], obj=people)
+    assert sent.exit_code == 0, sent.output
+    amal = next(m for m in sent_mail() if m.to == "amal@example.org")
+    args = ["preview", "digest", "--audience", "schools", "--period", "2026-12", "--name", "Amal"]
+    for flag, part in (([], amal.html), (["--text"], amal.text)):
+        preview = runner.invoke(main, [*args, *flag], obj=people)
+        assert preview.exit_code == 0, preview.output
+        part = part.replace("\r\n", "\n")
+        expected = part if part.endswith("\n") else part + "\n"
+        assert _without_tokens(preview.stdout) == _without_tokens(expected)
+        assert "/unsubscribe/PREVIEW" in preview.stdout
+
+
+def test_preview_uses_the_planners_rule_for_what_is_new(
+    runner: CliRunner, people: Container
+) -> None:
+    """December's digest showed the catalogue as new; January's preview must not again."""
+    assert runner.invoke(main, ["digest", "send", "--period", "2026-12"], obj=people).exit_code == 0
+    january = runner.invoke(
+        main, ["preview", "digest", "--audience", "schools", "--period", "2027-01"], obj=people
+    )
+    assert january.exit_code == 0, january.output
+    december = runner.invoke(
+        main, ["preview", "digest", "--audience", "schools", "--period", "2026-12"], obj=people
+    )
+    assert "New to our library" in december.stdout
+    assert "New to our library" not in january.stdout
