@@ -10,8 +10,9 @@ PORT ?= 8000
 
 # --- The deployable artifact (SAM's makefile build method calls build-<FunctionLogicalId>) ---
 # Lambda runs Python 3.13 on x86_64: its wheels come from PyPI for that platform, whatever
-# Python runs here. All functions share one artifact: the code, the email templates and the
-# catalogue (the code finds them beside its packages), and the pinned runtime packages.
+# Python runs here. All functions share one artifact: the code (without mailer/local and
+# mailer/cli, which only engineers run), the email templates and the catalogue (the code finds
+# them beside its packages), and the pinned runtime packages.
 LAMBDA_PYTHON := 3.13
 LAMBDA_PLATFORM := manylinux2014_x86_64
 ARTIFACT := .aws-sam/artifact
@@ -26,6 +27,7 @@ $(ARTIFACT)/.built: $(ARTIFACT_SOURCES) | $(STAMP)
 		--platform $(LAMBDA_PLATFORM) --implementation cp --python-version $(LAMBDA_PYTHON) \
 		--only-binary=:all:
 	cp -r functions/mailer functions/web functions/handlers $(ARTIFACT)/
+	rm -rf $(ARTIFACT)/mailer/local $(ARTIFACT)/mailer/cli  # development tooling stays home
 	mkdir -p $(ARTIFACT)/templates && cp -r templates/email $(ARTIFACT)/templates/
 	cp -r catalogue $(ARTIFACT)/
 	find $(ARTIFACT) -name __pycache__ -prune -exec rm -rf {} +

@@ -5,6 +5,7 @@ Usage: python -m infra.check_build .aws-sam/build
 
 from __future__ import annotations
 
+import ast
 import sys
 from pathlib import Path
 
@@ -12,6 +13,33 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 LAMBDA_ABI = "cpython-313-x86_64-linux-gnu"  # the runtime the template names
+# Development tooling (moto, the local stack, the CLI): never shipped, never imported by what is.
+DEV_ONLY = ("mailer.local", "mailer.cli")
+DEPLOYED_PACKAGES = ("mailer", "web", "handlers")
+
+
+def dev_only_imports(root: Path) -> list[str]:
+    """Imports of DEV_ONLY modules in the deployed packages under root, as "file: module"."""
+    found = []
+    for package in DEPLOYED_PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            module = ".".join(path.relative_to(root).with_suffix("").parts)
+            if module.startswith(DEV_ONLY):
+                continue  # the tooling itself, when checking the source tree
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = (
+                    [node.module or ""]
+                    if isinstance(node, ast.ImportFrom)
+                    else [a.name for a in node.names]
+                    if isinstance(node, ast.Import)
+                    else []
+                )
+                found += [
+                    f"{path.relative_to(root)}: {name}"
+                    for name in names
+                    if name.startswith(DEV_ONLY)
+                ]
+    return found
 
 
 def problems_in(build_dir: Path) -> list[str]:
@@ -35,6 +63,12 @@ def problems_in(build_dir: Path) -> list[str]:
         wanted += [Path("templates/email", e) for e in emails]
         wanted += [Path("catalogue/resources", r) for r in resources]
         problems += [f"{name}: {path} missing" for path in wanted if not (root / path).is_file()]
+        problems += [
+            f"{name}: development tooling shipped: {dev}"
+            for dev in ("mailer/local", "mailer/cli")
+            if (root / dev).exists()
+        ]
+        problems += [f"{name}: imports development tooling: {i}" for i in dev_only_imports(root)]
         for package in ("mjml", "pydantic_core", "yaml"):
             if not list((root / package).glob(f"*{LAMBDA_ABI}*.so")) and not list(
                 (root / package).glob("*abi3*.so")

@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from flask import Flask, current_app, render_template, request
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from mailer.container import Container, current
 from mailer.errors import MailerError
 
-csrf = CSRFProtect()
-
+from .extensions import csrf
 
 # What the dev outbox lists: the local stack passes in a reader of its fake SES.
 OutboxReader = Callable[[], Sequence[Any]]
@@ -68,11 +67,6 @@ def create_app(container: Container | None = None, outbox: OutboxReader | None =
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(MailerError, _mailer_error)
     return app
-
-
-def container_of(app: Flask | None = None) -> Container:
-    """The Container the app (by default the current one) was built with."""
-    return (app or current_app).extensions["mailer"]
 
 
 _CSP = (

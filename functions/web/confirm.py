@@ -6,7 +6,7 @@ from flask import Blueprint, render_template
 
 from mailer.subscribers.tokens import Purpose
 
-from . import container_of
+from .extensions import container_of
 from .forms import ActionForm
 from .token_pages import subscriber_key_from
 

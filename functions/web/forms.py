@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from mailer.catalogue.schema import Vocabulary
 
-from . import container_of
+from .extensions import container_of
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 FORM_TOKEN_MAX_AGE = 2 * 3600

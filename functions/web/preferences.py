@@ -9,7 +9,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from mailer.subscribers.model import Status
 from mailer.subscribers.tokens import Purpose
 
-from . import container_of
+from .extensions import container_of
 from .forms import ActionForm, EraseForm, PreferencesForm
 from .token_pages import subscriber_key_from
 

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, render_template, request
 
 from mailer.catalogue.views import resource_view
 
-from . import container_of
+from .extensions import container_of
 
 bp = Blueprint("public", __name__)
 

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 
 from mailer.subscribers.lifecycle import SignupRequest, consent_statement
 
-from . import container_of, csrf
+from .extensions import container_of, csrf
 from .forms import SubscribeForm
 
 bp = Blueprint("subscribe", __name__)

@@ -6,7 +6,7 @@ from flask import render_template
 
 from mailer.subscribers.tokens import Purpose, TokenError, TokenExpiredError
 
-from . import container_of
+from .extensions import container_of
 
 
 class LinkProblem(Exception):
