@@ -121,12 +121,12 @@ class Container:
 
     @cached_property
     def tokens(self) -> Tokens:
-        """Signed, purpose-bound, expiring tokens."""
+        """Signed, purpose-bound, expiring tokens, timed by the container's clock."""
         return Tokens(self.clients.secret_key, self.clock)
 
     @cached_property
     def links(self) -> Links:
-        """Signed links for emails."""
+        """Absolute confirm, manage and unsubscribe links for emails."""
         return Links(self.settings.site_url, self.tokens)
 
     @cached_property
@@ -148,7 +148,7 @@ class Container:
 
     @cached_property
     def subscriptions(self) -> Subscriptions:
-        """The subscription life cycle."""
+        """Subscribe, confirm, preferences, unsubscribe, export and erase."""
         return Subscriptions(
             self.subscriber_store,
             RateLimiter(self.table(self.settings.subscribers_table), self.clock),
@@ -176,7 +176,7 @@ class Container:
 
     @cached_property
     def ledger(self) -> Ledger:
-        """The send ledger."""
+        """Who has been sent what: one claim-then-outcome entry per subscriber and campaign."""
         return Ledger(
             self.table(self.settings.campaigns_table), CLAIM_LEASE, self.clock, self.sleep
         )

@@ -18,10 +18,10 @@ def project_root() -> Path:
 
 
 def email_templates_dir() -> Path:
-    """templates/email/."""
+    """The MJML and text templates of every email."""
     return project_root() / "templates" / "email"
 
 
 def catalogue_dir() -> Path:
-    """catalogue/."""
+    """The catalogue folder: vocabulary.yaml and resources/*.yaml."""
     return project_root() / "catalogue"

@@ -39,7 +39,7 @@ class Clients:
 
     @cached_property
     def sesv2(self) -> Any:
-        """SES v2 client."""
+        """SES v2 for reads and identities (retries on); sends use sesv2_send."""
         return self._client("sesv2")
 
     @cached_property
@@ -60,7 +60,7 @@ class Clients:
 
     @cached_property
     def sqs(self) -> Any:
-        """SQS client."""
+        """SQS, for the send queue and the dead-letter queues."""
         return self._client("sqs")
 
     @cached_property

@@ -71,7 +71,7 @@ class Claim:
 
     @property
     def key(self) -> dict[str, str]:
-        """The ledger entry's key."""
+        """The DynamoDB key of this claim's ledger entry (see keys.py)."""
         return {"pk": campaign_pk(self.campaign_id), "sk": ledger_sk(self.subscriber_key)}
 
 

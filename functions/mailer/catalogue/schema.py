@@ -30,7 +30,7 @@ class Vocabulary:
 
     @classmethod
     def load(cls, path: Path) -> Vocabulary:
-        """Read vocabulary.yaml."""
+        """Read vocabulary.yaml; CatalogueError if a list is missing or malformed."""
         data = _read_yaml(path)
         try:
             return cls(**{k: dict(data[k]) for k in ("audiences", "types", "topics")})

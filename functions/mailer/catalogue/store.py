@@ -29,11 +29,6 @@ class SyncReport:
             f"removed {len(self.removed)}, unchanged {self.unchanged}"
         )
 
-    @property
-    def changed(self) -> bool:
-        """True when the sync wrote or deleted anything."""
-        return bool(self.added or self.updated or self.removed)
-
 
 class CatalogueStore:
     """Reads and writes resources in the catalogue table."""

@@ -40,7 +40,7 @@ class Template:
 
     @classmethod
     def load(cls, path: Path) -> Template:
-        """Parse the template file."""
+        """Parse a SAM template, keeping !Ref and friends as CloudFormation's long forms."""
         return cls(yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader))  # noqa: S506
 
     @property

@@ -40,7 +40,7 @@ class Consent:
 
 @dataclass(frozen=True)
 class Subscriber:
-    """One subscriber as stored."""
+    """One subscriber as stored: address, group, topics, status, and consent evidence."""
 
     key: str
     email: str
@@ -65,7 +65,7 @@ class Subscriber:
         )
 
     def to_item(self) -> dict[str, Any]:
-        """The DynamoDB item."""
+        """The DynamoDB item (confirmed subscribers also carry the send index's key)."""
         item = {k: v for k, v in asdict(self).items() if v not in (None, "", (), {})}
         item.pop("key")
         item["pk"] = f"sub#{self.key}"
