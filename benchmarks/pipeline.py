@@ -47,11 +47,10 @@ def run(subscribers: int) -> tuple[float, float, int]:
         container = Container(settings, Clients(settings, boto3.Session(region_name="eu-west-2")))
         provision(container.clients, Template.load(default_template_path()))
         container.catalogue_store.sync(container.catalogue_files())
-        pipeline = Container(container)
         audiences = list(container.vocabulary.audiences)
         for i in range(subscribers):
             address = f"reader{i}@example.org"
-            pipeline.subscribers.put(
+            container.subscriber_store.put(
                 Subscriber(
                     key=subscriber_key(address),
                     email=address,
@@ -62,13 +61,12 @@ def run(subscribers: int) -> tuple[float, float, int]:
                 )
             )
         started = time.perf_counter()
-        pipeline.planner.plan(pipeline.planner.digest(Period(2026, 12)))
+        container.planner.plan(container.planner.digest(Period(2026, 12)))
         planned = time.perf_counter()
         report = drain(
-            container.clients.sqs, settings.send_queue_url, pipeline.sender.process_record
+            container.clients.sqs, settings.send_queue_url, container.sender.process_batch
         )
         sent = time.perf_counter()
-        pipeline.sender.finish_campaigns()
         return planned - started, sent - planned, report.deleted
 
 

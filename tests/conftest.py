@@ -19,12 +19,11 @@ from mailer.aws.clients import Clients
 from mailer.catalogue.schema import Catalogue, Resource, Vocabulary
 from mailer.container import Container
 from mailer.emails.render import EmailRenderer
-from mailer.local.outbox import OutboxMessage, moto_outbox
 from mailer.local.provision import provision
 from mailer.local.template import Template, default_template_path
 from mailer.settings import Settings
 from tests.support.environment import TEST_ENV
-from tests.support.lambda_events import load_event
+from tests.support.mail import Outbox
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -137,37 +136,6 @@ def pytest_configure(config: pytest.Config) -> None:
 # --- the web app as subscribers use it ------------------------------------------------------
 
 
-class Outbox:
-    """What moto's SES accepted, parsed: the test's view of people's inboxes."""
-
-    def __init__(self, region: str) -> None:
-        self._read = moto_outbox(region)
-
-    def all(self) -> list[OutboxMessage]:
-        """Every message, oldest first."""
-        return list(reversed(self._read()))
-
-    def to(self, address: str) -> list[OutboxMessage]:
-        """Messages sent to one address, oldest first."""
-        return [m for m in self.all() if address in m.to]
-
-    def per_recipient(self) -> dict[str, int]:
-        """How many emails each address got."""
-        counts: dict[str, int] = {}
-        for message in self.all():
-            counts[message.to] = counts.get(message.to, 0) + 1
-        return counts
-
-    @staticmethod
-    def link(message: OutboxMessage, path: str) -> str:
-        """The first link in a message's text part whose path starts with `path`."""
-        import re
-
-        match = re.search(rf"https?://[^\s]+?{re.escape(path)}[^\s]+", message.text)
-        assert match, f"no {path} link in: {message.text}"
-        return match.group(0)
-
-
 @pytest.fixture
 def outbox(settings: Settings) -> Outbox:
     """The outbox of the in-process fake SES."""
@@ -253,12 +221,6 @@ def use_container() -> Iterator[Callable[[Container | None], None]]:
     install(None)
     yield install
     install(None)
-
-
-@pytest.fixture
-def event() -> Callable[[str], dict[str, Any]]:
-    """A recorded Lambda event from tests/events/, fresh each call: event("sqs_send_batch")."""
-    return load_event
 
 
 # --- the catalogue and the renderer, for pure tests ---------------------------------------

@@ -9,14 +9,8 @@ from click.testing import CliRunner
 
 from mailer.cli.main import main
 from mailer.container import Container
-from tests.support.digest import (
-    RELEVANT,
-    FakeClock,
-    add_people,
-    per_recipient,
-    pipeline,
-    sent_mail,
-)
+from tests.support.digest import RELEVANT, FakeClock, add_people, pipeline
+from tests.support.mail import per_recipient, sent_mail
 
 
 @pytest.fixture

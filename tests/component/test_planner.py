@@ -13,17 +13,9 @@ from mailer.container import Container
 from mailer.errors import MailerError, StoreError
 from mailer.subscribers.model import SEND_INDEX, Status
 from mailer.subscribers.store import SubscriberStore
-from tests.support.digest import (
-    RELEVANT,
-    FakeClock,
-    add,
-    add_people,
-    drain_queue,
-    per_recipient,
-    pipeline,
-    sent_mail,
-)
+from tests.support.digest import RELEVANT, FakeClock, add, add_people, drain_queue, pipeline
 from tests.support.lambda_events import LambdaContext, load_event
+from tests.support.mail import per_recipient, sent_mail
 
 DEC = Period(2026, 12)
 

@@ -122,7 +122,9 @@ def test_erase_needs_the_tick_then_keeps_only_the_hash(
     assert store.get(subscriber.key) == subscriber
     erased = user.post_form(page, page + "/erase", {"confirm": "y"})
     assert erased.status_code == 200 and "Your data is erased" in erased.get_data(as_text=True)
-    item = container.subscriber_store._table.get_item(Key={"pk": f"sub#{subscriber.key}"})["Item"]
+    item = container.table(container.settings.subscribers_table).get_item(
+        Key={"pk": f"sub#{subscriber.key}"}
+    )["Item"]
     assert set(item) == {"pk", "status", "updated_at"} and item["status"] == "erased"
     assert "ana@example.org" not in json.dumps(item)
     assert user.client.get(page).status_code == 404  # the page is gone too

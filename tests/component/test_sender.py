@@ -30,16 +30,14 @@ from tests.support.digest import (
     add,
     add_people,
     drain_queue,
-    per_recipient,
     pipeline,
     receive_event,
-    sent_mail,
-    shows,
     spy_on_ses,
     throttle_error,
 )
 from tests.support.environment import TEST_ENV
 from tests.support.lambda_events import LambdaContext, load_event
+from tests.support.mail import per_recipient, sent_mail, shows
 
 DEC = Period(2026, 12)
 ORDER = [subscriber_key(address) for address, *_ in PEOPLE]

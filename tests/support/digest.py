@@ -11,12 +11,9 @@ from botocore.exceptions import ClientError
 
 from mailer.campaigns.queue import as_record, drain
 from mailer.campaigns.sender import Result
-from mailer.catalogue.schema import Resource
 from mailer.container import Container
-from mailer.local.outbox import OutboxMessage, moto_outbox
 from mailer.subscribers.model import Status, Subscriber, subscriber_key
 from mailer.subscribers.store import SubscriberStore
-from tests.support.lambda_events import ACCOUNT, REGION
 
 T0 = 1_796_115_600.0  # 2026-12-01T09:00:00Z, when the schedule starts December's digest
 
@@ -107,24 +104,6 @@ def add(
     )
     store.put(subscriber)
     return subscriber
-
-
-def sent_mail() -> list[OutboxMessage]:
-    """Everything moto's SES accepted in this test, oldest first."""
-    return list(reversed(moto_outbox(REGION, ACCOUNT)()))
-
-
-def shows(mail: OutboxMessage, resources: Iterable[Resource]) -> set[str]:
-    """The ids of the resources whose titles an email's text part shows."""
-    return {r.id for r in resources if r.title in mail.text}
-
-
-def per_recipient(mails: list[OutboxMessage]) -> dict[str, int]:
-    """How many emails each address got."""
-    counts: dict[str, int] = {}
-    for mail in mails:
-        counts[mail.to] = counts.get(mail.to, 0) + 1
-    return counts
 
 
 def drain_queue(p: Container) -> list[Result | None]:
