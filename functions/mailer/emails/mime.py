@@ -18,10 +18,12 @@ from .render import RenderedEmail
 _LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 
 # SES asks for 7-bit content in raw messages: non-ASCII bodies go base64 or quoted-printable.
-# Lines may run to RFC 5322's hard limit of 998: folding at 78 would turn a long List-Unsubscribe
-# URL (one unbreakable word) into an RFC 2047 encoded word, which mail providers do not read as
-# a link, and one-click unsubscribe would silently stop working.
-_POLICY = SMTP.clone(cte_type="7bit", max_line_length=998)
+# Header lines may run to RFC 5322's hard limit of 998: folding at 78 would turn a long
+# List-Unsubscribe URL (one unbreakable word) into an RFC 2047 encoded word, which mail
+# providers do not read as a link, and one-click unsubscribe would silently stop working.
+_HEADERS = SMTP.clone(cte_type="7bit", max_line_length=998)
+# Body parts are encoded with RFC 2045's 76-character lines: spam filters score long lines.
+_BODIES = _HEADERS.clone(max_line_length=76)
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ def build_message(
     extra_headers: dict[str, str] | None = None,
 ) -> EmailMessage:
     """Make the message: text part first, HTML second; campaign mail gets RFC 8058 headers."""
-    message = EmailMessage(policy=_POLICY)
+    message = EmailMessage(policy=_BODIES)
     domain = _safe("From", sender).rpartition("@")[2] or "localhost"
     message["From"] = (
         Address(display_name=_safe("From", sender_name), addr_spec=sender)
@@ -68,4 +70,6 @@ def build_message(
         message[_safe("header name", name)] = _safe(name, value)
     message.set_content(email.text, subtype="plain", charset="utf-8")
     message.add_alternative(email.html, subtype="html", charset="utf-8")
+    # The parts are encoded now, at 76 columns; the headers are written out with the message.
+    message.policy = _HEADERS
     return message
