@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
@@ -24,6 +25,13 @@ EMAILS = (
     "preferences_changed",
 )
 GMAIL_CLIP_BYTES = 102 * 1024
+# Inboxes cut subjects around here, and long ones look like marketing; the body keeps every word.
+SUBJECT_MAX = 70
+
+
+def shorten_subject(subject: str, limit: int = SUBJECT_MAX) -> str:
+    """One line of at most `limit` characters, cut at a word boundary with an ellipsis."""
+    return textwrap.shorten(subject, limit, placeholder="…")
 
 
 @dataclass(frozen=True)
@@ -150,7 +158,7 @@ class EmailRenderer:
         html = mjml2html(mjml_template.render(context))
         self.compiles += 1
         return _CompiledVariant(
-            subject=" ".join(subject.split()),
+            subject=shorten_subject(subject),
             html=self._recipient_env.from_string(html),
             text=text_template,
             context=context,

@@ -1,0 +1,98 @@
+"""The quality gate on every kind of email the mailer sends: SpamAssassin's score (local rules,
+no network), and the structure every message must have. Each message is made through the real
+code path (tests/support/every_email.py)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import html as html_lib
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from email.utils import getaddresses
+
+import pytest
+
+from mailer.container import Container
+from mailer.emails.render import GMAIL_CLIP_BYTES
+from mailer.local.outbox import OutboxMessage
+from tests.support.digest import FakeClock
+from tests.support.every_email import CAMPAIGN_KINDS, KINDS, every_email
+
+SPAM_LIMIT = 0.5
+SUBJECT_LIMIT = 70
+# Local rules only, and no learning: the score must not depend on this machine's history.
+SPAMASSASSIN = [
+    "spamassassin", "-L", "-t", "--cf=use_bayes 0", "--cf=bayes_auto_learn 0",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def messages() -> Iterator[dict[str, OutboxMessage]]:
+    """One message of every kind, sent once for the whole module."""
+    from moto import mock_aws
+
+    from mailer.aws.clients import Clients
+    from mailer.local.provision import provision
+    from mailer.local.template import Template, default_template_path
+    from mailer.settings import Settings
+    from tests.conftest import aws_session
+    from tests.support.environment import TEST_ENV
+
+    with mock_aws():
+        settings = Settings.from_env(TEST_ENV)
+        clients = Clients(settings, aws_session(settings.region))
+        provision(clients, Template.load(default_template_path()))
+        container = Container(settings, clients)
+        container.catalogue_store.sync(container.catalogue_files())
+        yield every_email(container, FakeClock())
+
+
+def _score(raw: str) -> tuple[float, list[str]]:
+    """SpamAssassin's score and the rules hit, as `spamassassin -t` reports them."""
+    out = subprocess.run(SPAMASSASSIN, input=raw, capture_output=True, text=True, check=True)
+    report = out.stdout.split("Content analysis details:", 1)[1]
+    score = float(re.search(r"\(\s*(-?[\d.]+) points", report)[1])
+    rules = re.findall(r"^\s*(-?[\d.]+)\s+([A-Z0-9_]+)\s", report, re.M)
+    return score, [f"{name} {points}" for points, name in rules if float(points) != 0]
+
+
+def test_every_kind_scores_below_the_spam_limit(messages: dict[str, OutboxMessage]) -> None:
+    if shutil.which("spamassassin") is None:
+        pytest.fail("Debian's spamassassin is missing: apt-get install spamassassin (.ci/run does)")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        scores = dict(
+            zip(messages, pool.map(_score, [m.raw for m in messages.values()]), strict=True)
+        )
+    print()
+    for kind, (score, rules) in scores.items():
+        print(f"{kind:<20} {score:>5.1f}  {', '.join(rules) or '-'}")
+    failing = {k: v for k, v in scores.items() if v[0] >= SPAM_LIMIT}
+    assert not failing, f"scores of {SPAM_LIMIT} or more: {failing}"
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_every_kind_is_well_formed(messages: dict[str, OutboxMessage], kind: str) -> None:
+    message = messages[kind]
+    raw = message.raw.encode()
+    parsed = email.message_from_bytes(raw, policy=email.policy.strict)
+    assert all(not part.defects for part in parsed.walk()), [p.defects for p in parsed.walk()]
+    # Exactly the one intended address in To.
+    assert getaddresses([parsed["To"]]) == [("", KINDS[kind][0])]
+    assert len(parsed["Subject"]) <= SUBJECT_LIMIT, parsed["Subject"]
+    body = raw.split(b"\r\n\r\n", 1)[1]
+    assert max(len(line) for line in body.split(b"\r\n")) <= 76
+    html = parsed.get_body(preferencelist=("html",)).get_content()
+    text = parsed.get_body(preferencelist=("plain",)).get_content()
+    assert len(html.encode()) < GMAIL_CLIP_BYTES
+    for link in set(re.findall(r'href="(https://[^"]+)"', html)):
+        assert link.replace("&amp;", "&") in text, f"{kind}: {link} is not in the text twin"
+    for title in re.findall(r"<h2[^>]*>\s*<a [^>]*>([^<]+)</a>", html):
+        title = " ".join(html_lib.unescape(title).split())
+        assert title in " ".join(text.split()), f"{kind}: {title}"
+    campaign = kind in CAMPAIGN_KINDS or kind == "preferences-changed"
+    assert ("List-Unsubscribe" in parsed) is campaign
+    assert ("List-Unsubscribe-Post" in parsed) is campaign

@@ -1,0 +1,51 @@
+"""One sent message of every kind the mailer sends, made through the real code paths on moto:
+what the quality gates (SpamAssassin, structure, axe-core) judge."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from mailer.campaigns.model import Period
+from mailer.container import Container
+from mailer.local.outbox import OutboxMessage
+from mailer.subscribers.lifecycle import SignupRequest
+from mailer.subscribers.model import subscriber_key
+from tests.support.digest import FakeClock, add_people, drain_queue, pipeline
+from tests.support.mail import Outbox
+
+DEC = Period(2026, 12)
+# kind -> (recipient, what the subject starts with)
+KINDS = {
+    "confirm": ("new.reader@example.org", "Please confirm"),
+    "manage": ("amal@example.org", "Your subscription: manage"),
+    "preferences-changed": ("dana@example.org", "Your subscription preferences"),
+    "digest-schools": ("amal@example.org", "December 2026"),
+    "digest-faith-groups": ("chidi@example.org", "December 2026"),
+    "digest-individuals": ("eli@example.org", "December 2026"),
+    "nothing-new": ("bea@example.org", "December 2026"),
+    "announcement": ("eli@example.org", "New:"),
+}
+CAMPAIGN_KINDS = {k for k in KINDS if k.startswith(("digest", "nothing", "announcement"))}
+
+
+def every_email(container: Container, clock: FakeClock) -> dict[str, OutboxMessage]:
+    """Send one of each kind (the usual five subscribers; Bea gets the nothing-new note)."""
+    settings = replace(container.settings, digest_send_empty=True)
+    p = pipeline(Container(settings, container.clients), clock)
+    add_people(p.subscriber_store)
+    p.planner.plan(p.planner.digest(DEC))
+    drain_queue(p)
+    p.planner.plan(p.planner.announcement("safe-homes", message="Out today: please share it."))
+    drain_queue(p)
+    lifecycle = p.subscriptions
+    lifecycle.subscribe(SignupRequest("new.reader@example.org", "schools", ("housing",)))
+    lifecycle.subscribe(SignupRequest("amal@example.org", "schools", ()))
+    dana = p.subscriber_store.get(subscriber_key("dana@example.org"))
+    lifecycle.update_preferences(dana.key, "faith-groups", ("housing",), dana.name, "")
+    sent = Outbox().all()
+    found = {}
+    for kind, (to, subject) in KINDS.items():
+        matching = [m for m in sent if m.to == to and m.subject.startswith(subject)]
+        assert matching, f"no {kind} email to {to} among {[(m.to, m.subject) for m in sent]}"
+        found[kind] = matching[0] if kind != "announcement" else matching[-1]
+    return found
