@@ -35,6 +35,7 @@ ENV = {
     "CAMPAIGNS_TABLE": "bench-campaigns",
     "SEND_QUEUE_URL": "https://sqs.eu-west-2.amazonaws.com/123456789012/bench-send",
     "SECRET_KEY": "bench",
+    "POSTAL_ADDRESS": "1 Bench Street, London",
     "MAX_SEND_RATE": "100000",  # no pacing: measure the work, not the wait
 }
 TOPIC_SETS = [(), ("housing",), ("survivor-voice", "right-to-work"), ("law-and-policy",)]

@@ -107,11 +107,15 @@ class Settings:
         if not settings.secret_key and not settings.secret_key_parameter:
             raise SettingsError("set SECRET_KEY, or SECRET_KEY_PARAMETER to read it from SSM")
         site = urlsplit(settings.site_url)
-        if site.scheme not in ("https", "http") or not site.hostname:
+        schemes = ("https", "http") if settings.local_stack else ("https",)
+        if site.scheme not in schemes or not site.hostname:
             raise SettingsError(
-                f"SITE_URL must be an https:// (or local http://) address "
+                "SITE_URL must be an https:// address (http:// only on the local stack) "
                 f"(got {settings.site_url!r})"
             )
+        if not settings.postal_address and not settings.local_stack:
+            # The law (PECR, CAN-SPAM) and the bulk senders' rules want it in every campaign.
+            raise SettingsError("POSTAL_ADDRESS must be set: every email's footer shows it")
         allowed = (_EMBED_SOURCE, _LOOPBACK_SOURCE) if settings.local_stack else (_EMBED_SOURCE,)
         if not all(any(p.match(s) for p in allowed) for s in settings.embed_origins.split()):
             raise SettingsError(

@@ -17,7 +17,7 @@ REQUIRED = {
     "CAMPAIGNS_TABLE": "campaigns",
     "SEND_QUEUE_URL": "https://sqs.eu-west-2.amazonaws.com/123456789012/send",
 }
-ENV = {**REQUIRED, "SECRET_KEY": "test-secret"}
+ENV = {**REQUIRED, "SECRET_KEY": "test-secret", "POSTAL_ADDRESS": "1 Street, London"}
 
 
 def with_env(**changes: str) -> dict[str, str]:
@@ -150,9 +150,21 @@ def test_site_url_needs_a_scheme(value: str) -> None:
 
 def test_site_url_may_be_http_locally() -> None:
     """The local stack serves plain http."""
-    assert Settings.from_env(with_env(SITE_URL="http://localhost:8000")).site_url.startswith(
-        "http://"
-    )
+    local = with_env(SITE_URL="http://localhost:8000", LOCAL_STACK="1")
+    assert Settings.from_env(local).site_url.startswith("http://")
+
+
+def test_site_url_must_be_https_outside_the_local_stack() -> None:
+    """Links in real email carry tokens: never over plain http."""
+    with pytest.raises(SettingsError, match="http:// only on the local stack"):
+        Settings.from_env(with_env(SITE_URL="http://mailer.example.org"))
+
+
+def test_an_empty_postal_address_refuses_to_start_outside_the_local_stack() -> None:
+    """Every campaign email must show one (PECR, CAN-SPAM, the bulk senders' rules)."""
+    with pytest.raises(SettingsError, match="POSTAL_ADDRESS must be set"):
+        Settings.from_env(with_env(POSTAL_ADDRESS=""))
+    assert Settings.from_env(with_env(POSTAL_ADDRESS="", LOCAL_STACK="1")).postal_address == ""
 
 
 def test_a_secret_key_or_its_parameter_is_needed() -> None:
