@@ -59,12 +59,18 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
+# axe-core for the browser tests' accessibility gate, pinned in tests/browser/package-lock.json.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --silent
+	touch $@
+
 ## run: the local stack — fake AWS (moto), tables and queues from infra/template.yaml, the app
 run: $(STAMP)
 	source ./local.env && PORT=$(PORT) $(BIN)/mailer local run
 
 ## test: lint, template checks and the whole test suite
-test: $(STAMP)
+test: $(STAMP) $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint infra/template.yaml

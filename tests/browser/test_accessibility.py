@@ -1,0 +1,186 @@
+"""axe-core in chromium on every page people see and every email the mailer sends, in light and
+dark mode, at 320 px and at desktop width: no critical or serious violation. Moderate and minor
+ones are printed (run with -s to read them).
+
+axe-core is the npm package pinned in tests/browser/package.json (`make test` installs it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS
+from tests.support.localstack import LocalStack
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+MODES = [(320, "light"), (320, "dark"), (1280, "light"), (1280, "dark")]
+BLOCKING = ("critical", "serious")
+# Mail clients put an email inside their own page, which has the landmarks and main region: an
+# email's HTML can have neither, so these two rules cannot apply to emails (pages keep them).
+NOT_FOR_EMAILS = ["landmark-one-main", "region"]
+
+findings: dict[str, dict[str, int]] = {}
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    """axe-core's script."""
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: run `make test` (it runs npm ci in tests/browser)")
+    return AXE.read_text(encoding="utf-8")
+
+
+def _audit(page: Any, name: str, axe_source: str, disabled: list[str] = ()) -> list[str]:
+    """Run axe in every mode on the loaded page; return the blocking violations, described."""
+    page.evaluate(axe_source)  # evaluate, not a <script> tag: the pages' CSP forbids inline code
+    blocking = []
+    for width, scheme in MODES:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.emulate_media(color_scheme=scheme)
+        result = page.evaluate(
+            """disabled => axe.run(document, {
+                   resultTypes: ["violations"],
+                   rules: Object.fromEntries(disabled.map(id => [id, {enabled: false}])),
+               })""",
+            list(disabled),
+        )
+        counts = findings.setdefault(f"{name} {width}px {scheme}", {})
+        for violation in result["violations"]:
+            impact = violation["impact"] or "minor"
+            counts[impact] = counts.get(impact, 0) + len(violation["nodes"])
+            line = (
+                f"{name} at {width}px, {scheme}: {impact} {violation['id']} "
+                f"({violation['help']}) on {violation['nodes'][0]['target']}"
+            )
+            if impact in BLOCKING:
+                blocking.append(line)
+            else:
+                print(line)
+    return blocking
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[LocalStack]:
+    """The local stack in a child process."""
+    with LocalStack() as running:
+        yield running
+
+
+def _latest_link(stack: LocalStack, to: str, subject: str, path: str) -> str:
+    for message in stack.outbox():
+        if message["to"] == to and message["subject"].startswith(subject):
+            text = message["raw"].replace("=\r\n", "").replace("=3D", "=")
+            match = re.search(rf"http://127\.0\.0\.1:\d+{re.escape(path)}[A-Za-z0-9_.\-]+", text)
+            assert match, f"no {path} link in {subject!r}"
+            return match.group(0)
+    raise AssertionError(f"no {subject!r} email to {to}")
+
+
+def test_every_page_has_no_serious_accessibility_violation(stack, browser, axe_source) -> None:
+    """Each page a person meets, from the catalogue to the erased-data page, as they meet it."""
+    context = browser.new_context()
+    page = context.new_page()
+    # The confirm page's script presses its button for people; here it must stay put to be read.
+    page.route("**/static/autosubmit.js", lambda route: route.abort())
+    blocking: list[str] = []
+
+    def visit(name: str, url: str | None = None) -> None:
+        if url is not None:
+            page.goto(url)
+        blocking.extend(_audit(page, name, axe_source))
+
+    site = stack.site
+    visit("catalogue", f"{site}/")
+    visit("catalogue filtered", f"{site}/?audience=schools&topic=housing")
+    visit("resource", f"{site}/resources/safe-homes")
+    visit("not found", f"{site}/no/such/page")
+    visit("embedded form", f"{site}/subscribe/embed")
+    visit("subscribe form", f"{site}/subscribe")
+    address = "a11y@example.org"
+    page.get_by_label("Email address").fill("not an address")
+    page.get_by_label("Schools").check()
+    page.wait_for_timeout(2100)  # the form's minimum fill time
+    page.get_by_role("button", name="Subscribe").click()
+    visit("subscribe form with errors")
+    page.get_by_label("Email address").fill(address)
+    page.wait_for_timeout(2100)
+    page.get_by_role("button", name="Subscribe").click()
+    page.get_by_role("heading", name="Check your email").wait_for()
+    visit("check your email")
+    confirm_url = _latest_link(stack, address, "Please confirm", "/confirm/")
+    visit("confirm", confirm_url)
+    visit("link problem", confirm_url[:-6] + "broken")
+    page.goto(confirm_url)
+    page.get_by_role("button", name="Yes, subscribe me").click()
+    page.get_by_role("heading", name="You are subscribed").wait_for()
+    visit("confirmed")
+    page.get_by_role("link", name="Change your preferences").click()
+    visit("preferences")
+    page.get_by_label("Faith groups").check()
+    page.get_by_role("button", name="Save my preferences").click()
+    page.get_by_text("Your preferences are saved.").wait_for()
+    visit("preferences saved")
+    preferences_url = page.url
+    unsubscribe_url = _latest_link(stack, address, "Your subscription preferences", "/unsubscribe/")
+    visit("unsubscribe", unsubscribe_url)
+    page.get_by_role("button", name=re.compile("Unsubscribe")).first.click()
+    visit("unsubscribed")
+    page.goto(preferences_url)
+    page.get_by_label("Yes, erase my data").check()
+    page.get_by_role("button", name=re.compile("Erase")).click()
+    visit("erased")
+    visit("preferences after erasing", preferences_url)
+    context.close()
+    assert blocking == [], "\n".join(blocking)
+
+
+@pytest.fixture(scope="module")
+def emails() -> Iterator[dict[str, Any]]:
+    """One sent message of every kind, made on in-process moto."""
+    from moto import mock_aws
+
+    from mailer.aws.clients import Clients
+    from mailer.container import Container
+    from mailer.local.provision import provision
+    from mailer.local.template import Template, default_template_path
+    from mailer.settings import Settings
+    from tests.conftest import aws_session
+    from tests.support.digest import FakeClock
+    from tests.support.environment import TEST_ENV
+    from tests.support.every_email import every_email
+
+    with mock_aws():
+        settings = Settings.from_env(TEST_ENV)
+        clients = Clients(settings, aws_session(settings.region))
+        provision(clients, Template.load(default_template_path()))
+        container = Container(settings, clients)
+        container.catalogue_store.sync(container.catalogue_files())
+        yield every_email(container, FakeClock())
+
+
+def test_every_email_has_no_serious_accessibility_violation(browser, axe_source, emails) -> None:
+    page = browser.new_page()
+    blocking: list[str] = []
+    for kind, message in emails.items():
+        page.set_content(message.html)
+        blocking += _audit(page, f"email {kind}", axe_source, NOT_FOR_EMAILS)
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.emulate_media(color_scheme="dark")
+        page.screenshot(path=ARTIFACTS / f"email-dark-{kind}.png", full_page=True)
+    assert blocking == [], "\n".join(blocking)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _counts_for_the_record() -> Iterator[None]:
+    """After the module: violations by impact, per page or email and mode (run with -s)."""
+    yield
+    for name, counts in sorted(findings.items()):
+        if counts:
+            print(f"{name}: {', '.join(f'{n} {impact}' for impact, n in sorted(counts.items()))}")
