@@ -15,6 +15,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import urllib3
+
 from mailer.aws.clients import Clients
 from mailer.aws.retry import Backoff
 from mailer.aws.ses import SesAdapter
@@ -27,8 +29,13 @@ from mailer.catalogue.schema import Catalogue, Resource, Vocabulary
 from mailer.catalogue.store import CatalogueStore
 from mailer.emails.mime import Identity
 from mailer.emails.render import EmailRenderer
+from mailer.errors import StoreError
 from mailer.paths import project_root
 from mailer.settings import Settings
+from mailer.staff.audit import AuditLog
+from mailer.staff.identity import TokenVerifier
+from mailer.staff.sessions import StaffSessions
+from mailer.staff.signin import CognitoSignIn
 from mailer.subscribers.bounces import BounceHandler
 from mailer.subscribers.lifecycle import Subscriptions
 from mailer.subscribers.links import Links
@@ -166,6 +173,57 @@ class Container:
             SesEventMarkers(self.table(self.settings.campaigns_table), self.clock),
             configuration_set=self.settings.configuration_set,
         )
+
+    # --- staff ------------------------------------------------------------------------------
+
+    @property
+    def staff_console_enabled(self) -> bool:
+        """True when the settings name a user pool, its client and the staff table."""
+        settings = self.settings
+        return bool(
+            settings.staff_user_pool_id and settings.staff_client_id and settings.staff_table
+        )
+
+    @cached_property
+    def staff_sign_in(self) -> CognitoSignIn:
+        """Signing staff in against the user pool."""
+        return CognitoSignIn(self.clients.cognito, self.settings.staff_client_id)
+
+    @cached_property
+    def token_verifier(self) -> TokenVerifier:
+        """Checks staff ID tokens against the user pool's published keys."""
+        region, pool = self.settings.region, self.settings.staff_user_pool_id
+        return TokenVerifier(
+            issuer=f"https://cognito-idp.{region}.amazonaws.com/{pool}",
+            client_id=self.settings.staff_client_id,
+            fetch_jwks=self._fetch_jwks,
+            clock=self.clock,
+        )
+
+    def _fetch_jwks(self) -> dict[str, Any]:
+        base = self.settings.aws_endpoint_url or (
+            f"https://cognito-idp.{self.settings.region}.amazonaws.com"
+        )
+        url = f"{base.rstrip('/')}/{self.settings.staff_user_pool_id}/.well-known/jwks.json"
+        response = urllib3.request("GET", url, timeout=5.0, retries=2)
+        if response.status != 200:
+            raise StoreError(f"reading the user pool's keys failed: HTTP {response.status}")
+        return response.json()
+
+    @cached_property
+    def staff_sessions(self) -> StaffSessions:
+        """Server-side staff sessions."""
+        return StaffSessions(self.table(self.settings.staff_table), self.clock)
+
+    @cached_property
+    def audit_log(self) -> AuditLog:
+        """Every staff action, who and when."""
+        return AuditLog(self.table(self.settings.staff_table), self.clock)
+
+    @cached_property
+    def staff_limiter(self) -> RateLimiter:
+        """Counts staff sign-in attempts, per account and per client (beside the public limits)."""
+        return RateLimiter(self.table(self.settings.subscribers_table), self.clock)
 
     # --- campaigns --------------------------------------------------------------------------
 

@@ -31,6 +31,17 @@ class Settings:
         "CAMPAIGNS_TABLE", "DynamoDB table holding campaigns and the send ledger"
     )
     send_queue_url: str = _env("SEND_QUEUE_URL", "SQS queue of recipient batches to send")
+    staff_table: str = _env(
+        "STAFF_TABLE", "DynamoDB table holding staff sessions and the audit log", default=""
+    )
+    staff_user_pool_id: str = _env(
+        "STAFF_USER_POOL_ID",
+        "Cognito user pool of campaign staff (empty: no staff console)",
+        default="",
+    )
+    staff_client_id: str = _env(
+        "STAFF_CLIENT_ID", "the staff console's app client in that user pool", default=""
+    )
     region: str = _env(
         "AWS_REGION", "AWS region (Lambda sets it)", default="eu-west-2", in_template=False
     )

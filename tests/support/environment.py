@@ -8,6 +8,7 @@ TEST_ENV = {
     "CATALOGUE_TABLE": "test-catalogue",
     "SUBSCRIBERS_TABLE": "test-subscribers",
     "CAMPAIGNS_TABLE": "test-campaigns",
+    "STAFF_TABLE": "test-staff",
     "SEND_QUEUE_URL": "https://sqs.eu-west-2.amazonaws.com/123456789012/test-send",
     "SECRET_KEY": "test-secret-key",
     "AWS_REGION": "eu-west-2",

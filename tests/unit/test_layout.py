@@ -19,6 +19,7 @@ LAYERS = [
     "mailer.emails",
     "mailer.subscribers",
     "mailer.campaigns",
+    "mailer.staff",
     "mailer.container",
     "web",
     "handlers",

@@ -64,6 +64,11 @@ class Clients:
         return self._client("sqs")
 
     @cached_property
+    def cognito(self) -> Any:
+        """Cognito user pools, for staff sign-in."""
+        return self._client("cognito-idp")
+
+    @cached_property
     def ssm(self) -> Any:
         """SSM client (for the secret key parameter)."""
         return self._client("ssm")

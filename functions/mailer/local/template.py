@@ -116,7 +116,8 @@ def physical_names(template: Template, settings: Settings) -> dict[str, str]:
     bound = {}
     for env_name, logical_id in template.env_bindings().items():
         value = getattr(settings, env_to_field[env_name])
-        bound[logical_id] = value.rsplit("/", 1)[-1]  # a queue URL ends with the queue name
+        if value:  # unset optional settings leave the default name
+            bound[logical_id] = value.rsplit("/", 1)[-1]  # a queue URL ends with its name
     return {
         logical_id: bound.get(logical_id, f"mailer-{logical_id}")
         for logical_id in template.resources

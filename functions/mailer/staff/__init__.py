@@ -1,0 +1,1 @@
+"""Campaign staff: signing in with Cognito, their sessions, roles, and the audit log."""
