@@ -22,8 +22,10 @@ from mailer.emails.render import EmailRenderer
 from mailer.local.provision import provision
 from mailer.local.template import Template, default_template_path
 from mailer.settings import Settings
+from tests.support.digest import FakeClock
 from tests.support.environment import TEST_ENV
 from tests.support.mail import Outbox
+from tests.support.staff import now_clock, staff_container
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -293,3 +295,28 @@ def make_resource(vocabulary: Vocabulary) -> Callable[..., Resource]:
         return Resource.model_validate(data, context={"vocabulary": vocabulary})
 
     return make
+
+
+# --- campaign staff ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def staff_clock() -> FakeClock:
+    """Now: moto signs its Cognito tokens with the real time."""
+    return now_clock()
+
+
+@pytest.fixture
+def staff(container: Container, staff_clock: FakeClock) -> Container:
+    """The container with a user pool: a sender (password set) and an editor (first sign-in)."""
+    return staff_container(container, staff_clock)
+
+
+@pytest.fixture
+def staff_browser(staff: Container) -> Any:
+    """A member of staff's browser (Flask's test client, https), not yet signed in."""
+    from web import create_app
+
+    app = create_app(staff)
+    app.config["TESTING"] = True
+    return app.test_client()

@@ -50,10 +50,11 @@ def create_app(container: Container | None = None, outbox: OutboxReader | None =
     app.extensions["mailer"] = container
     csrf.init_app(app)
 
-    from . import confirm, preferences, public, staff, subscribe, unsubscribe
+    from . import confirm, preferences, public, staff, staff_resources, subscribe, unsubscribe
     from .token_pages import LinkProblem, link_problem_page
 
-    blueprints = (public.bp, subscribe.bp, confirm.bp, preferences.bp, unsubscribe.bp, staff.bp)
+    blueprints = (public.bp, subscribe.bp, confirm.bp, preferences.bp, unsubscribe.bp)
+    blueprints += (staff.bp, staff_resources.bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.register_error_handler(LinkProblem, link_problem_page)

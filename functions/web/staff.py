@@ -43,12 +43,18 @@ def _console_configured() -> None:
         abort(404, "There is no staff console on this site.")
 
 
+def page(template: str, status: int = 200, **context: Any) -> Any:
+    """A staff page, with the nav's signed-in member and sign-out button."""
+    return render_template(template, staff=g.staff, sign_out=ButtonForm(), **context), status
+
+
 def staff_required(*, sender: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Guard a view: anonymous, forged or expired sessions go to sign-in; non-senders get 403."""
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
+            _console_configured()
             member = container_of().staff_sessions.member(request.cookies.get(COOKIE, ""))
             if member is None:
                 if request.method != "GET":
@@ -203,7 +209,7 @@ def sign_out() -> Any:
 @staff_required()
 def dashboard() -> Any:
     """What a member of staff sees first."""
-    return render_template("staff/dashboard.html", staff=g.staff, sign_out=ButtonForm())
+    return page("staff/dashboard.html")
 
 
 @bp.get("/audit")
@@ -214,4 +220,3 @@ def audit() -> Any:
     return render_template(
         "staff/audit.html", entries=entries, staff=g.staff, sign_out=ButtonForm()
     )
-

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms import (
+    DateField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from mailer.catalogue.schema import Resource, Vocabulary
 
 _CODE = Regexp(r"^\d{6}$", message="Enter the six digits the app shows.")
 
@@ -40,3 +53,50 @@ class CodeForm(FlaskForm):
 
 class ButtonForm(FlaskForm):
     """A button that only needs CSRF protection (sign out)."""
+
+
+class _Checkboxes(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class ResourceForm(FlaskForm):
+    """A resource as staff write it; the catalogue's own model checks every rule on save."""
+
+    id = StringField("Id (a short slug that never changes, like safe-homes)")
+    title = StringField("Title")
+    summary = TextAreaField("Summary (our own words, at most 300 characters)")
+    url = StringField("Address (https), empty when not known yet")
+    published = StringField("Published (YYYY or YYYY-MM), empty when not known")
+    type = SelectField("Type")
+    publisher = StringField("Publisher")
+    audiences = _Checkboxes("For")
+    topics = _Checkboxes("Topics")
+    added = DateField("Added to the catalogue", validators=[Optional()])
+
+    def __init__(self, vocabulary: Vocabulary, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.type.choices = list(vocabulary.types.items())
+        self.audiences.choices = list(vocabulary.audiences.items())
+        self.topics.choices = list(vocabulary.topics.items())
+
+    def resource_data(self) -> dict[str, Any]:
+        """The submitted fields, as the catalogue model reads them."""
+        return {
+            "id": (self.id.data or "").strip(),
+            "title": self.title.data or "",
+            "summary": " ".join((self.summary.data or "").split()),
+            "url": (self.url.data or "").strip(),
+            "published": (self.published.data or "").strip(),
+            "type": self.type.data or "",
+            "publisher": self.publisher.data or "",
+            "audiences": list(self.audiences.data or []),
+            "topics": list(self.topics.data or []),
+            "added": self.added.data,
+        }
+
+    def fill_from(self, resource: Resource) -> None:
+        """Show a stored resource for editing."""
+        for name, value in resource.to_item().items():
+            getattr(self, name).data = value
+        self.added.data = resource.added

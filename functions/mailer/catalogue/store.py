@@ -9,8 +9,11 @@ from mailer.aws.translate import aws_errors
 
 from .schema import Catalogue, Resource, Vocabulary
 
-# Resources staff add in the console live only in the table; sync must never delete them.
+# Where a stored resource came from. Sync manages only what came from the files: a resource
+# staff added or edited in the console is theirs, and sync never overwrites or removes it
+# (`mailer catalogue export` writes the store back to files so the repository can follow).
 SOURCE_FILES = "catalogue-files"
+SOURCE_CONSOLE = "console"
 
 
 @dataclass
@@ -21,13 +24,15 @@ class SyncReport:
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
+    kept: list[str] = field(default_factory=list)  # edited by staff: the store's version stays
 
     def summary(self) -> str:
         """One line for people: "added 1, updated 0, removed 0, unchanged 15"."""
-        return (
+        line = (
             f"added {len(self.added)}, updated {len(self.updated)}, "
             f"removed {len(self.removed)}, unchanged {self.unchanged}"
         )
+        return line + (f", kept {len(self.kept)} edited by staff" if self.kept else "")
 
 
 class CatalogueStore:
@@ -48,15 +53,31 @@ class CatalogueStore:
                     return items
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def resources(self, vocabulary: Vocabulary) -> list[Resource]:
-        """Every stored resource, validated against the vocabulary."""
-        fields = set(Resource.model_fields)
+    def resources(self, vocabulary: Vocabulary, *, retired: bool = False) -> list[Resource]:
+        """Every stored resource, validated against the vocabulary (retired ones only if asked)."""
         return [
-            Resource.model_validate(
-                {k: v for k, v in item.items() if k in fields}, context={"vocabulary": vocabulary}
-            )
+            _resource(item, vocabulary)
             for item in self.items()
+            if retired or not item.get("retired")
         ]
+
+    def retired_ids(self) -> set[str]:
+        """The ids of retired resources (kept, but shown nowhere and sent to no one)."""
+        return {item["id"] for item in self.items() if item.get("retired")}
+
+    def get(self, resource_id: str, vocabulary: Vocabulary) -> tuple[Resource, bool] | None:
+        """One stored resource and whether it is retired, or None."""
+        with aws_errors("reading a resource"):
+            item = self._table.get_item(Key={"id": resource_id}, ConsistentRead=True).get("Item")
+        return (_resource(item, vocabulary), bool(item.get("retired"))) if item else None
+
+    def save(self, resource: Resource, *, retired: bool = False) -> None:
+        """Store a resource as staff wrote it in the console (sync leaves it alone from now)."""
+        item = {**resource.to_item(), "source": SOURCE_CONSOLE}
+        if retired:
+            item["retired"] = True
+        with aws_errors("saving a resource"):
+            self._table.put_item(Item=item)
 
     def sync(self, catalogue: Catalogue) -> SyncReport:
         """Make the table match the files: add, update, and remove file-sourced resources."""
@@ -66,6 +87,9 @@ class CatalogueStore:
         with aws_errors("syncing the catalogue"), self._table.batch_writer() as batch:
             for resource_id, item in wanted.items():
                 current = stored.get(resource_id)
+                if current is not None and current.get("source") == SOURCE_CONSOLE:
+                    report.kept.append(resource_id)
+                    continue
                 if current == item:
                     report.unchanged += 1
                     continue
@@ -76,3 +100,10 @@ class CatalogueStore:
                     batch.delete_item(Key={"id": resource_id})
                     report.removed.append(resource_id)
         return report
+
+
+def _resource(item: dict[str, Any], vocabulary: Vocabulary) -> Resource:
+    fields = set(Resource.model_fields)
+    return Resource.model_validate(
+        {k: v for k, v in item.items() if k in fields}, context={"vocabulary": vocabulary}
+    )

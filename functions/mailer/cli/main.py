@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from mailer.catalogue.export import write_resource_files
 from mailer.catalogue.schema import validate
 from mailer.paths import catalogue_dir
 
@@ -62,9 +63,35 @@ def catalogue_sync(ctx: click.Context) -> None:
         ("added", report.added),
         ("updated", report.updated),
         ("removed", report.removed),
+        ("kept (edited by staff, export to update the files)", report.kept),
     ):
         for resource_id in ids:
             click.echo(f"  {label}: {resource_id}")
+
+
+@catalogue.command("export")
+@click.option(
+    "--to",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="folder for the <id>.yaml files (default: the project's catalogue/resources)",
+)
+@click.pass_context
+def catalogue_export(ctx: click.Context, folder: Path | None) -> None:
+    """Write the run-time store (console edits included) as catalogue files; retired
+    resources' files are removed, so `git diff` shows exactly what staff changed."""
+    container = container_of(ctx)
+    folder = folder or container.catalogue_dir / "resources"
+    stored = container.catalogue_store.resources(container.vocabulary, retired=True)
+    live = container.catalogue_store.resources(container.vocabulary)
+    written = write_resource_files(live, folder)
+    removed = 0
+    for resource in stored:
+        if resource not in live and (folder / f"{resource.id}.yaml").exists():
+            (folder / f"{resource.id}.yaml").unlink()
+            removed += 1
+    click.echo(f"wrote {len(written)} resource file(s) to {folder}; removed {removed} retired")
 
 
 @main.group(cls=Group)

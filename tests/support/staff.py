@@ -1,0 +1,78 @@
+"""Campaign staff for tests: a user pool on moto with a sender and an editor, and signing in
+through the console as a person would."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import replace
+from typing import Any
+
+import requests
+
+from mailer.container import Container
+from mailer.staff.identity import TokenVerifier
+from tests.support.digest import FakeClock
+
+SENDER, EDITOR = "sender@charity.example.org", "editor@charity.example.org"
+TEMPORARY, CHOSEN = "Temporary-Pass-1", "Chosen-Password-42"
+
+
+def staff_container(container: Container, clock: FakeClock) -> Container:
+    """The container with a user pool: a sender (password set) and an editor (first sign-in)."""
+    cognito = container.clients.cognito
+    pool = cognito.create_user_pool(PoolName="staff", UsernameAttributes=["email"])["UserPool"]
+    client = cognito.create_user_pool_client(
+        UserPoolId=pool["Id"],
+        ClientName="console",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]
+    cognito.create_group(UserPoolId=pool["Id"], GroupName="senders")
+    for email in (SENDER, EDITOR):
+        cognito.admin_create_user(
+            UserPoolId=pool["Id"],
+            Username=email,
+            TemporaryPassword=TEMPORARY,
+            MessageAction="SUPPRESS",
+        )
+    cognito.admin_set_user_password(
+        UserPoolId=pool["Id"], Username=SENDER, Password=CHOSEN, Permanent=True
+    )
+    cognito.admin_add_user_to_group(UserPoolId=pool["Id"], Username=SENDER, GroupName="senders")
+    settings = replace(
+        container.settings, staff_user_pool_id=pool["Id"], staff_client_id=client["ClientId"]
+    )
+    built = Container(settings, container.clients, clock=clock)
+    # moto serves the pool's JWKS to `requests` in process (the deployed code fetches it itself).
+    jwks_url = f"https://cognito-idp.eu-west-2.amazonaws.com/{pool['Id']}/.well-known/jwks.json"
+    built.token_verifier = TokenVerifier(
+        issuer=f"https://cognito-idp.eu-west-2.amazonaws.com/{pool['Id']}",
+        client_id=client["ClientId"],
+        fetch_jwks=lambda: requests.get(jwks_url, timeout=5).json(),
+        clock=clock,
+    )
+    return built
+
+
+def form_token(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)[1]
+
+
+def sign_in(client: Any, email: str, password: str) -> Any:
+    page = client.get("/staff/sign-in").get_data(as_text=True)
+    return client.post(
+        "/staff/sign-in",
+        data={"csrf_token": form_token(page), "email": email, "password": password},
+    )
+
+
+def signed_in_as_sender(client: Any) -> Any:
+    response = sign_in(client, SENDER, CHOSEN)
+    assert response.status_code == 303 and response.headers["Location"].endswith("/staff/")
+    return response
+
+
+def now_clock() -> FakeClock:
+    """Now, not the digest tests' December: moto signs its tokens with the real time."""
+    return FakeClock(time.time())
