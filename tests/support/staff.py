@@ -59,15 +59,19 @@ def form_token(html: str) -> str:
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)[1]
 
 
+def submit(client: Any, path: str, page: str, **fields: Any) -> Any:
+    """Post a form from `page` (its CSRF token included) to `path`."""
+    return client.post(path, data={"csrf_token": form_token(page), **fields})
+
+
 def sign_in(client: Any, email: str, password: str) -> Any:
+    """Fill in and submit the sign-in form."""
     page = client.get("/staff/sign-in").get_data(as_text=True)
-    return client.post(
-        "/staff/sign-in",
-        data={"csrf_token": form_token(page), "email": email, "password": password},
-    )
+    return submit(client, "/staff/sign-in", page, email=email, password=password)
 
 
 def signed_in_as_sender(client: Any) -> Any:
+    """Sign in as the member of the senders group."""
     response = sign_in(client, SENDER, CHOSEN)
     assert response.status_code == 303 and response.headers["Location"].endswith("/staff/")
     return response

@@ -1,0 +1,143 @@
+"""Staff manage the catalogue in the console: the same validation as the files, edits that
+sync never overwrites, retiring, and export back to files."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from mailer.catalogue.schema import validate
+from mailer.cli.main import main
+from mailer.container import Container
+from tests.support.staff import signed_in_as_sender, submit
+
+NEW = {
+    "id": "forced-labour-in-supply-chains",
+    "title": "Forced labour in supply chains: a guide for faith groups",
+    "summary": "What forced labour in supply chains looks like, and what a congregation can ask "
+    "of the shops and suppliers it uses.",
+    "url": "https://www.antislavery.org/example-guide",
+    "published": "2026-11",
+    "type": "briefing",
+    "publisher": "Anti-Slavery International",
+    "audiences": ["faith-groups"],
+    "topics": ["labour-exploitation"],
+    "added": "2026-11-30",
+}
+
+
+@pytest.fixture
+def signed_in(staff_browser, staff_clock):
+    """A member of staff, signed in a second ago (the audit log orders by the second)."""
+    signed_in_as_sender(staff_browser)
+    staff_clock.advance(1)
+    return staff_browser
+
+
+def add(client, **changes):
+    page = client.get("/staff/resources/new").get_data(as_text=True)
+    return submit(client, "/staff/resources/new", page, **{**NEW, **changes})
+
+
+def test_the_list_searches_and_filters(signed_in) -> None:
+    everything = signed_in.get("/staff/resources/").get_data(as_text=True)
+    assert "16 resource(s)." in everything
+    housing = signed_in.get("/staff/resources/?q=safe+homes").get_data(as_text=True)
+    assert "1 resource(s)." in housing and "Safe homes" in housing
+    schools = signed_in.get("/staff/resources/?audience=schools").get_data(as_text=True)
+    assert "5 resource(s)." in schools
+
+
+def test_an_added_resource_is_stored_published_and_audited(signed_in, staff: Container) -> None:
+    response = add(signed_in)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    stored = staff.catalogue_store.get(NEW["id"], staff.vocabulary)
+    assert stored is not None and stored[0].title == NEW["title"] and not stored[1]
+    public = signed_in.get("/?audience=faith-groups").get_data(as_text=True)
+    assert NEW["title"].split(":")[0] in public
+    assert staff.audit_log.recent()[0].action == "added a resource"
+    assert staff.audit_log.recent()[0].detail == {"resource": NEW["id"]}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("url", "http://insecure.example.org", "must be an https:// address"),
+        ("audiences", ["teachers"], "not a valid choice"),
+        ("summary", "x" * 301, "at most 300 characters"),
+        ("id", "Not A Slug", "should match pattern"),
+        ("published", "November 2026", "YYYY or YYYY-MM"),
+    ],
+)
+def test_a_bad_field_is_named_and_nothing_is_stored(
+    signed_in, staff: Container, field: str, value: object, message: str
+) -> None:
+    response = add(signed_in, **{field: value})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert f'id="{field}-error"' in html and message in html
+    assert "Nothing has been saved" in html
+    assert len(staff.catalogue_store.items()) == 16
+
+
+def test_an_id_already_taken_is_refused(signed_in, staff: Container) -> None:
+    response = add(signed_in, id="safe-homes")
+    assert response.status_code == 400 and "exists already" in response.get_data(as_text=True)
+    assert staff.catalogue_store.get("safe-homes", staff.vocabulary)[0].title.startswith("Safe")
+
+
+def test_an_edit_survives_catalogue_sync(signed_in, staff: Container) -> None:
+    page = signed_in.get("/staff/resources/safe-homes/edit").get_data(as_text=True)
+    assert "Safe homes: Ensuring access" in page
+    edited = {**NEW, "id": "ignored", "title": "Safe homes (updated 2026)"}
+    response = submit(signed_in, "/staff/resources/safe-homes/edit", page, **edited)
+    assert response.status_code == 303
+    result = CliRunner().invoke(main, ["catalogue", "sync"], obj=staff)
+    assert "kept 1 edited by staff" in result.output
+    assert staff.catalogue_store.get("safe-homes", staff.vocabulary)[0].title == edited["title"]
+
+
+def test_a_retired_resource_leaves_the_catalogue_and_cannot_be_announced(
+    signed_in, staff: Container
+) -> None:
+    page = signed_in.get("/staff/resources/").get_data(as_text=True)
+    response = submit(signed_in, "/staff/resources/safe-homes/retire", page)
+    assert response.status_code == 303
+    assert "Retired: Safe homes" in signed_in.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+    assert "Safe homes" not in signed_in.get("/").get_data(as_text=True)
+    assert signed_in.get("/resources/safe-homes").status_code == 404
+    assert "safe-homes" not in {r.id for r in staff.resources()}
+    from mailer.errors import MailerError
+
+    with pytest.raises(MailerError, match="no resource 'safe-homes'"):
+        staff.planner.announcement("safe-homes")
+    assert staff.audit_log.recent()[0].action == "retired a resource"
+
+
+def test_without_a_session_or_a_csrf_token_nothing_changes(staff_browser, staff) -> None:
+    assert staff_browser.post("/staff/resources/new", data=NEW).status_code in (400, 401)
+    signed_in_as_sender(staff_browser)
+    assert staff_browser.post("/staff/resources/new", data=NEW).status_code == 400
+    assert staff_browser.post("/staff/resources/safe-homes/retire").status_code == 400
+    assert len(staff.resources()) == 16
+
+
+def test_export_writes_files_that_validate(signed_in, staff: Container, tmp_path) -> None:
+    add(signed_in)
+    page = signed_in.get("/staff/resources/").get_data(as_text=True)
+    submit(signed_in, "/staff/resources/safe-homes/retire", page)
+    folder = tmp_path / "catalogue" / "resources"
+    (tmp_path / "catalogue").mkdir()
+    (tmp_path / "catalogue" / "vocabulary.yaml").write_text(
+        (staff.catalogue_dir / "vocabulary.yaml").read_text()
+    )
+    folder.mkdir()
+    (folder / "safe-homes.yaml").write_text("stale")
+    result = CliRunner().invoke(main, ["catalogue", "export", "--to", str(folder)], obj=staff)
+    assert result.exit_code == 0, result.output
+    assert "wrote 16 resource file(s)" in result.output and "removed 1 retired" in result.output
+    resources, _, problems = validate(tmp_path / "catalogue")
+    assert problems == []
+    assert NEW["id"] in {r.id for r in resources} and "safe-homes" not in {r.id for r in resources}
