@@ -27,6 +27,10 @@ from .extensions import container_of
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 FORM_TOKEN_MAX_AGE = 2 * 3600
+# The mailbox names we accept: RFC 5322's dot-atom characters. "=?" is refused as well: it opens
+# an RFC 2047 encoded word, which header parsers decode (into commas, CR/LF) when the address
+# is written into To.
+_LOCAL_PART = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$")
 
 
 def _no_control_characters(form: Any, field: Any) -> None:
@@ -39,6 +43,8 @@ def _email_address(form: Any, field: Any) -> None:
         # Syntax only: DNS look-ups would make the form slow and the tests flaky.
         # SES takes 7-bit addresses only: no SMTPUTF8 mailbox names, domains in Punycode.
         checked = validate_email(field.data, check_deliverability=False, allow_smtputf8=False)
+        if "=?" in checked.local_part or not _LOCAL_PART.match(checked.local_part):
+            raise EmailNotValidError("unusual mailbox name")
         field.data = checked.ascii_email
     except EmailNotValidError:
         raise ValidationError(

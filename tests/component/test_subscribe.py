@@ -118,6 +118,8 @@ def test_too_quick_submission_is_refused_kindly(app, store, make_user) -> None:
         ("email", "not-an-address", "valid email address"),
         ("email", "a@example.org\r\nBcc: x@example.org", "one line of plain text"),
         ("email", "", "enter your email address"),
+        ("email", "=?utf-8?q?a=2Cb?=@example.org", "valid email address"),
+        ("email", "=?utf-8?q?a=0D=0Ab?=@example.org", "valid email address"),
         ("email", "a" * 250 + "@example.org", "Field cannot be longer than 254"),
         ("name", "Sam\nBcc: x@example.org", "one line of plain text"),
         ("name", "x" * 101, "cannot be longer than 100"),
