@@ -30,6 +30,7 @@ from mailer.emails.render import EmailRenderer
 from mailer.paths import project_root
 from mailer.settings import Settings
 from mailer.subscribers.bounces import BounceHandler
+from mailer.subscribers.identity import AddressKeys, pepper_from
 from mailer.subscribers.lifecycle import Subscriptions
 from mailer.subscribers.links import Links
 from mailer.subscribers.notices import Notices
@@ -120,6 +121,11 @@ class Container:
     # --- subscribers ------------------------------------------------------------------------
 
     @cached_property
+    def keys(self) -> AddressKeys:
+        """Keyed one-way digests of addresses and rate-limit buckets (pepper from the secret)."""
+        return AddressKeys(pepper_from(self.clients.secret_key))
+
+    @cached_property
     def tokens(self) -> Tokens:
         """Signed, purpose-bound, expiring tokens, timed by the container's clock."""
         return Tokens(self.clients.secret_key, self.clock)
@@ -151,10 +157,11 @@ class Container:
         """Subscribe, confirm, preferences, unsubscribe, export and erase."""
         return Subscriptions(
             self.subscriber_store,
-            RateLimiter(self.table(self.settings.subscribers_table), self.clock),
+            RateLimiter(self.table(self.settings.subscribers_table), self.keys.bucket, self.clock),
             self.notices,
             self.vocabulary,
             self.settings.organisation_name,
+            self.keys,
             self.clock,
         )
 
@@ -164,6 +171,7 @@ class Container:
         return BounceHandler(
             self.subscriber_store,
             SesEventMarkers(self.table(self.settings.campaigns_table), self.clock),
+            keys=self.keys,
             configuration_set=self.settings.configuration_set,
         )
 

@@ -104,13 +104,6 @@ class _GroupAndTopics(FlaskForm):
         validators=[InputRequired(message="Please choose who you are subscribing as.")],
     )
     topics = MultiCheckboxField("Topics I am interested in")
-    name = StringField(
-        "Your name (optional)", validators=[Optional(), Length(max=100), _no_control_characters]
-    )
-    organisation = StringField(
-        "School, faith group or organisation (optional)",
-        validators=[Optional(), Length(max=150), _no_control_characters],
-    )
 
     def __init__(self, vocabulary: Vocabulary, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -145,7 +138,16 @@ class SubscribeForm(_GroupAndTopics):
 
 
 class PreferencesForm(_GroupAndTopics):
-    """Change group, topics and name."""
+    """Change group, topics and name. Name and organisation are asked only here, behind a
+    confirmed subscriber's own link: on the public form a stranger could put words in them."""
+
+    name = StringField(
+        "Your name (optional)", validators=[Optional(), Length(max=100), _no_control_characters]
+    )
+    organisation = StringField(
+        "School, faith group or organisation (optional)",
+        validators=[Optional(), Length(max=150), _no_control_characters],
+    )
 
 
 class EraseForm(FlaskForm):

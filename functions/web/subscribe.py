@@ -78,8 +78,6 @@ def subscribe():
             email=form.email.data,
             audience=form.audience.data,
             topics=tuple(form.topics.data or ()),
-            name=" ".join((form.name.data or "").split()),
-            organisation=" ".join((form.organisation.data or "").split()),
             client_ip=request.remote_addr or "",
         )
     )

@@ -51,7 +51,8 @@ def test_subscribe_through_the_lambda_handler(web_handler, container, outbox) ->
     import re
     from urllib.parse import quote
 
-    from mailer.subscribers.model import Status, subscriber_key
+    from mailer.subscribers.model import Status
+    from tests.support.keys import subscriber_key
 
     page = web_handler(load_event("http_get_subscribe"), LambdaContext("WebFunction"))
     assert page["statusCode"] == 200
@@ -73,21 +74,21 @@ def test_confirm_through_the_lambda_handler_over_https_with_no_referer(
     import re
     from urllib.parse import quote
 
-    from mailer.subscribers.model import Status, Subscriber, subscriber_key
+    from mailer.subscribers.model import Status, Subscriber
     from mailer.subscribers.tokens import Purpose
+    from tests.support.keys import subscriber_key
 
     key = subscriber_key("deployed@example.org")
-    container.subscriber_store.put(
-        Subscriber(
-            key=key,
-            email="deployed@example.org",
-            audience="individuals",
-            status=Status.PENDING,
-            expires_at=4_000_000_000,
-            updated_at="t0",
-        )
+    pending = Subscriber(
+        key=key,
+        email="deployed@example.org",
+        audience="individuals",
+        status=Status.PENDING,
+        expires_at=4_000_000_000,
+        updated_at="t0",
     )
-    path = f"/confirm/{container.tokens.make(Purpose.CONFIRM, key)}"
+    container.subscriber_store.put(pending)
+    path = f"/confirm/{container.tokens.make(Purpose.CONFIRM, pending.link_id)}"
     get = load_event("http_get_subscribe")
     get["rawPath"] = get["requestContext"]["http"]["path"] = path
     page = web_handler(get, LambdaContext("WebFunction"))

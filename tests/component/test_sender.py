@@ -19,7 +19,7 @@ from mailer.campaigns.variants import NOTHING_NEW_INTRO
 from mailer.container import Container
 from mailer.errors import SettingsError, ThrottlingError
 from mailer.settings import Settings
-from mailer.subscribers.model import Status, subscriber_key
+from mailer.subscribers.model import Status
 from mailer.subscribers.tokens import Purpose
 from tests.support.digest import (
     EXPECTED,
@@ -36,6 +36,7 @@ from tests.support.digest import (
     throttle_error,
 )
 from tests.support.environment import TEST_ENV
+from tests.support.keys import subscriber_key
 from tests.support.lambda_events import LambdaContext, load_event
 from tests.support.mail import per_recipient, sent_mail, shows
 
