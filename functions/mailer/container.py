@@ -30,6 +30,7 @@ from mailer.emails.render import EmailRenderer
 from mailer.paths import project_root
 from mailer.settings import Settings
 from mailer.subscribers.bounces import BounceHandler
+from mailer.subscribers.form_tokens import FormNonces
 from mailer.subscribers.identity import AddressKeys, pepper_from
 from mailer.subscribers.lifecycle import Subscriptions
 from mailer.subscribers.links import Links
@@ -139,6 +140,11 @@ class Container:
     def subscriber_store(self) -> SubscriberStore:
         """Subscribers and suppressions in DynamoDB."""
         return SubscriberStore(self.table(self.settings.subscribers_table), self.clock)
+
+    @cached_property
+    def form_nonces(self) -> FormNonces:
+        """Spent subscribe form tokens, so each token sends the form once."""
+        return FormNonces(self.table(self.settings.subscribers_table), self.clock)
 
     @cached_property
     def notices(self) -> Notices:

@@ -288,3 +288,121 @@ def _age_pending(container: Container, address: str) -> None:
     pending = store.get(subscriber_key(address))
     if pending is not None:
         store.put(dataclasses.replace(pending, updated_at="2026-01-01T00:00:00+00:00"))
+
+
+def _post(user, email: str, remote_addr: str = "127.0.0.1", page_path: str = "/subscribe", **extra):
+    """Submit the form from a given client address (the test client's REMOTE_ADDR)."""
+    page = user.client.get(page_path).get_data(as_text=True)
+    data = {"csrf_token": user.form_token(page), "email": email, "audience": "schools", **extra}
+    return user.client.post("/subscribe", data=data, environ_base={"REMOTE_ADDR": remote_addr})
+
+
+def test_a_form_token_works_once(user, store, outbox) -> None:
+    """Issue 10, item 1: one token replayed sent 60 emails; now it sends one form."""
+    page = user.client.get("/subscribe").get_data(as_text=True)
+    token = user.form_token(page)
+    answers = [
+        user.client.post(
+            "/subscribe",
+            data={"csrf_token": token, "email": f"replay{i}@example.org", "audience": "schools"},
+        )
+        for i in range(3)
+    ]
+    assert [a.status_code for a in answers] == [303, 400, 400]
+    assert "sent already" in answers[1].get_data(as_text=True)
+    assert len(outbox.all()) == 1
+
+
+def test_a_form_token_is_bound_to_the_page_that_issued_it(user, store, outbox) -> None:
+    page = user.client.get("/subscribe").get_data(as_text=True)
+    response = user.client.post(
+        "/subscribe",
+        data={
+            "csrf_token": user.form_token(page),
+            "email": "moved@example.org",
+            "audience": "schools",
+            "embedded": "1",
+        },
+    )
+    assert response.status_code == 400
+    assert outbox.all() == []
+
+
+def test_address_variants_share_one_key_limit_and_suppression(user, store, outbox) -> None:
+    """Case, +tags, Gmail dots and googlemail.com are one mailbox: one key, one limit."""
+    for variant in ("name+1@gmail.com", "Name+2@gmail.com", "n.ame@googlemail.com"):
+        assert user.subscribe(variant).status_code == 303
+    assert [m.to for m in outbox.all()] == ["name+1@gmail.com"]  # to the address as typed
+    assert subscriber_key("n.a.m.e+x@googlemail.com") == subscriber_key("name@gmail.com")
+    store.suppress(subscriber_key("other@gmail.com"), "complaint", "2026-11-01T00:00:00+00:00")
+    assert user.subscribe("o.ther+news@gmail.com").status_code == 303
+    assert outbox.to("o.ther+news@gmail.com") == []
+
+
+def test_ipv6_clients_are_limited_per_64(user, outbox) -> None:
+    """One host holds a whole /64: rotating the low bits must not buy more emails."""
+    for i in range(25):
+        _post(user, f"six{i}@example.org", remote_addr=f"2001:db8:1:2::{i + 1:x}")
+    assert len(outbox.all()) == 20  # IP_LIMIT for the /64
+    _post(user, "elsewhere@example.org", remote_addr="2001:db8:1:3::1")
+    assert len(outbox.to("elsewhere@example.org")) == 1
+
+
+def test_hourly_caps_hold_overall_and_per_domain_and_log_for_the_alarm(
+    user, outbox, monkeypatch, caplog
+) -> None:
+    from mailer.subscribers import lifecycle
+
+    monkeypatch.setattr(lifecycle, "DOMAIN_HOURLY_CAP", 3)
+    monkeypatch.setattr(lifecycle, "HOURLY_CAP", 5)
+    for i in range(5):  # one domain, from five clients
+        _post(user, f"staff{i}@school.example", remote_addr=f"192.0.2.{i + 1}")
+    assert len(outbox.all()) == 3
+    for i in range(5):
+        _post(user, f"p{i}@other{i}.example", remote_addr=f"198.51.100.{i + 1}")
+    assert len(outbox.all()) == 5
+    logged = [r.getMessage() for r in caplog.records]
+    assert any(m == f"{lifecycle.CAP_REACHED_LOG}: domain:school.example" for m in logged)
+    assert any(m == f"{lifecycle.CAP_REACHED_LOG}: overall" for m in logged)
+
+
+def test_flood_from_one_client_is_bounded_and_every_answer_is_identical(
+    app, user, container: Container, outbox, monkeypatch
+) -> None:
+    """The issue's flood: one client, address variants and many addresses (bounded, through
+    the test client). At most one email per canonical address, the caps hold, and every
+    answer is the same redirect after the same padded time."""
+    from mailer.subscribers import lifecycle
+
+    monkeypatch.setattr(lifecycle, "DOMAIN_HOURLY_CAP", 8)
+    clock = {"now": 1000.0}
+    slept: list[float] = []
+    monkeypatch.setattr(container, "monotonic", lambda: clock["now"])
+
+    def fake_sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock["now"] += seconds
+
+    monkeypatch.setattr(container, "sleep", fake_sleep)
+    app.config["SUBSCRIBE_MIN_RESPONSE_SECONDS"] = 0.8
+    variants = [
+        f"{dots}+{i}@{domain}"
+        for i, (dots, domain) in enumerate(
+            [("vi.ctim", "gmail.com"), ("victim", "googlemail.com"), ("V.I.C.T.I.M", "gmail.com")]
+            * 4
+        )
+    ]
+    many = [f"target{i}@school.example" for i in range(30)]
+    answers = set()
+    for n, address in enumerate(variants + many):
+        response = _post(user, address, remote_addr=f"2001:db8:7:7::{n + 1:x}")
+        answers.add((response.status_code, response.headers.get("Location")))
+    assert answers == {(303, "/subscribe/check-email?embedded=0")}
+    assert slept == [0.8] * (len(variants) + len(many))
+    sent = [m.to for m in outbox.all()]
+    by_mailbox: dict[str, int] = {}
+    for to in sent:
+        by_mailbox[subscriber_key(to)] = by_mailbox.get(subscriber_key(to), 0) + 1
+    assert max(by_mailbox.values()) == 1  # one email per canonical address
+    assert sum(1 for to in sent if to.endswith("@school.example")) == 8  # the domain cap
+    assert len(sent) <= lifecycle.IP_LIMIT  # the client's /64 limit

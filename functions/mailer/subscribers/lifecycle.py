@@ -154,7 +154,8 @@ class Subscriptions:
         if not self._limiter.hit(f"subscribe-email:{key}", EMAIL_LIMIT, EMAIL_WINDOW):
             return SubscribeOutcome.EMAIL_LIMITED
         domain = canonical_address(address).rpartition("@")[2]
-        for bucket, cap in (("all", HOURLY_CAP), (f"domain:{domain}", DOMAIN_HOURLY_CAP)):
+        # The domain first: a flood at one domain must not use up everyone else's share.
+        for bucket, cap in ((f"domain:{domain}", DOMAIN_HOURLY_CAP), ("all", HOURLY_CAP)):
             if not self._limiter.hit(f"subscribe-cap:{bucket}", cap, CAP_WINDOW):
                 # The domain is not personal data and tells the reader where a flood aims.
                 logger.warning("%s: %s", CAP_REACHED_LOG, "overall" if bucket == "all" else bucket)
