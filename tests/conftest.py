@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from collections.abc import Callable, Iterator
@@ -105,8 +106,13 @@ def container(settings: Settings, aws: Clients, real_catalogue: Catalogue) -> Co
 @pytest.fixture
 def local_container(aws: Clients, real_catalogue: Catalogue) -> Container:
     """The container as the local stack has it: LOCAL_STACK=1, so the dev outbox may exist."""
-    settings = Settings.from_env({**TEST_ENV, "LOCAL_STACK": "1"})
-    container = Container(settings, Clients(settings, aws_session(settings.region)))
+    settings = Settings.from_env(
+        {**TEST_ENV, "LOCAL_STACK": "1", "AWS_ENDPOINT_URL": "http://127.0.0.1:5005"}
+    )
+    # The settings name a loopback fake AWS, as the local stack's do (the dev outbox needs
+    # it); the clients reach the in-process moto instead.
+    in_process = dataclasses.replace(settings, aws_endpoint_url="")
+    container = Container(settings, Clients(in_process, aws_session(settings.region)))
     container.catalogue_store.sync(real_catalogue)
     return container
 

@@ -124,7 +124,8 @@ class Container:
     @cached_property
     def keys(self) -> AddressKeys:
         """Keyed one-way digests of addresses and rate-limit buckets (pepper from the secret)."""
-        return AddressKeys(pepper_from(self.clients.secret_key))
+        pepper = self.clients.address_pepper
+        return AddressKeys(pepper.encode() if pepper else pepper_from(self.clients.secret_key))
 
     @cached_property
     def tokens(self) -> Tokens:

@@ -103,3 +103,20 @@ def test_confirm_through_the_lambda_handler_over_https_with_no_referer(
     response = web_handler(post, LambdaContext("WebFunction"))
     assert response["statusCode"] == 200, response["body"]
     assert container.subscriber_store.get(key).status is Status.CONFIRMED
+
+
+def test_the_web_handler_refuses_any_payload_but_2_0(web_handler) -> None:
+    """Issue 10, item 9: with payload 1.0, apig-wsgi trusts a spoofable X-Forwarded-For."""
+    event = load_event("http_get_subscribe")
+    assert web_handler(event, LambdaContext("WebFunction"))["statusCode"] == 200
+    event_1_0 = {
+        "version": "1.0",
+        "httpMethod": "GET",
+        "path": "/subscribe",
+        "headers": {"X-Forwarded-For": "203.0.113.9"},
+        "requestContext": {},
+    }
+    answer = web_handler(event_1_0, LambdaContext("WebFunction"))
+    assert answer["statusCode"] == 400
+    unversioned = {k: v for k, v in event.items() if k != "version"}
+    assert web_handler(unversioned, LambdaContext("WebFunction"))["statusCode"] == 400
