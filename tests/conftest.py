@@ -60,6 +60,12 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-2")
 
 
+@pytest.fixture(autouse=True)
+def _cheap_proof_of_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proof-of-work challenges as cheap as they come: the tests solve hundreds of them."""
+    monkeypatch.setattr("mailer.subscribers.proof.POW_COST", 1)
+
+
 @pytest.fixture
 def clock():
     """A fake clock for the pipeline: time, pacing and backoff without real waiting."""
@@ -160,6 +166,20 @@ class WebUser:
         return url.removeprefix(self.site_url)
 
     @staticmethod
+    def proof(html: str) -> str:
+        """What a browser with script sends: the page's ALTCHA challenge, solved."""
+        import html as html_lib
+        import json
+        import re
+
+        import altcha
+
+        match = re.search(r"<altcha-widget challenge='([^']+)'", html)
+        assert match, "no proof-of-work challenge on the page"
+        challenge = altcha.Challenge.from_dict(json.loads(html_lib.unescape(match.group(1))))
+        return altcha.Payload(challenge, altcha.solve_challenge(challenge)).to_base64()
+
+    @staticmethod
     def form_token(html: str) -> str:
         """The CSRF token from the first form on a page."""
         import re
@@ -174,11 +194,14 @@ class WebUser:
         audience: str = "schools",
         topics=None,
         page_path: str = "/subscribe",
+        script: bool = True,
         **extra,
     ):
-        """Fill in and submit the subscribe form (or the embeddable one, page_path=...)."""
+        """Fill in and submit the subscribe form (or the embeddable one, page_path=...), with
+        the proof of work solved as a browser with script does (script=False: none)."""
         page = self.client.get(page_path).get_data(as_text=True)
         data = {
+            "altcha": self.proof(page) if script else "",
             "csrf_token": self.form_token(page),
             "email": email,
             "audience": audience,

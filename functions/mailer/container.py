@@ -30,11 +30,12 @@ from mailer.emails.render import EmailRenderer
 from mailer.paths import project_root
 from mailer.settings import Settings
 from mailer.subscribers.bounces import BounceHandler
-from mailer.subscribers.form_tokens import FormNonces
+from mailer.subscribers.form_tokens import FORM_LIFETIME, FormNonces
 from mailer.subscribers.identity import AddressKeys, pepper_from
 from mailer.subscribers.lifecycle import Subscriptions
 from mailer.subscribers.links import Links
 from mailer.subscribers.notices import Notices
+from mailer.subscribers.proof import ProofOfWork
 from mailer.subscribers.ratelimit import RateLimiter
 from mailer.subscribers.store import SubscriberStore
 from mailer.subscribers.tokens import Tokens
@@ -146,6 +147,11 @@ class Container:
     def form_nonces(self) -> FormNonces:
         """Spent subscribe form tokens, so each token sends the form once."""
         return FormNonces(self.table(self.settings.subscribers_table), self.clock)
+
+    @cached_property
+    def proof_of_work(self) -> ProofOfWork:
+        """ALTCHA challenges for the subscribe forms, each solution good once."""
+        return ProofOfWork(self.clients.secret_key, self.form_nonces, FORM_LIFETIME, self.clock)
 
     @cached_property
     def notices(self) -> Notices:

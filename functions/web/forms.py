@@ -22,12 +22,12 @@ from wtforms.csrf.core import CSRF
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from mailer.catalogue.schema import Vocabulary
-from mailer.subscribers.form_tokens import new_nonce
+from mailer.subscribers.form_tokens import FORM_LIFETIME, new_nonce
 
 from .extensions import container_of
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
-FORM_TOKEN_MAX_AGE = 2 * 3600
+FORM_TOKEN_MAX_AGE = FORM_LIFETIME
 # The mailbox names we accept: RFC 5322's dot-atom characters. "=?" is refused as well: it opens
 # an RFC 2047 encoded word, which header parsers decode (into commas, CR/LF) when the address
 # is written into To.

@@ -294,7 +294,13 @@ def _age_pending(container: Container, address: str) -> None:
 def _post(user, email: str, remote_addr: str = "127.0.0.1", page_path: str = "/subscribe", **extra):
     """Submit the form from a given client address (the test client's REMOTE_ADDR)."""
     page = user.client.get(page_path).get_data(as_text=True)
-    data = {"csrf_token": user.form_token(page), "email": email, "audience": "schools", **extra}
+    data = {
+        "csrf_token": user.form_token(page),
+        "altcha": user.proof(page),
+        "email": email,
+        "audience": "schools",
+        **extra,
+    }
     return user.client.post("/subscribe", data=data, environ_base={"REMOTE_ADDR": remote_addr})
 
 
@@ -407,3 +413,69 @@ def test_flood_from_one_client_is_bounded_and_every_answer_is_identical(
     assert max(by_mailbox.values()) == 1  # one email per canonical address
     assert sum(1 for to in sent if to.endswith("@school.example")) == 8  # the domain cap
     assert len(sent) <= lifecycle.IP_LIMIT  # the client's /64 limit
+
+
+def test_a_solved_proof_of_work_is_accepted_once(user, store, outbox) -> None:
+    """Issue 10, item 1: a bot pays per attempt; one solution cannot be replayed."""
+    page = user.client.get("/subscribe").get_data(as_text=True)
+    proof = user.proof(page)
+    first = user.client.post(
+        "/subscribe",
+        data={
+            "csrf_token": user.form_token(page),
+            "altcha": proof,
+            "email": "paid@example.org",
+            "audience": "schools",
+        },
+    )
+    assert first.status_code == 303
+    page = user.client.get("/subscribe").get_data(as_text=True)
+    replayed = user.client.post(
+        "/subscribe",
+        data={
+            "csrf_token": user.form_token(page),
+            "altcha": proof,
+            "email": "again@example.org",
+            "audience": "schools",
+        },
+    )
+    assert replayed.status_code == 400
+    assert "check that this is not a bot did not work" in replayed.get_data(as_text=True)
+    assert store.get(subscriber_key("again@example.org")) is None
+    assert [m.to for m in outbox.all()] == ["paid@example.org"]
+
+
+def test_a_forged_proof_of_work_is_refused(user, store, outbox) -> None:
+    import base64
+    import json
+
+    page = user.client.get("/subscribe").get_data(as_text=True)
+    solved = json.loads(base64.b64decode(user.proof(page)))
+    solved["challenge"]["parameters"]["cost"] = 0  # cheaper than we asked: the signature breaks
+    forged = base64.b64encode(json.dumps(solved).encode()).decode()
+    for payload in (forged, "not base64 at all", "e30="):
+        page = user.client.get("/subscribe").get_data(as_text=True)
+        response = user.client.post(
+            "/subscribe",
+            data={
+                "csrf_token": user.form_token(page),
+                "altcha": payload,
+                "email": "forger@example.org",
+                "audience": "schools",
+            },
+        )
+        assert response.status_code == 400
+    assert store.get(subscriber_key("forger@example.org")) is None
+    assert outbox.all() == []
+
+
+def test_without_script_a_person_can_still_subscribe_under_tighter_limits(user, outbox) -> None:
+    """A school laptop with script off gets no proof of work: the form still works, but one
+    network gets 5 such subscriptions an hour (script on: 20)."""
+    page = user.client.get("/subscribe").get_data(as_text=True)
+    assert "With JavaScript off you can still subscribe" in page
+    for i in range(7):
+        assert user.subscribe(f"noscript{i}@example.org", script=False).status_code == 303
+    assert len(outbox.all()) == 5
+    assert user.subscribe("withscript@example.org").status_code == 303
+    assert len(outbox.to("withscript@example.org")) == 1

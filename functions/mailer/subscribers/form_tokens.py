@@ -13,6 +13,9 @@ from boto3.dynamodb.conditions import Attr
 from mailer.aws.translate import aws_errors
 from mailer.errors import ConflictError
 
+# How long a rendered subscribe form (its token and its proof-of-work challenge) stays usable.
+FORM_LIFETIME = 2 * 3600
+
 
 def new_nonce() -> str:
     """A random nonce for one rendering of the subscribe form."""

@@ -16,6 +16,7 @@ from mailer.errors import ConflictError
 from .identity import AddressKeys, canonical_address, client_network, new_link_id
 from .model import Consent, Status, Subscriber
 from .notices import Notices
+from .proof import Proof
 from .ratelimit import RateLimiter
 from .store import SubscriberStore
 from .tokens import MAX_AGE, Purpose
@@ -27,6 +28,10 @@ FORM_VERSION = "subscribe-form-2026-12"
 # Per client (an IPv4 address or an IPv6 /64): enough for a school sharing one public IP, too
 # few for list bombing.
 IP_LIMIT, IP_WINDOW = 20, 3600
+# Without a proof of work (script off, or a bot that will not pay): still allowed, so a person
+# on a locked-down school laptop can subscribe, but a client gets few, and all such clients
+# together a small hourly share.
+UNPROVEN_IP_LIMIT, UNPROVEN_HOURLY_CAP = 5, 60
 # Per canonical email address: emails we send because someone typed it (confirm or manage).
 EMAIL_LIMIT, EMAIL_WINDOW = 3, 24 * 3600
 # A pending address gets one confirm email per this long: within it the form changes nothing,
@@ -68,6 +73,7 @@ class SignupRequest:
     audience: str
     topics: tuple[str, ...]
     client_ip: str = ""
+    proof: Proof = Proof.ABSENT  # INVALID never gets here: the form refuses it
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,14 @@ class Subscriptions:
         client = client_network(request.client_ip)
         if not self._limiter.hit(f"subscribe-ip:{client}", IP_LIMIT, IP_WINDOW):
             return SubscribeOutcome.IP_LIMITED
+        if request.proof is not Proof.SOLVED:
+            if not self._limiter.hit(
+                f"subscribe-unproven-ip:{client}", UNPROVEN_IP_LIMIT, IP_WINDOW
+            ):
+                return SubscribeOutcome.IP_LIMITED
+            if not self._limiter.hit("subscribe-unproven-all", UNPROVEN_HOURLY_CAP, CAP_WINDOW):
+                logger.warning("%s: %s", CAP_REACHED_LOG, "without proof of work")
+                return SubscribeOutcome.CAPPED
         key = self._keys.key(request.email)
         if self._store.is_suppressed(key):
             return SubscribeOutcome.SUPPRESSED
