@@ -479,3 +479,14 @@ def test_without_script_a_person_can_still_subscribe_under_tighter_limits(user, 
     assert len(outbox.all()) == 5
     assert user.subscribe("withscript@example.org").status_code == 303
     assert len(outbox.to("withscript@example.org")) == 1
+
+
+def test_a_pending_record_with_an_unreadable_time_is_rewritten_not_a_500(user, store) -> None:
+    """Nothing stored may turn the public form into a 500."""
+    import dataclasses
+
+    user.subscribe("odd@example.org")
+    pending = store.get(subscriber_key("odd@example.org"))
+    store.put(dataclasses.replace(pending, updated_at="t0"))
+    assert user.subscribe("odd@example.org", audience="individuals").status_code == 303
+    assert store.get(subscriber_key("odd@example.org")).audience == "individuals"

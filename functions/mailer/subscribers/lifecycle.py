@@ -314,8 +314,11 @@ class Subscriptions:
 
 
 def _epoch(iso: str) -> float:
-    """Seconds since the epoch of a stored ISO time ("" is long ago)."""
-    return dt.datetime.fromisoformat(iso).timestamp() if iso else 0.0
+    """Seconds since the epoch of a stored ISO time (missing or unreadable: long ago)."""
+    try:
+        return dt.datetime.fromisoformat(iso).timestamp()
+    except ValueError:
+        return 0.0
 
 
 def _one_line(text: str) -> str:
