@@ -103,7 +103,10 @@ class SignedTimestampCSRF(CSRF):
                 "That was very quick! Please check your details and press Subscribe again."
             )
         if not container_of().form_nonces.spend(str(nonce), FORM_TOKEN_MAX_AGE):
-            raise ValidationError("This form was sent already. Please fill it in again.")
+            # Sent before: a double click, or a replay. Either way it does nothing more, and
+            # the view answers as it answered the first time.
+            form.replayed = True
+            raise ValidationError("This form was sent already.")
 
 
 def _embedded() -> bool:
@@ -150,6 +153,7 @@ class SubscribeForm(_GroupAndTopics):
     # The honeypot: hidden from people, irresistible to form-filling bots.
     website = StringField("Leave this empty", validators=[Optional(), Length(max=500)])
     too_quick = False
+    replayed = False
 
 
 class PreferencesForm(_GroupAndTopics):

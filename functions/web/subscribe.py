@@ -74,7 +74,10 @@ def subscribe():
         return _check_your_email(started, embedded)
     container = container_of()
     proof_error = ""
-    if form.validate():
+    valid = form.validate()
+    if form.replayed:  # its first use got the answer; a second does nothing, answered alike
+        return _check_your_email(started, embedded)
+    if valid:
         proof = container.proof_of_work.check(request.form.get("altcha", ""))
         if proof is not Proof.INVALID:
             container.subscriptions.subscribe(
