@@ -25,7 +25,7 @@ from mailer.container import Container
 from mailer.local.provision import provision
 from mailer.local.template import Template, default_template_path
 from mailer.settings import Settings
-from mailer.subscribers.model import Status, Subscriber, subscriber_key
+from mailer.subscribers.model import Status, Subscriber
 
 ENV = {
     "SENDER_ADDRESS": "news@mailer.example.org",
@@ -53,7 +53,7 @@ def run(subscribers: int) -> tuple[float, float, int]:
             address = f"reader{i}@example.org"
             container.subscriber_store.put(
                 Subscriber(
-                    key=subscriber_key(address),
+                    key=container.keys.key(address),
                     email=address,
                     audience=audiences[i % 3],
                     topics=TOPIC_SETS[i % len(TOPIC_SETS)],

@@ -5,18 +5,18 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from apig_wsgi import make_lambda_handler
 from aws_lambda_powertools import Logger
 
 from mailer.container import current
 from web import create_app
+from web.lambda_event import http_api_v2_handler
 
 logger = Logger()
 
 
 @cache
 def _wsgi_handler(container: object) -> Any:
-    return make_lambda_handler(create_app(container), binary_support=True)
+    return http_api_v2_handler(create_app(container))
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -37,9 +37,12 @@ from mailer.staff.identity import TokenVerifier
 from mailer.staff.sessions import StaffSessions
 from mailer.staff.signin import CognitoSignIn
 from mailer.subscribers.bounces import BounceHandler
+from mailer.subscribers.form_tokens import FORM_LIFETIME, FormNonces
+from mailer.subscribers.identity import AddressKeys, pepper_from
 from mailer.subscribers.lifecycle import Subscriptions
 from mailer.subscribers.links import Links
 from mailer.subscribers.notices import Notices
+from mailer.subscribers.proof import ProofOfWork
 from mailer.subscribers.ratelimit import RateLimiter
 from mailer.subscribers.store import SubscriberStore
 from mailer.subscribers.tokens import Tokens
@@ -127,6 +130,12 @@ class Container:
     # --- subscribers ------------------------------------------------------------------------
 
     @cached_property
+    def keys(self) -> AddressKeys:
+        """Keyed one-way digests of addresses and rate-limit buckets (pepper from the secret)."""
+        pepper = self.clients.address_pepper
+        return AddressKeys(pepper.encode() if pepper else pepper_from(self.clients.secret_key))
+
+    @cached_property
     def tokens(self) -> Tokens:
         """Signed, purpose-bound, expiring tokens, timed by the container's clock."""
         return Tokens(self.clients.secret_key, self.clock)
@@ -140,6 +149,16 @@ class Container:
     def subscriber_store(self) -> SubscriberStore:
         """Subscribers and suppressions in DynamoDB."""
         return SubscriberStore(self.table(self.settings.subscribers_table), self.clock)
+
+    @cached_property
+    def form_nonces(self) -> FormNonces:
+        """Spent subscribe form tokens, so each token sends the form once."""
+        return FormNonces(self.table(self.settings.subscribers_table), self.clock)
+
+    @cached_property
+    def proof_of_work(self) -> ProofOfWork:
+        """ALTCHA challenges for the subscribe forms, each solution good once."""
+        return ProofOfWork(self.clients.secret_key, self.form_nonces, FORM_LIFETIME, self.clock)
 
     @cached_property
     def notices(self) -> Notices:
@@ -158,10 +177,11 @@ class Container:
         """Subscribe, confirm, preferences, unsubscribe, export and erase."""
         return Subscriptions(
             self.subscriber_store,
-            RateLimiter(self.table(self.settings.subscribers_table), self.clock),
+            self.rate_limiter,
             self.notices,
             self.vocabulary,
             self.settings.organisation_name,
+            self.keys,
             self.clock,
         )
 
@@ -171,6 +191,7 @@ class Container:
         return BounceHandler(
             self.subscriber_store,
             SesEventMarkers(self.table(self.settings.campaigns_table), self.clock),
+            keys=self.keys,
             configuration_set=self.settings.configuration_set,
         )
 
@@ -221,9 +242,11 @@ class Container:
         return AuditLog(self.table(self.settings.staff_table), self.clock)
 
     @cached_property
-    def staff_limiter(self) -> RateLimiter:
-        """Counts staff sign-in attempts, per account and per client (beside the public limits)."""
-        return RateLimiter(self.table(self.settings.subscribers_table), self.clock)
+    def rate_limiter(self) -> RateLimiter:
+        """Fixed-window counters shared by the subscribe form and staff sign-in."""
+        return RateLimiter(
+            self.table(self.settings.subscribers_table), self.keys.bucket, self.clock
+        )
 
     # --- campaigns --------------------------------------------------------------------------
 

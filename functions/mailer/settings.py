@@ -56,6 +56,18 @@ class Settings:
         "SSM SecureString parameter name holding the secret key",
         default="",
     )
+    address_pepper: str = _env(
+        "ADDRESS_PEPPER",
+        "secret for the one-way keys of addresses (locally; on AWS use the parameter; "
+        "empty: derived from the secret key)",
+        default="",
+        in_template=False,
+    )
+    address_pepper_parameter: str = _env(
+        "ADDRESS_PEPPER_PARAMETER",
+        "SSM SecureString parameter name holding the address pepper",
+        default="",
+    )
     max_send_rate: float = _env(
         "MAX_SEND_RATE", "SES messages per second, all senders together", default=14.0
     )
@@ -80,8 +92,9 @@ class Settings:
     )
     embed_origins: str = _env(
         "EMBED_ALLOWED_ORIGINS",
-        "sites that may frame /subscribe/embed, space-separated (https: allows any https site)",
-        default="https:",
+        "sites that may frame /subscribe/embed besides this one, space-separated origins "
+        "(empty: only this site)",
+        default="",
     )
     aws_endpoint_url: str = _env(
         "AWS_ENDPOINT_URL",

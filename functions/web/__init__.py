@@ -23,7 +23,7 @@ def create_app(container: Container | None = None, outbox: OutboxReader | None =
     passes `outbox`, which adds the dev outbox pages."""
     container = container or current()
     settings = container.settings
-    app = Flask(__name__)
+    app = _App(__name__)
     app.config.update(
         SECRET_KEY=container.clients.secret_key,
         SESSION_COOKIE_SECURE=settings.site_url.startswith("https://"),
@@ -40,17 +40,26 @@ def create_app(container: Container | None = None, outbox: OutboxReader | None =
         PREFERRED_URL_SCHEME="https" if settings.site_url.startswith("https://") else "http",
         SUBSCRIBE_MIN_FILL_SECONDS=2,  # people take longer than this; form-filling bots do not
         SUBSCRIBE_MIN_RESPONSE_SECONDS=0.8,  # longer than any path's work, sending included
-        # The embeddable form may be framed by the sites EMBED_ALLOWED_ORIGINS names (any https
-        # site by default: the form only ever starts a double opt-in, which the address owner
-        # must still confirm from their inbox).
+        # The embeddable form may be framed by this site and the sites EMBED_ALLOWED_ORIGINS
+        # names (none by default: a deploy names the charity's own site).
         EMBED_CSP=_CSP.replace(
-            "frame-ancestors 'none'", f"frame-ancestors 'self' {settings.embed_origins}"
+            "frame-ancestors 'none'",
+            " ".join(["frame-ancestors 'self'", *settings.embed_origins.split()]),
         ),
     )
     app.extensions["mailer"] = container
     csrf.init_app(app)
 
-    from . import confirm, preferences, public, staff, staff_resources, subscribe, unsubscribe
+    from . import (
+        confirm,
+        dev_outbox,
+        preferences,
+        public,
+        staff,
+        staff_resources,
+        subscribe,
+        unsubscribe,
+    )
     from .token_pages import LinkProblem, link_problem_page
 
     blueprints = (public.bp, subscribe.bp, confirm.bp, preferences.bp, unsubscribe.bp)
@@ -59,9 +68,11 @@ def create_app(container: Container | None = None, outbox: OutboxReader | None =
         app.register_blueprint(blueprint)
     app.register_error_handler(LinkProblem, link_problem_page)
     app.register_error_handler(CSRFError, _csrf_error)
-    if outbox is not None and settings.local_stack:
-        from . import dev_outbox
-
+    if (
+        outbox is not None
+        and settings.local_stack
+        and dev_outbox.is_loopback_url(settings.aws_endpoint_url)
+    ):
         app.extensions["outbox"] = outbox
         app.register_blueprint(dev_outbox.bp)
 
@@ -69,6 +80,26 @@ def create_app(container: Container | None = None, outbox: OutboxReader | None =
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(MailerError, _mailer_error)
     return app
+
+
+class _App(Flask):
+    """Flask, whose exception log names the route, not the path (paths carry tokens)."""
+
+    def log_exception(self, exc_info: Any) -> None:
+        """Log an unhandled exception without the token in its path."""
+        self.logger.error(
+            "Exception on %s [%s]", redacted_path(request.path), request.method, exc_info=exc_info
+        )
+
+
+def redacted_path(path: str) -> str:
+    """A path fit for logs: a token after /confirm/, /preferences/, /unsubscribe/ elided."""
+    for prefix in _TOKEN_PATHS:
+        if path.startswith(prefix):
+            rest = path.removeprefix(prefix)
+            tail = rest.partition("/")[2]
+            return f"{prefix}<token>" + (f"/{tail}" if tail else "")
+    return path
 
 
 _CSP = (

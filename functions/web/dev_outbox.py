@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
 bp = Blueprint("dev_outbox", __name__, url_prefix="/dev")
+
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def is_loopback_url(url: str) -> bool:
+    """True for an http(s) URL whose host is this machine (the local stack's fake AWS)."""
+    return (urlsplit(url).hostname or "") in LOOPBACK_HOSTS
+
+
+@bp.before_request
+def _loopback_only():
+    # Every email's links are in here: a stack reached by any name but this machine's own
+    # (a tunnel, a LAN address, a deployed stack with LOCAL_STACK set by mistake) shows nothing.
+    if (urlsplit(f"//{request.host}").hostname or "") not in LOOPBACK_HOSTS:
+        abort(404)
 
 
 def _messages():

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
+from flask import current_app, request
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from wtforms import (
@@ -22,11 +22,16 @@ from wtforms.csrf.core import CSRF
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from mailer.catalogue.schema import Vocabulary
+from mailer.subscribers.form_tokens import FORM_LIFETIME, new_nonce
 
 from .extensions import container_of
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
-FORM_TOKEN_MAX_AGE = 2 * 3600
+FORM_TOKEN_MAX_AGE = FORM_LIFETIME
+# The mailbox names we accept: RFC 5322's dot-atom characters. "=?" is refused as well: it opens
+# an RFC 2047 encoded word, which header parsers decode (into commas, CR/LF) when the address
+# is written into To.
+_LOCAL_PART = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$")
 
 
 def _no_control_characters(form: Any, field: Any) -> None:
@@ -39,6 +44,8 @@ def _email_address(form: Any, field: Any) -> None:
         # Syntax only: DNS look-ups would make the form slow and the tests flaky.
         # SES takes 7-bit addresses only: no SMTPUTF8 mailbox names, domains in Punycode.
         checked = validate_email(field.data, check_deliverability=False, allow_smtputf8=False)
+        if "=?" in checked.local_part or not _LOCAL_PART.match(checked.local_part):
+            raise EmailNotValidError("unusual mailbox name")
         field.data = checked.ascii_email
     except EmailNotValidError:
         raise ValidationError(
@@ -54,11 +61,14 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class SignedTimestampCSRF(CSRF):
-    """CSRF without cookies: a signed, expiring token that also records when the form was shown.
+    """CSRF without cookies: a signed, expiring, single-use token that also records when and on
+    which page the form was shown.
 
     The subscribe form is embedded on other sites, where browsers block our cookies, so the
     usual session-bound token cannot work there. This token proves the form came from us
-    recently, and its timestamp gives the minimum fill time that stops most bots.
+    recently; its timestamp gives the minimum fill time that stops most bots; its nonce is
+    spent on use, so one token cannot be replayed to send many emails; and it names the page
+    (full or embedded) that issued it, which the submission must match.
     """
 
     def setup_form(self, form: Any) -> Any:
@@ -69,18 +79,22 @@ class SignedTimestampCSRF(CSRF):
         return super().setup_form(form)
 
     def generate_csrf_token(self, csrf_token_field: Any) -> str:
-        """A token carrying the time the form was rendered."""
-        return self._serializer.dumps(int(container_of().clock()))
+        """A token carrying the time the form was rendered, a fresh nonce and the page."""
+        page = "embed" if request.path.endswith("/embed") or _embedded() else "full"
+        return self._serializer.dumps([int(container_of().clock()), new_nonce(), page])
 
     def validate_csrf_token(self, form: Any, field: Any) -> None:
-        """Reject tampered, expired and too-quick submissions."""
+        """Reject tampered, expired, replayed, misplaced and too-quick submissions."""
         try:
-            shown_at = self._serializer.loads(field.data or "", max_age=FORM_TOKEN_MAX_AGE)
+            value = self._serializer.loads(field.data or "", max_age=FORM_TOKEN_MAX_AGE)
         except SignatureExpired:
             raise ValidationError("This form has expired. Please fill it in again.") from None
         except BadSignature:
             raise ValidationError("Please fill in the form on this page.") from None
-        if not isinstance(shown_at, int):
+        if not (isinstance(value, list) and len(value) == 3 and isinstance(value[0], int)):
+            raise ValidationError("Please fill in the form on this page.")
+        shown_at, nonce, page = value
+        if page != ("embed" if _embedded() else "full"):
             raise ValidationError("Please fill in the form on this page.")
         elapsed = container_of().clock() - shown_at
         if elapsed < current_app.config["SUBSCRIBE_MIN_FILL_SECONDS"]:
@@ -88,6 +102,16 @@ class SignedTimestampCSRF(CSRF):
             raise ValidationError(
                 "That was very quick! Please check your details and press Subscribe again."
             )
+        if not container_of().form_nonces.spend(str(nonce), FORM_TOKEN_MAX_AGE):
+            # Sent before: a double click, or a replay. Either way it does nothing more, and
+            # the view answers as it answered the first time.
+            form.replayed = True
+            raise ValidationError("This form was sent already.")
+
+
+def _embedded() -> bool:
+    """True when the request comes from (or is) the embedded form."""
+    return request.form.get("embedded") == "1"
 
 
 class _GroupAndTopics(FlaskForm):
@@ -98,13 +122,6 @@ class _GroupAndTopics(FlaskForm):
         validators=[InputRequired(message="Please choose who you are subscribing as.")],
     )
     topics = MultiCheckboxField("Topics I am interested in")
-    name = StringField(
-        "Your name (optional)", validators=[Optional(), Length(max=100), _no_control_characters]
-    )
-    organisation = StringField(
-        "School, faith group or organisation (optional)",
-        validators=[Optional(), Length(max=150), _no_control_characters],
-    )
 
     def __init__(self, vocabulary: Vocabulary, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -136,10 +153,20 @@ class SubscribeForm(_GroupAndTopics):
     # The honeypot: hidden from people, irresistible to form-filling bots.
     website = StringField("Leave this empty", validators=[Optional(), Length(max=500)])
     too_quick = False
+    replayed = False
 
 
 class PreferencesForm(_GroupAndTopics):
-    """Change group, topics and name."""
+    """Change group, topics and name. Name and organisation are asked only here, behind a
+    confirmed subscriber's own link: on the public form a stranger could put words in them."""
+
+    name = StringField(
+        "Your name (optional)", validators=[Optional(), Length(max=100), _no_control_characters]
+    )
+    organisation = StringField(
+        "School, faith group or organisation (optional)",
+        validators=[Optional(), Length(max=150), _no_control_characters],
+    )
 
 
 class EraseForm(FlaskForm):

@@ -11,7 +11,7 @@ from mailer.subscribers.tokens import Purpose
 
 from .extensions import container_of
 from .forms import ActionForm, EraseForm, PreferencesForm
-from .token_pages import subscriber_key_from
+from .token_pages import link_id_from
 
 bp = Blueprint("preferences", __name__, url_prefix="/preferences")
 
@@ -23,8 +23,8 @@ def _page(
     status: int = 200,
 ):
     container = container_of()
-    key = subscriber_key_from(Purpose.MANAGE, token)
-    subscriber = container.subscriptions.subscriber(key)
+    link_id = link_id_from(Purpose.MANAGE, token)
+    subscriber = container.subscriptions.subscriber(link_id)
     if subscriber is None or subscriber.status is Status.ERASED:
         return render_template("preferences_gone.html"), 404
     if form is None:
@@ -54,12 +54,12 @@ def show(token: str):
 def save(token: str):
     """Save group, topics and name."""
     container = container_of()
-    key = subscriber_key_from(Purpose.MANAGE, token)
+    link_id = link_id_from(Purpose.MANAGE, token)
     form = PreferencesForm(container.vocabulary)
     if not form.validate():
         return _page(token, form=form, status=400)
     updated = container.subscriptions.update_preferences(
-        key,
+        link_id,
         form.audience.data,
         form.topics.data or [],
         " ".join((form.name.data or "").split()),
@@ -74,10 +74,10 @@ def save(token: str):
 @bp.post("/<token>/export")
 def export(token: str):
     """Download everything we hold about the subscriber, as JSON."""
-    key = subscriber_key_from(Purpose.MANAGE, token)
+    link_id = link_id_from(Purpose.MANAGE, token)
     if not ActionForm().validate():
         return _page(token, status=400)
-    record = container_of().subscriptions.export(key)
+    record = container_of().subscriptions.export(link_id)
     if record is None:
         return render_template("preferences_gone.html"), 404
     return Response(
@@ -90,20 +90,22 @@ def export(token: str):
 @bp.post("/<token>/erase")
 def erase(token: str):
     """Erase the subscriber's data, keeping only a one-way hash so we never write again."""
-    key = subscriber_key_from(Purpose.MANAGE, token)
+    link_id = link_id_from(Purpose.MANAGE, token)
     form = EraseForm()
     if not form.validate():
         return _page(token, erase_form=form, status=400)
-    container_of().subscriptions.erase(key)
+    container_of().subscriptions.erase(link_id)
     return render_template("erased.html")
 
 
 @bp.post("/<token>/unsubscribe")
 def unsubscribe(token: str):
     """Unsubscribe from the preferences page."""
-    key = subscriber_key_from(Purpose.MANAGE, token)
+    link_id = link_id_from(Purpose.MANAGE, token)
     if not ActionForm().validate():
         return _page(token, status=400)
     container = container_of()
-    container.subscriptions.unsubscribe(key)
-    return render_template("unsubscribed.html", manage_url=container.links.manage(key))
+    now = container.subscriptions.unsubscribe(link_id)
+    # The link id rotated: the page's own link is dead now, so offer the new one.
+    manage_url = container.links.manage(now) if now is not None else None
+    return render_template("unsubscribed.html", manage_url=manage_url)

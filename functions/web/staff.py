@@ -72,7 +72,7 @@ def staff_required(*, sender: bool = False) -> Callable[[Callable[..., Any]], Ca
 
 def _limited(email: str) -> bool:
     """Count a sign-in attempt; True when the account or the client has had too many."""
-    limiter = container_of().staff_limiter
+    limiter = container_of().rate_limiter
     account_ok = limiter.hit(f"staff-sign-in:{email.strip().lower()}", ACCOUNT_LIMIT, WINDOW)
     client_ok = limiter.hit(f"staff-sign-in-client:{request.remote_addr}", CLIENT_LIMIT, WINDOW)
     return not (account_ok and client_ok)

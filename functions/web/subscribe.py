@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from mailer.subscribers.lifecycle import SignupRequest, consent_statement
+from mailer.subscribers.proof import Proof
 
 from .extensions import container_of, csrf
 from .forms import SubscribeForm
@@ -20,10 +21,14 @@ def _form() -> SubscribeForm:
     return form
 
 
-def _page(form: SubscribeForm, template: str, status: int = 200):
+def _page(form: SubscribeForm, template: str, status: int = 200, proof_error: str = ""):
     container = container_of()
     return render_template(
-        template, form=form, consent=consent_statement(container.settings.organisation_name)
+        template,
+        form=form,
+        consent=consent_statement(container.settings.organisation_name),
+        challenge=container.proof_of_work.challenge(),
+        proof_error=proof_error,
     ), status
 
 
@@ -67,23 +72,29 @@ def subscribe():
     embedded = request.form.get("embedded") == "1"
     if form.website.data:
         return _check_your_email(started, embedded)
-    if not form.validate():
-        status = 200 if form.too_quick else 400
-        if embedded:
-            return _frameable(_page(form, "subscribe_embed.html", status))
-        return _page(form, "subscribe.html", status)
     container = container_of()
-    container.subscriptions.subscribe(
-        SignupRequest(
-            email=form.email.data,
-            audience=form.audience.data,
-            topics=tuple(form.topics.data or ()),
-            name=" ".join((form.name.data or "").split()),
-            organisation=" ".join((form.organisation.data or "").split()),
-            client_ip=request.remote_addr or "",
-        )
-    )
-    return _check_your_email(started, embedded)
+    proof_error = ""
+    valid = form.validate()
+    if form.replayed:  # its first use got the answer; a second does nothing, answered alike
+        return _check_your_email(started, embedded)
+    if valid:
+        proof = container.proof_of_work.check(request.form.get("altcha", ""))
+        if proof is not Proof.INVALID:
+            container.subscriptions.subscribe(
+                SignupRequest(
+                    email=form.email.data,
+                    audience=form.audience.data,
+                    topics=tuple(form.topics.data or ()),
+                    client_ip=request.remote_addr or "",
+                    proof=proof,
+                )
+            )
+            return _check_your_email(started, embedded)
+        proof_error = "The check that this is not a bot did not work. Please press Subscribe again."
+    status = 200 if form.too_quick else 400
+    if embedded:
+        return _frameable(_page(form, "subscribe_embed.html", status, proof_error))
+    return _page(form, "subscribe.html", status, proof_error)
 
 
 @bp.get("/subscribe/check-email")

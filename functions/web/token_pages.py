@@ -17,8 +17,8 @@ class LinkProblem(Exception):
         self.status, self.title, self.message = status, title, message
 
 
-def subscriber_key_from(purpose: Purpose, token: str) -> str:
-    """The subscriber key in a link's token; LinkProblem (400 or 410) otherwise."""
+def link_id_from(purpose: Purpose, token: str) -> str:
+    """The link id in a link's token; LinkProblem (400 or 410) otherwise."""
     try:
         return container_of().tokens.read(purpose, token)
     except TokenExpiredError:

@@ -13,9 +13,9 @@ from mailer.campaigns.model import Period
 from mailer.container import Container
 from mailer.settings import Settings
 from mailer.subscribers.bounces import MalformedEventError, parse_event
-from mailer.subscribers.model import subscriber_key
 from tests.support.digest import RELEVANT, FakeClock, add_people, drain_queue, pipeline
 from tests.support.environment import TEST_ENV
+from tests.support.keys import subscriber_key
 from tests.support.lambda_events import LambdaContext, load_event
 from tests.support.mail import per_recipient, sent_mail
 

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from mailer.cli.main import main
 from mailer.container import Container
-from mailer.subscribers.model import subscriber_key
+from tests.support.keys import subscriber_key
 from tests.support.lambda_events import load_event
 
 

@@ -51,7 +51,8 @@ def test_subscribe_through_the_lambda_handler(web_handler, container, outbox) ->
     import re
     from urllib.parse import quote
 
-    from mailer.subscribers.model import Status, subscriber_key
+    from mailer.subscribers.model import Status
+    from tests.support.keys import subscriber_key
 
     page = web_handler(load_event("http_get_subscribe"), LambdaContext("WebFunction"))
     assert page["statusCode"] == 200
@@ -73,21 +74,21 @@ def test_confirm_through_the_lambda_handler_over_https_with_no_referer(
     import re
     from urllib.parse import quote
 
-    from mailer.subscribers.model import Status, Subscriber, subscriber_key
+    from mailer.subscribers.model import Status, Subscriber
     from mailer.subscribers.tokens import Purpose
+    from tests.support.keys import subscriber_key
 
     key = subscriber_key("deployed@example.org")
-    container.subscriber_store.put(
-        Subscriber(
-            key=key,
-            email="deployed@example.org",
-            audience="individuals",
-            status=Status.PENDING,
-            expires_at=4_000_000_000,
-            updated_at="t0",
-        )
+    pending = Subscriber(
+        key=key,
+        email="deployed@example.org",
+        audience="individuals",
+        status=Status.PENDING,
+        expires_at=4_000_000_000,
+        updated_at="t0",
     )
-    path = f"/confirm/{container.tokens.make(Purpose.CONFIRM, key)}"
+    container.subscriber_store.put(pending)
+    path = f"/confirm/{container.tokens.make(Purpose.CONFIRM, pending.link_id)}"
     get = load_event("http_get_subscribe")
     get["rawPath"] = get["requestContext"]["http"]["path"] = path
     page = web_handler(get, LambdaContext("WebFunction"))
@@ -102,3 +103,20 @@ def test_confirm_through_the_lambda_handler_over_https_with_no_referer(
     response = web_handler(post, LambdaContext("WebFunction"))
     assert response["statusCode"] == 200, response["body"]
     assert container.subscriber_store.get(key).status is Status.CONFIRMED
+
+
+def test_the_web_handler_refuses_any_payload_but_2_0(web_handler) -> None:
+    """Issue 10, item 9: with payload 1.0, apig-wsgi trusts a spoofable X-Forwarded-For."""
+    event = load_event("http_get_subscribe")
+    assert web_handler(event, LambdaContext("WebFunction"))["statusCode"] == 200
+    event_1_0 = {
+        "version": "1.0",
+        "httpMethod": "GET",
+        "path": "/subscribe",
+        "headers": {"X-Forwarded-For": "203.0.113.9"},
+        "requestContext": {},
+    }
+    answer = web_handler(event_1_0, LambdaContext("WebFunction"))
+    assert answer["statusCode"] == 400
+    unversioned = {k: v for k, v in event.items() if k != "version"}
+    assert web_handler(unversioned, LambdaContext("WebFunction"))["statusCode"] == 400

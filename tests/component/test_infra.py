@@ -142,3 +142,91 @@ def test_bounce_and_complaint_alarms_sit_below_the_ses_review_thresholds(
     }
     assert 0 < alarms["Reputation.BounceRate"]["Threshold"] < 0.05
     assert 0 < alarms["Reputation.ComplaintRate"]["Threshold"] < 0.001
+
+
+# --- Issue 10: the infrastructure's gaps ---------------------------------------------------
+
+
+def test_alarm_topic_key_lets_cloudwatch_publish(template: Template) -> None:
+    """Item 7: CloudWatch cannot use the AWS-managed SNS key, so alarms failed silently."""
+    topic = template.resources["AlarmTopic"]["Properties"]
+    key = template.resources[topic["KmsMasterKeyId"]["Ref"]]
+    assert key["Type"] == "AWS::KMS::Key" and key["Properties"]["EnableKeyRotation"]
+    grants = [
+        s
+        for s in key["Properties"]["KeyPolicy"]["Statement"]
+        if s["Principal"].get("Service") == "cloudwatch.amazonaws.com"
+    ]
+    assert grants and {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(grants[0]["Action"])
+
+
+def test_throttling_is_per_route_and_the_web_function_is_reserved(template: Template) -> None:
+    """Item 8: one client could exhaust the single default limit, one-click unsubscribe too."""
+    api = template.resources["HttpApi"]["Properties"]
+    default = api["DefaultRouteSettings"]["ThrottlingRateLimit"]
+    routes = api["RouteSettings"]
+    assert routes["POST /subscribe"]["ThrottlingRateLimit"] < default
+    assert routes["ANY /unsubscribe/{token}"]["ThrottlingRateLimit"] > default
+    web = template.resources["WebFunction"]["Properties"]
+    declared = {
+        f"{e['Properties']['Method']} {e['Properties']['Path']}"
+        for e in web["Events"].values()
+        if "Path" in e["Properties"]
+    }
+    assert set(routes) <= declared  # a setting for a route that does not exist does nothing
+    assert "ReservedConcurrentExecutions" in web
+
+
+def test_least_privilege_tightened(template: Template) -> None:
+    """Item 9: secrets only where used, SES sends only from our address, staff MFA, no
+    permissive framing default, payload 2.0 pinned."""
+
+    def ssm_resources(role: str) -> list[str]:
+        found = []
+        for logical_id, statement in _statements(template):
+            if logical_id == role and statement["Action"] == "ssm:GetParameter":
+                resources = statement["Resource"]
+                found += resources if isinstance(resources, list) else [resources]
+        return [json.dumps(r) for r in found]
+
+    assert ssm_resources("DigestPlannerRole") == []
+    assert [r for r in ssm_resources("SesEventsRole") if "SecretKeyParameterName" in r] == []
+    assert any("AddressPepperParameterName" in r for r in ssm_resources("SesEventsRole"))
+    ses = [s for _, s in _statements(template) if "ses:SendEmail" in json.dumps(s["Action"])]
+    assert len(ses) == 2
+    for statement in ses:
+        assert statement["Action"] == "ses:SendEmail"  # no ses:SendRawEmail
+        assert statement["Condition"]["StringEquals"]["ses:FromAddress"] == {"Ref": "SenderAddress"}
+    assert template.resources["StaffUserPool"]["Properties"]["MfaConfiguration"] == "ON"
+    assert "Default" not in template.data["Parameters"]["EmbedAllowedOrigins"]
+    events = template.resources["WebFunction"]["Properties"]["Events"].values()
+    assert all(e["Properties"]["PayloadFormatVersion"] == "2.0" for e in events)
+
+
+def test_api_5xx_alarm_and_access_logs_that_name_the_route(template: Template) -> None:
+    """Item 10: Flask answers its own 500s, so only the API's 5xx metric sees them; paths
+    carry tokens, so access logs record the route."""
+    alarms = template.of_type("AWS::CloudWatch::Alarm").values()
+    assert any(
+        a["Properties"]["Namespace"] == "AWS/ApiGateway"
+        and a["Properties"]["MetricName"] == "5xx"
+        and a["Properties"]["Dimensions"] == [{"Name": "ApiId", "Value": {"Ref": "HttpApi"}}]
+        for a in alarms
+    )
+    access = template.resources["HttpApi"]["Properties"]["AccessLogSettings"]
+    assert "$context.routeKey" in access["Format"]
+    assert "$context.path" not in access["Format"] and "rawPath" not in access["Format"]
+    json.loads(access["Format"].replace("\n", " "))
+
+
+def test_the_cap_alarm_counts_the_line_the_code_logs(template: Template) -> None:
+    """Item 1: the hourly caps raise an alarm through a metric filter on the web log."""
+    from mailer.subscribers.lifecycle import CAP_REACHED_LOG
+
+    [metric_filter] = template.of_type("AWS::Logs::MetricFilter").values()
+    assert metric_filter["Properties"]["FilterPattern"] == f'"{CAP_REACHED_LOG}"'
+    metric = metric_filter["Properties"]["MetricTransformations"][0]["MetricName"]
+    assert any(
+        a["Properties"]["MetricName"] == metric
+        for a in template.of_type("AWS::CloudWatch::Alarm").values()
+    )

@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from mailer.subscribers.model import Status, Subscriber, subscriber_key
+from mailer.subscribers.model import Status, Subscriber
+from tests.support.keys import subscriber_key
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def subscriber(container) -> Subscriber:
 @pytest.fixture
 def page(container, subscriber) -> str:
     """The subscriber's preferences page path."""
-    return container.links.manage(subscriber.key).removeprefix(container.settings.site_url)
+    return container.links.manage(subscriber).removeprefix(container.settings.site_url)
 
 
 def test_page_shows_current_choices(user, page) -> None:
@@ -142,5 +143,19 @@ def test_unsubscribe_from_the_page(user, page, store, subscriber) -> None:
     response = user.post_form(page, page + "/unsubscribe")
     assert response.status_code == 200
     assert store.get(subscriber.key).status is Status.UNSUBSCRIBED
-    html = user.client.get(page).get_data(as_text=True)
+    assert user.client.get(page).status_code == 404  # links from before are revoked
+    fresh = user.path(re.search(r'href="([^"]*/preferences/[^"]+)"', response.text).group(1))
+    html = user.client.get(fresh).get_data(as_text=True)
     assert "You are unsubscribed" in html and "Save my preferences" not in html
+
+
+def test_after_erase_and_a_new_subscription_the_old_manage_link_shows_nothing(
+    user, page, store, subscriber, outbox
+) -> None:
+    """Issue 10, item 5: the old link used to show the new record."""
+    user.post_form(page, page + "/erase", {"confirm": "y"})
+    user.subscribe("ana@example.org")
+    confirm = user.path(outbox.link(outbox.to("ana@example.org")[-1], "/confirm/"))
+    user.post_form(confirm, confirm)
+    assert store.get(subscriber.key).status is Status.CONFIRMED
+    assert user.client.get(page).status_code == 404

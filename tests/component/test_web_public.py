@@ -110,3 +110,41 @@ def test_outbox_shows_each_sent_message_with_raw_mime(local_container: Container
     assert html_part.status_code == 200 and "Preferences updated" in html_part.get_data(
         as_text=True
     )
+
+
+def test_outbox_answers_only_with_a_loopback_endpoint_and_a_loopback_host(
+    local_container: Container,
+) -> None:
+    """Issue 10, item 10: every email's links are in the outbox."""
+    import dataclasses
+
+    reader = moto_outbox(local_container.settings.region)
+    app = create_app(local_container, outbox=reader)
+    assert app.test_client().get("/dev/outbox.json").status_code == 200
+    for host in ("mailer.example.org", "192.168.1.20:8000", "127.0.0.1.nip.io"):
+        assert app.test_client().get("/dev/outbox.json", headers={"Host": host}).status_code == 404
+    remote = dataclasses.replace(
+        local_container.settings, aws_endpoint_url="https://dynamodb.eu-west-2.amazonaws.com"
+    )
+    elsewhere = create_app(Container(remote, local_container.clients), outbox=reader)
+    assert elsewhere.test_client().get("/dev/outbox.json").status_code == 404
+
+
+def test_the_exception_log_names_the_route_not_the_token(
+    app, container: Container, user, outbox, monkeypatch, caplog
+) -> None:
+    """Issue 10, item 10: Flask's own 500 log used to carry the whole path, token and all."""
+    user.subscribe("crash@example.org")
+    path = user.path(outbox.link(outbox.to("crash@example.org")[0], "/confirm/"))
+    page = user.client.get(path).get_data(as_text=True)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(container.subscriptions, "confirm", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as deployed: Flask logs it and answers 500
+    response = user.client.post(path, data={"csrf_token": user.form_token(page)})
+    assert response.status_code == 500
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "Exception on /confirm/<token> [POST]" in logged
+    assert path.rsplit("/", 1)[1] not in logged

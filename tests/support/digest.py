@@ -12,8 +12,11 @@ from botocore.exceptions import ClientError
 from mailer.campaigns.queue import as_record, drain
 from mailer.campaigns.sender import Result
 from mailer.container import Container
-from mailer.subscribers.model import Status, Subscriber, subscriber_key
+from mailer.subscribers.identity import AddressKeys
+from mailer.subscribers.model import Status, Subscriber
 from mailer.subscribers.store import SubscriberStore
+
+from .keys import KEYS
 
 T0 = 1_796_115_600.0  # 2026-12-01T09:00:00Z, when the schedule starts December's digest
 
@@ -75,11 +78,13 @@ def pipeline(container: Container, clock: FakeClock, **options: Any) -> Containe
 
 
 def add_people(
-    store: SubscriberStore, people: Iterable[tuple[str, str, tuple[str, ...], str]] = PEOPLE
+    store: SubscriberStore,
+    people: Iterable[tuple[str, str, tuple[str, ...], str]] = PEOPLE,
+    keys: AddressKeys = KEYS,
 ) -> None:
     """Confirmed subscribers, written as the subscription pages would leave them."""
     for address, audience, topics, name in people:
-        add(store, address, audience, topics, name)
+        add(store, address, audience, topics, name, keys=keys)
 
 
 def add(
@@ -89,10 +94,11 @@ def add(
     topics: tuple[str, ...] = (),
     name: str = "",
     status: Status = Status.CONFIRMED,
+    keys: AddressKeys = KEYS,
 ) -> Subscriber:
-    """One subscriber in the given state."""
+    """One subscriber in the given state (keyed as the tests' stack keys, unless told)."""
     subscriber = Subscriber(
-        key=subscriber_key(address),
+        key=keys.key(address),
         email=address,
         audience=audience,
         topics=topics,

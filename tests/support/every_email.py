@@ -9,8 +9,8 @@ from mailer.campaigns.model import Period
 from mailer.container import Container
 from mailer.local.outbox import OutboxMessage
 from mailer.subscribers.lifecycle import SignupRequest
-from mailer.subscribers.model import subscriber_key
 from tests.support.digest import FakeClock, add_people, drain_queue, pipeline
+from tests.support.keys import subscriber_key
 from tests.support.mail import Outbox
 
 DEC = Period(2026, 12)
@@ -41,7 +41,7 @@ def every_email(container: Container, clock: FakeClock) -> dict[str, OutboxMessa
     lifecycle.subscribe(SignupRequest("new.reader@example.org", "schools", ("housing",)))
     lifecycle.subscribe(SignupRequest("amal@example.org", "schools", ()))
     dana = p.subscriber_store.get(subscriber_key("dana@example.org"))
-    lifecycle.update_preferences(dana.key, "faith-groups", ("housing",), dana.name, "")
+    lifecycle.update_preferences(dana.link_id, "faith-groups", ("housing",), dana.name, "")
     sent = Outbox().all()
     found = {}
     for kind, (to, subject) in KINDS.items():

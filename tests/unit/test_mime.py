@@ -268,3 +268,17 @@ def test_long_unsubscribe_url_stays_a_plain_header_in_the_raw_bytes() -> None:
     assert f"\r\nList-Unsubscribe: <{url}>\r\n".encode() in raw
     assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" in raw
     assert b"=?utf-8?" not in raw.split(b"\r\n\r\n", 1)[0].split(b"Subject:")[0]
+
+
+@pytest.mark.parametrize(
+    "to",
+    [
+        "=?utf-8?q?a=2Cb?=@example.org",  # an encoded comma: two recipients once decoded
+        "=?utf-8?q?a=0D=0Ab?=@example.org",  # an encoded CR/LF
+        "a@example.org, b@example.org",
+        "Someone <a@example.org>",
+    ],
+)
+def test_to_must_parse_to_exactly_the_one_address_intended(to: str) -> None:
+    with pytest.raises(HeaderInjectionError):
+        build(to=to)

@@ -78,13 +78,23 @@ class Clients:
         """The signing key: from settings locally, else from the SSM SecureString parameter."""
         if self.settings.secret_key:
             return self.settings.secret_key
-        with aws_errors("reading the secret key parameter"):
+        return self._parameter(self.settings.secret_key_parameter, "the secret key")
+
+    @cached_property
+    def address_pepper(self) -> str:
+        """The pepper for address keys: from settings or its own SSM parameter; with neither
+        (the local stack and tests), derived from the signing key under its own label."""
+        if self.settings.address_pepper:
+            return self.settings.address_pepper
+        if self.settings.address_pepper_parameter:
+            return self._parameter(self.settings.address_pepper_parameter, "the address pepper")
+        return ""
+
+    def _parameter(self, name: str, what: str) -> str:
+        """A SecureString parameter's value."""
+        with aws_errors(f"reading {what} parameter"):
             try:
-                response = self.ssm.get_parameter(
-                    Name=self.settings.secret_key_parameter, WithDecryption=True
-                )
+                response = self.ssm.get_parameter(Name=name, WithDecryption=True)
             except self.ssm.exceptions.ParameterNotFound:
-                raise SettingsError(
-                    f"SSM parameter {self.settings.secret_key_parameter!r} does not exist"
-                ) from None
+                raise SettingsError(f"SSM parameter {name!r} does not exist") from None
         return response["Parameter"]["Value"]

@@ -236,10 +236,10 @@ class Sender:
         """One subscriber's email, rendered and built as raw MIME (send and preview both use
         this; a preview passes links that lead nowhere)."""
         links = links or self._links
-        unsubscribe_url = links.unsubscribe(subscriber.key)
+        unsubscribe_url = links.unsubscribe(subscriber)
         recipient = {
             "greeting": greeting(subscriber.name),
-            "manage_url": links.manage(subscriber.key),
+            "manage_url": links.manage(subscriber),
             "unsubscribe_url": unsubscribe_url,
         }
         email = self._renderer.render(

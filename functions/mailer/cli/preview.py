@@ -20,15 +20,15 @@ class PreviewLinks(Links):
     def __init__(self, site_url: str) -> None:
         self._site = site_url.rstrip("/")
 
-    def confirm(self, subscriber_key: str) -> str:
+    def confirm(self, subscriber: Subscriber) -> str:
         """A placeholder confirm link."""
         return f"{self._site}/confirm/PREVIEW"
 
-    def manage(self, subscriber_key: str) -> str:
+    def manage(self, subscriber: Subscriber) -> str:
         """A placeholder preferences link."""
         return f"{self._site}/preferences/PREVIEW"
 
-    def unsubscribe(self, subscriber_key: str) -> str:
+    def unsubscribe(self, subscriber: Subscriber) -> str:
         """A placeholder unsubscribe link."""
         return f"{self._site}/unsubscribe/PREVIEW"
 

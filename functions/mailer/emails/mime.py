@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, getaddresses, make_msgid
 
 from mailer.errors import HeaderInjectionError
 
@@ -41,6 +41,18 @@ def _safe(name: str, value: str) -> str:
     return value
 
 
+def _assert_one_recipient(message: EmailMessage, to: str) -> None:
+    """Refuse a To header that a mail server would read as anything but the one address meant.
+
+    RFC 2047 encoded words are decoded by the header parser: an encoded comma would turn one
+    typed address into two recipients, so check what the header says once written out.
+    """
+    written = message["To"].fold(policy=_HEADERS).partition(":")[2]
+    parsed = getaddresses([" ".join(written.split())])
+    if len(parsed) != 1 or parsed[0][1] != to or parsed[0][0]:
+        raise HeaderInjectionError("header To does not hold exactly the one address intended")
+
+
 def build_message(
     email: RenderedEmail,
     *,
@@ -59,7 +71,11 @@ def build_message(
         if sender_name
         else sender
     )
-    message["To"] = _safe("To", to)
+    try:
+        message["To"] = _safe("To", to)
+    except ValueError:  # the header parser decoded an encoded word into CR or LF
+        raise HeaderInjectionError("header To contains a line break") from None
+    _assert_one_recipient(message, to)
     message["Subject"] = _safe("Subject", email.subject)
     message["Date"] = format_datetime(date or dt.datetime.now(dt.UTC))
     message["Message-ID"] = make_msgid(domain=domain)

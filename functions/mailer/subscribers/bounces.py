@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from mailer.errors import MailerError
 
-from .model import subscriber_key
+from .identity import AddressKeys
 from .store import SubscriberStore
 
 logger = logging.getLogger(__name__)
@@ -141,9 +141,11 @@ class BounceHandler:
         subscribers: SubscriberStore,
         processed: ProcessedEvents,
         *,
+        keys: AddressKeys,
         configuration_set: str = "",
     ) -> None:
         self._subscribers = subscribers
+        self._keys = keys
         self._processed = processed
         self._configuration_set = configuration_set
 
@@ -163,7 +165,7 @@ class BounceHandler:
         suppressed = counted = 0
         at_iso = ses_event.at.isoformat(timespec="seconds")
         for address in ses_event.addresses:
-            key = subscriber_key(address)
+            key = self._keys.key(address)
             if ses_event.suppress_now:
                 reason = "complaint" if ses_event.kind == "Complaint" else "permanent bounce"
             else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -12,18 +13,35 @@ from typing import Any
 from mailer.catalogue.schema import Vocabulary
 from mailer.errors import ConflictError
 
-from .model import Consent, Status, Subscriber, subscriber_key
+from .identity import AddressKeys, canonical_address, client_network, new_link_id
+from .model import Consent, Status, Subscriber
 from .notices import Notices
+from .proof import Proof
 from .ratelimit import RateLimiter
 from .store import SubscriberStore
 from .tokens import MAX_AGE, Purpose
 
-FORM_VERSION = "subscribe-form-2026-11"
+logger = logging.getLogger(__name__)
 
-# Per client address: enough for a school sharing one public IP, too few for list bombing.
+FORM_VERSION = "subscribe-form-2026-12"
+
+# Per client (an IPv4 address or an IPv6 /64): enough for a school sharing one public IP, too
+# few for list bombing.
 IP_LIMIT, IP_WINDOW = 20, 3600
-# Per email address: emails we send because someone typed it (confirm or manage).
+# Without a proof of work (script off, or a bot that will not pay): still allowed, so a person
+# on a locked-down school laptop can subscribe, but a client gets few, and all such clients
+# together a small hourly share.
+UNPROVEN_IP_LIMIT, UNPROVEN_HOURLY_CAP = 5, 60
+# Per canonical email address: emails we send because someone typed it (confirm or manage).
 EMAIL_LIMIT, EMAIL_WINDOW = 3, 24 * 3600
+# A pending address gets one confirm email per this long: within it the form changes nothing,
+# so the owner's link keeps working and their mailbox is not flooded.
+CONFIRM_RESEND_AFTER = 6 * 3600
+# Hourly caps on the emails the public form causes, overall and per recipient domain: far above
+# a real launch, far below what would put the SES account's bounce and complaint rates at risk.
+HOURLY_CAP, DOMAIN_HOURLY_CAP, CAP_WINDOW = 300, 100, 3600
+# The log line the template's metric filter counts (and alarms on): keep the two in step.
+CAP_REACHED_LOG = "subscribe email cap reached"
 
 
 def consent_statement(organisation: str) -> str:
@@ -42,6 +60,8 @@ class SubscribeOutcome(StrEnum):
     MANAGE_SENT = "manage-sent"
     EMAIL_LIMITED = "email-limited"
     IP_LIMITED = "ip-limited"
+    PENDING_RECENT = "pending-recent"  # a confirm email went out less than 6 hours ago
+    CAPPED = "capped"  # the hourly cap, overall or for the recipient's domain
     SUPPRESSED = "suppressed"  # complained or hard-bounced: we never write to it again
 
 
@@ -52,9 +72,16 @@ class SignupRequest:
     email: str
     audience: str
     topics: tuple[str, ...]
-    name: str = ""
-    organisation: str = ""
     client_ip: str = ""
+    proof: Proof = Proof.ABSENT  # INVALID never gets here: the form refuses it
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What pressing a confirm button did: None when the link is no longer usable."""
+
+    subscriber: Subscriber | None
+    already: bool = False  # confirmed by an earlier press
 
 
 class Subscriptions:
@@ -67,9 +94,11 @@ class Subscriptions:
         notices: Notices,
         vocabulary: Vocabulary,
         organisation: str,
+        keys: AddressKeys,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._store = store
+        self._keys = keys
         self._limiter = limiter
         self._notices = notices
         self._vocabulary = vocabulary
@@ -82,56 +111,94 @@ class Subscriptions:
 
     def subscribe(self, request: SignupRequest) -> SubscribeOutcome:
         """Start or repeat a double opt-in; a confirmed address gets a manage email instead."""
-        if not self._limiter.hit(f"subscribe-ip:{request.client_ip}", IP_LIMIT, IP_WINDOW):
+        client = client_network(request.client_ip)
+        if not self._limiter.hit(f"subscribe-ip:{client}", IP_LIMIT, IP_WINDOW):
             return SubscribeOutcome.IP_LIMITED
-        key = subscriber_key(request.email)
+        if request.proof is not Proof.SOLVED:
+            if not self._limiter.hit(
+                f"subscribe-unproven-ip:{client}", UNPROVEN_IP_LIMIT, IP_WINDOW
+            ):
+                return SubscribeOutcome.IP_LIMITED
+            if not self._limiter.hit("subscribe-unproven-all", UNPROVEN_HOURLY_CAP, CAP_WINDOW):
+                logger.warning("%s: %s", CAP_REACHED_LOG, "without proof of work")
+                return SubscribeOutcome.CAPPED
+        key = self._keys.key(request.email)
         if self._store.is_suppressed(key):
             return SubscribeOutcome.SUPPRESSED
         existing = self._store.get(key)
         if existing is not None and existing.status is Status.CONFIRMED:
             # Never change a confirmed subscriber's preferences from the public form.
-            return self._send_manage(key, existing.email)
-        # Limit before writing: past the limit, the form must not rewrite what the owner's
-        # confirm link will confirm.
-        if not self._limiter.hit(f"subscribe-email:{key}", EMAIL_LIMIT, EMAIL_WINDOW):
-            return SubscribeOutcome.EMAIL_LIMITED
+            return self._send_manage(existing)
         now, now_iso = self._now()
+        if (
+            existing is not None
+            and existing.status is Status.PENDING
+            and now - _epoch(existing.updated_at) < CONFIRM_RESEND_AFTER
+        ):
+            return SubscribeOutcome.PENDING_RECENT
+        # Limit before writing: past a limit, the form must not rewrite what the owner's
+        # confirm link will confirm.
+        limited = self._limit_email(key, request.email)
+        if limited is not None:
+            return limited
         pending = Subscriber(
             key=key,
             email=request.email.strip(),
             audience=request.audience,
             topics=self._normalise_topics(request.topics),
-            name=request.name,
-            organisation=request.organisation,
             status=Status.PENDING,
             created_at=existing.created_at if existing and existing.created_at else now_iso,
             updated_at=now_iso,
             expires_at=now + MAX_AGE[Purpose.CONFIRM],
             form_version=FORM_VERSION,
+            link_id=new_link_id(),  # every rewrite: links sent before it confirm nothing
         )
         try:
             self._store.put_unless_confirmed(pending)
         except ConflictError:  # confirmed between our read and our write
-            return self._send_manage(key, pending.email, counted=True)
-        self._notices.confirm(key, pending.email)
+            confirmed = self._store.get(key)
+            if confirmed is None:
+                return SubscribeOutcome.EMAIL_LIMITED
+            return self._send_manage(confirmed, counted=True)
+        self._notices.confirm(pending)
         return SubscribeOutcome.CONFIRM_SENT
 
-    def _send_manage(self, key: str, email: str, counted: bool = False) -> SubscribeOutcome:
-        if not counted and not self._limiter.hit(
-            f"subscribe-email:{key}", EMAIL_LIMIT, EMAIL_WINDOW
-        ):
+    def _limit_email(self, key: str, address: str) -> SubscribeOutcome | None:
+        """Count one form-caused email against its limits; the outcome if one is reached."""
+        if not self._limiter.hit(f"subscribe-email:{key}", EMAIL_LIMIT, EMAIL_WINDOW):
             return SubscribeOutcome.EMAIL_LIMITED
-        self._notices.manage(key, email)
+        domain = canonical_address(address).rpartition("@")[2]
+        # The domain first: a flood at one domain must not use up everyone else's share.
+        for bucket, cap in ((f"domain:{domain}", DOMAIN_HOURLY_CAP), ("all", HOURLY_CAP)):
+            if not self._limiter.hit(f"subscribe-cap:{bucket}", cap, CAP_WINDOW):
+                # The domain is not personal data and tells the reader where a flood aims.
+                logger.warning("%s: %s", CAP_REACHED_LOG, "overall" if bucket == "all" else bucket)
+                return SubscribeOutcome.CAPPED
+        return None
+
+    def _send_manage(self, subscriber: Subscriber, counted: bool = False) -> SubscribeOutcome:
+        if not counted:
+            limited = self._limit_email(subscriber.key, subscriber.email)
+            if limited is not None:
+                return limited
+        self._notices.manage(subscriber)
         return SubscribeOutcome.MANAGE_SENT
 
-    def confirm(self, key: str) -> Subscriber | None:
-        """Confirm a pending subscription (idempotent); None if the link is no longer usable."""
+    def pending(self, link_id: str) -> Subscriber | None:
+        """What a confirm link would confirm (pending or already confirmed), if still usable."""
+        current = self._store.by_link(link_id)
+        if current is None or current.status not in (Status.PENDING, Status.CONFIRMED):
+            return None
+        return current
+
+    def confirm(self, link_id: str, user_agent: str = "") -> Confirmation:
+        """Confirm the pending subscription this link was sent for, once."""
         for _ in range(3):
-            current = self._store.get(key)
+            current = self._store.by_link(link_id)
             if current is None or current.status in (Status.UNSUBSCRIBED, Status.ERASED):
-                return None
+                return Confirmation(None)
             if current.status is Status.CONFIRMED:
-                return current
+                return Confirmation(current, already=True)
             _, now_iso = self._now()
             confirmed = replace(
                 current,
@@ -143,24 +210,26 @@ class Subscriptions:
                     at=now_iso,
                     form_version=current.form_version,
                     statement=consent_statement(self._organisation),
+                    user_agent=_one_line(user_agent)[:512],
                 ),
             )
             try:
                 self._store.replace(current, confirmed)
-                return confirmed
+                return Confirmation(confirmed)
             except ConflictError:
                 continue  # changed under us (a double click): read again and decide again
-        return self._store.get(key)
+        current = self._store.by_link(link_id)
+        return Confirmation(current, already=current is not None)
 
-    def subscriber(self, key: str) -> Subscriber | None:
+    def subscriber(self, link_id: str) -> Subscriber | None:
         """The subscriber a manage link points to, if any."""
-        return self._store.get(key)
+        return self._store.by_link(link_id)
 
     def update_preferences(
-        self, key: str, audience: str, topics: Sequence[str], name: str, organisation: str
+        self, link_id: str, audience: str, topics: Sequence[str], name: str, organisation: str
     ) -> Subscriber | None:
         """Change a confirmed subscriber's group, topics and name; email them that it changed."""
-        current = self._store.get(key)
+        current = self._store.by_link(link_id)
         if current is None or current.status is not Status.CONFIRMED:
             return None
         _, now_iso = self._now()
@@ -175,33 +244,39 @@ class Subscriptions:
         if updated == replace(current, updated_at=now_iso):
             return current  # nothing changed: no write, no email
         self._store.replace(current, updated)
-        if self._store.is_suppressed(key):
+        if self._store.is_suppressed(current.key):
             return updated
         self._notices.preferences_changed(updated)
         return updated
 
-    def unsubscribe(self, key: str) -> None:
-        """Stop all campaign email to this subscriber. Idempotent."""
+    def unsubscribe(self, link_id: str) -> Subscriber | None:
+        """Stop all campaign email to this subscriber (idempotent); the record as it is now.
+
+        The link id rotates, so every link sent before stops working (a second press of the
+        same one-click link finds nobody, which is as good as done).
+        """
         for _ in range(3):
-            current = self._store.get(key)
+            current = self._store.by_link(link_id)
             if current is None or current.status in (Status.UNSUBSCRIBED, Status.ERASED):
-                return
+                return current
             _, now_iso = self._now()
+            unsubscribed = replace(
+                current,
+                status=Status.UNSUBSCRIBED,
+                updated_at=now_iso,
+                expires_at=None,
+                link_id=new_link_id(),
+            )
             try:
-                self._store.replace(
-                    current,
-                    replace(
-                        current, status=Status.UNSUBSCRIBED, updated_at=now_iso, expires_at=None
-                    ),
-                )
-                return
+                self._store.replace(current, unsubscribed)
+                return unsubscribed
             except ConflictError:
                 continue
         raise ConflictError("the subscription kept changing; please try again")
 
-    def export(self, key: str) -> dict[str, Any] | None:
+    def export(self, link_id: str) -> dict[str, Any] | None:
         """Everything stored about a subscriber, as a JSON-ready dict."""
-        current = self._store.get(key)
+        current = self._store.by_link(link_id)
         if current is None or current.status is Status.ERASED:
             return None
         record = {
@@ -220,15 +295,32 @@ class Subscriptions:
                 "at": current.consent.at,
                 "form_version": current.consent.form_version,
                 "statement": current.consent.statement,
+                "browser": current.consent.user_agent,
             }
         return record
 
-    def erase(self, key: str) -> None:
+    def erase(self, link_id: str) -> None:
         """Delete the subscriber, keeping only the one-way key so they are never mailed again."""
+        current = self._store.by_link(link_id)
+        if current is None:
+            return
         _, now_iso = self._now()
-        self._store.erase(key, now_iso)
+        self._store.erase(current.key, now_iso)
 
     def _normalise_topics(self, topics: Sequence[str]) -> tuple[str, ...]:
         chosen = tuple(t for t in self._vocabulary.topics if t in set(topics))
         # Every topic ticked means "everything", including topics added later.
         return () if len(chosen) == len(self._vocabulary.topics) else chosen
+
+
+def _epoch(iso: str) -> float:
+    """Seconds since the epoch of a stored ISO time (missing or unreadable: long ago)."""
+    try:
+        return dt.datetime.fromisoformat(iso).timestamp()
+    except ValueError:
+        return 0.0
+
+
+def _one_line(text: str) -> str:
+    """Text as one line of printable characters (a header value someone else chose)."""
+    return "".join(c if c.isprintable() else " " for c in text).strip()

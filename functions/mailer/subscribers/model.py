@@ -1,13 +1,16 @@
-"""A subscriber as stored: status, preferences, consent evidence, and the one-way key."""
+"""A subscriber as stored: status, preferences, consent evidence, the one-way key, and the
+random link id every token carries."""
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from .identity import new_link_id
+
 SEND_INDEX = "by-send-group"  # sparse GSI: only confirmed subscribers carry `send_group`
+LINK_INDEX = "by-link"  # sparse GSI: a token's link id leads to its subscriber
 
 
 class Status(StrEnum):
@@ -19,16 +22,6 @@ class Status(StrEnum):
     ERASED = "erased"
 
 
-def normalise_address(address: str) -> str:
-    """The form of an address used for identity: trimmed and lower-cased."""
-    return address.strip().lower()
-
-
-def subscriber_key(address: str) -> str:
-    """The one-way key of an address (hex SHA-256 of its normalised form)."""
-    return hashlib.sha256(normalise_address(address).encode("utf-8")).hexdigest()
-
-
 @dataclass(frozen=True)
 class Consent:
     """Evidence of what a subscriber agreed to, and when."""
@@ -36,6 +29,7 @@ class Consent:
     at: str
     form_version: str
     statement: str
+    user_agent: str = ""  # the browser that pressed the button, as it named itself
 
 
 @dataclass(frozen=True)
@@ -55,6 +49,9 @@ class Subscriber:
     expires_at: int | None = None  # pending records only; TTL deletes late, so check it too
     form_version: str = ""  # which subscribe form the person filled in
     consent: Consent | None = None
+    # Random, and what every token carries instead of the key. A new one on every pending
+    # rewrite, unsubscribe and resubscribe (erase drops it), so links from before stop working.
+    link_id: str = field(default_factory=new_link_id)
 
     def is_expired(self, now: float) -> bool:
         """True for a pending record past its expiry time."""
@@ -94,6 +91,7 @@ class Subscriber:
             expires_at=int(item["expires_at"]) if "expires_at" in item else None,
             form_version=item.get("form_version", ""),
             consent=Consent(**consent) if consent else None,
+            link_id=item.get("link_id", ""),
         )
 
 

@@ -41,33 +41,33 @@ class Notices:
         self._vocabulary = vocabulary
         self._clock = clock
 
-    def confirm(self, subscriber_key: str, to: str) -> str:
+    def confirm(self, pending: Subscriber) -> str:
         """The double opt-in email. Deliberately nothing the visitor typed but the address."""
         return self._send(
             "confirm_subscription",
             confirm_context(CONFIRM_DAYS),
-            {"confirm_url": self._links.confirm(subscriber_key)},
-            to,
+            {"confirm_url": self._links.confirm(pending)},
+            pending.email,
         )
 
-    def manage(self, subscriber_key: str, to: str) -> str:
+    def manage(self, subscriber: Subscriber) -> str:
         """The link to manage an existing subscription (someone typed a confirmed address)."""
         return self._send(
             "manage_subscription",
             {"reason": ""},
-            {"manage_url": self._links.manage(subscriber_key)},
-            to,
+            {"manage_url": self._links.manage(subscriber)},
+            subscriber.email,
         )
 
     def preferences_changed(self, subscriber: Subscriber) -> str:
         """Tell a subscriber their group or topics changed, with a way back and a way out."""
-        unsubscribe_url = self._links.unsubscribe(subscriber.key)
+        unsubscribe_url = self._links.unsubscribe(subscriber)
         return self._send(
             "preferences_changed",
             preferences_changed_context(self._vocabulary, subscriber.audience, subscriber.topics),
             {
                 "greeting": greeting(subscriber.name),
-                "manage_url": self._links.manage(subscriber.key),
+                "manage_url": self._links.manage(subscriber),
                 "unsubscribe_url": unsubscribe_url,
             },
             subscriber.email,

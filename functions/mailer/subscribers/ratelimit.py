@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -14,8 +13,12 @@ from mailer.errors import ConflictError
 class RateLimiter:
     """Counts hits per bucket and window; refuses once a bucket reaches its limit."""
 
-    def __init__(self, table: Any, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, table: Any, digest: Callable[[str], str], clock: Callable[[], float] = time.time
+    ) -> None:
+        """`digest`: a bucket's stored name, keyed and one-way (AddressKeys.bucket)."""
         self._table = table
+        self._digest = digest
         self._clock = clock
 
     def hit(self, bucket: str, limit: int, window_seconds: int) -> bool:
@@ -26,7 +29,7 @@ class RateLimiter:
         """
         now = int(self._clock())
         window_start = now - now % window_seconds
-        digest = hashlib.sha256(bucket.encode("utf-8")).hexdigest()[:32]  # no raw IPs stored
+        digest = self._digest(bucket)  # no raw IP or address stored, none guessable offline
         try:
             with aws_errors("counting a rate limit"):
                 self._table.update_item(

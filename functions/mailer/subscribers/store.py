@@ -5,7 +5,9 @@ Item kinds in the subscribers table, by partition key prefix:
   suppression#<key>  never send to this address (complaint, hard bounce, repeated soft bounces)
   bounces#<key>      recent transient bounces, to suppress after three in 30 days
   rate#<bucket>      rate-limit counters (see ratelimit.py)
-The <key> is the SHA-256 of the normalised address: stable, one-way, and safe to log.
+  formnonce#<nonce>  a subscribe form token already used (see form_tokens.py)
+The <key> is the HMAC-SHA256 of the canonical address under a secret pepper (identity.py):
+stable, one-way, and safe to log.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from boto3.dynamodb.conditions import Attr
 from mailer.aws.translate import aws_errors
 from mailer.errors import ConflictError
 
-from .model import SEND_INDEX, Page, Status, Subscriber
+from .model import LINK_INDEX, SEND_INDEX, Page, Status, Subscriber
 
 
 class SubscriberStore:
@@ -37,6 +39,23 @@ class SubscriberStore:
             return None
         subscriber = Subscriber.from_item(item)
         return None if subscriber.is_expired(self._clock()) else subscriber
+
+    def by_link(self, link_id: str) -> Subscriber | None:
+        """The subscriber whose links carry this id now (an old, rotated id finds nobody)."""
+        if not link_id:
+            return None
+        with aws_errors("finding a subscriber by link"):
+            items = self._table.query(
+                IndexName=LINK_INDEX,
+                KeyConditionExpression="link_id = :id",
+                ExpressionAttributeValues={":id": link_id},
+                Limit=2,
+            )["Items"]
+        if len(items) != 1:
+            return None
+        # The index is eventually consistent: read the record itself and check it still matches.
+        subscriber = self.get(items[0]["pk"].removeprefix("sub#"))
+        return subscriber if subscriber and subscriber.link_id == link_id else None
 
     def put(self, subscriber: Subscriber) -> None:
         """Write a whole subscriber as it is (seeding and tests; changes go through replace)."""

@@ -47,7 +47,8 @@ def _signer_reading(clock: Callable[[], float]) -> type[TimestampSigner]:
 
 
 class Tokens:
-    """Makes and checks tokens; the payload is the subscriber key, never the address."""
+    """Makes and checks tokens; the payload is a subscriber's random link id, never the address
+    or the key."""
 
     def __init__(self, secret_key: str, clock: Callable[[], float] = time.time) -> None:
         self._serializers = {
@@ -57,12 +58,12 @@ class Tokens:
             for purpose in Purpose
         }
 
-    def make(self, purpose: Purpose, subscriber_key: str) -> str:
-        """A URL-safe token binding the subscriber key to one purpose."""
-        return self._serializers[purpose].dumps(subscriber_key)
+    def make(self, purpose: Purpose, link_id: str) -> str:
+        """A URL-safe token binding a link id to one purpose."""
+        return self._serializers[purpose].dumps(link_id)
 
     def read(self, purpose: Purpose, token: str) -> str:
-        """The subscriber key in a valid token for this purpose; TokenError otherwise."""
+        """The link id in a valid token for this purpose; TokenError otherwise."""
         if not token or len(token) > 512:
             raise TokenError("this link is not valid")
         try:
