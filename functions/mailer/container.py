@@ -24,6 +24,7 @@ from mailer.campaigns.ledger import Ledger
 from mailer.campaigns.pacing import TokenBucket
 from mailer.campaigns.planner import PAGE_SIZE, Planner
 from mailer.campaigns.sender import CLAIM_LEASE, Sender, SenderConfig
+from mailer.campaigns.starter import CampaignStarter, InProcessStarter, LambdaStarter
 from mailer.campaigns.store import CampaignStore, SesEventMarkers
 from mailer.catalogue.schema import Catalogue, Resource, Vocabulary
 from mailer.catalogue.store import CatalogueStore
@@ -127,6 +128,11 @@ class Container:
             backoff=backoff,
         )
 
+    @cached_property
+    def one_off_ses(self) -> SesAdapter:
+        """SES for one email a person is waiting for (notices, staff tests): short retries."""
+        return self.ses(replace(NOTICE_BACKOFF, sleep=self.sleep))
+
     # --- subscribers ------------------------------------------------------------------------
 
     @cached_property
@@ -165,7 +171,7 @@ class Container:
         """One-off emails (confirm, manage, preferences changed)."""
         return Notices(
             renderer=self.renderer,
-            ses=self.ses(replace(NOTICE_BACKOFF, sleep=self.sleep)),
+            ses=self.one_off_ses,
             sender=self.identity,
             links=self.links,
             vocabulary=self.vocabulary,
@@ -301,6 +307,13 @@ class Container:
             ),
             clock=self.clock,
         )
+
+    @cached_property
+    def campaign_starter(self) -> CampaignStarter:
+        """Hands campaigns to the planner function, or plans them here when there is none."""
+        if self.settings.planner_function:
+            return LambdaStarter(self.clients.lambda_, self.settings.planner_function)
+        return InProcessStarter(self.planner)
 
     def table(self, name: str) -> Any:
         """A DynamoDB table by name."""

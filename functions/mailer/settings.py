@@ -39,6 +39,13 @@ class Settings:
         "Cognito user pool of campaign staff (empty: no staff console)",
         default="",
     )
+    planner_function: str = _env(
+        "PLANNER_FUNCTION",
+        "planner Lambda the staff console hands announcements to (the web function's own "
+        "setting; empty: plan in this process, as on the local stack)",
+        default="",
+        in_template=False,
+    )
     staff_client_id: str = _env(
         "STAFF_CLIENT_ID", "the staff console's app client in that user pool", default=""
     )

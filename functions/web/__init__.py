@@ -56,6 +56,7 @@ def create_app(container: Container | None = None, outbox: OutboxReader | None =
         preferences,
         public,
         staff,
+        staff_campaigns,
         staff_resources,
         subscribe,
         unsubscribe,
@@ -63,7 +64,7 @@ def create_app(container: Container | None = None, outbox: OutboxReader | None =
     from .token_pages import LinkProblem, link_problem_page
 
     blueprints = (public.bp, subscribe.bp, confirm.bp, preferences.bp, unsubscribe.bp)
-    blueprints += (staff.bp, staff_resources.bp)
+    blueprints += (staff.bp, staff_resources.bp, staff_campaigns.bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.register_error_handler(LinkProblem, link_problem_page)

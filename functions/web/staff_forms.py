@@ -100,3 +100,18 @@ class ResourceForm(FlaskForm):
         for name, value in resource.to_item().items():
             getattr(self, name).data = value
         self.added.data = resource.added
+
+
+class AnnounceForm(FlaskForm):
+    """An announcement: which of the resource's audiences, and an optional short intro."""
+
+    audiences = _Checkboxes("Send to")
+    message = TextAreaField(
+        "A short introduction (optional)", validators=[Optional(), Length(max=300)]
+    )
+
+    def __init__(self, vocabulary: Vocabulary, resource: Resource, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.audiences.choices = [(a, vocabulary.audiences[a]) for a in resource.audiences]
+        if not self.audiences.data:
+            self.audiences.data = list(resource.audiences)  # its own audiences by default

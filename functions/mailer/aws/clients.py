@@ -69,6 +69,11 @@ class Clients:
         return self._client("cognito-idp")
 
     @cached_property
+    def lambda_(self) -> Any:
+        """Lambda, for handing announcements to the planner function."""
+        return self._client("lambda")
+
+    @cached_property
     def ssm(self) -> Any:
         """SSM client (for the secret key parameter)."""
         return self._client("ssm")

@@ -131,6 +131,17 @@ class Campaign:
         """The id as an SES message tag value (letters, digits, '-', '_' and '.' only)."""
         return self.id.replace("#", "-")
 
+    def planner_event(self) -> dict[str, Any]:
+        """The planner function's event for this campaign (see Planner.campaign_for)."""
+        if self.kind is Kind.DIGEST:
+            return {"kind": "digest", "period": str(self.period)}
+        return {
+            "kind": "announcement",
+            "resource_id": self.resource_id,
+            "audiences": list(self.audiences),
+            "message": self.message,
+        }
+
     def to_item(self) -> dict[str, Any]:
         """The definition as attributes of the campaign record."""
         item: dict[str, Any] = {"kind": self.kind.value, "audiences": list(self.audiences)}

@@ -246,7 +246,8 @@ class Planner:
     # --- dry run ----------------------------------------------------------------------------
 
     def dry_run(self, campaign: Campaign) -> Iterator[AudiencePlan]:
-        """What planning a digest would do, one audience at a time, without writing anything."""
+        """What planning would do, one audience at a time, without writing anything: how many
+        confirmed subscribers each has, and how many of them the campaign has an email for."""
         content = CampaignContent(campaign, self._load_resources(), self._vocabulary, "")
         for audience in campaign.audiences:
             relevant_by_topics: dict[tuple[str, ...], bool] = {}
@@ -257,7 +258,8 @@ class Planner:
                 for subscriber in page.subscribers:
                     topics = tuple(sorted(subscriber.topics))
                     if topics not in relevant_by_topics:
-                        relevant_by_topics[topics] = bool(content.picks(audience, topics))
+                        variant = content.for_group(audience, topics)
+                        relevant_by_topics[topics] = variant is not None
                     recipients += 1
                     relevant += relevant_by_topics[topics]
                 if not page.next_start:

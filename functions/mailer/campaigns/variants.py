@@ -3,6 +3,7 @@ has nothing for them. Worked out once per group, so the renderer compiles once p
 
 from __future__ import annotations
 
+import json
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from threading import Lock
@@ -80,7 +81,9 @@ class CampaignContent:
         campaign = self.campaign
         if audience not in campaign.audiences or audience not in self._vocabulary.audiences:
             return None
-        key = (campaign.id, audience, topics)
+        # The renderer caches by this key: it must change whenever the content could, and a
+        # preview's campaign (not yet stored, its intro still being written) can change.
+        key = (campaign.id, json.dumps(campaign.to_item(), sort_keys=True), audience, topics)
         if campaign.kind is Kind.ANNOUNCEMENT:
             resource = next((r for r in self._resources if r.id == campaign.resource_id), None)
             if (

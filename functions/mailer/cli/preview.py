@@ -5,32 +5,11 @@ from __future__ import annotations
 import click
 
 from mailer.campaigns.model import Period
+from mailer.campaigns.preview import preview as render_preview
+from mailer.campaigns.preview import reader
 from mailer.errors import MailerError
-from mailer.subscribers.links import Links
-from mailer.subscribers.model import Status, Subscriber
 
 from .context import Group, container_of
-
-PREVIEW_KEY = "0" * 64  # no subscriber has this key: it is not the hash of any address
-
-
-class PreviewLinks(Links):
-    """Links that show where a real one would go, and cannot change anything."""
-
-    def __init__(self, site_url: str) -> None:
-        self._site = site_url.rstrip("/")
-
-    def confirm(self, subscriber: Subscriber) -> str:
-        """A placeholder confirm link."""
-        return f"{self._site}/confirm/PREVIEW"
-
-    def manage(self, subscriber: Subscriber) -> str:
-        """A placeholder preferences link."""
-        return f"{self._site}/preferences/PREVIEW"
-
-    def unsubscribe(self, subscriber: Subscriber) -> str:
-        """A placeholder unsubscribe link."""
-        return f"{self._site}/unsubscribe/PREVIEW"
 
 
 @click.group(cls=Group)
@@ -85,24 +64,18 @@ def preview_digest(
         container.catalogue_files().resources if source == "files" else container.resources()
     )
     campaign = container.planner.digest(month)
-    variant = container.sender.variants(campaign, resources).for_group(audience, chosen)
-    if variant is None:
+    member = reader(audience, chosen, name)
+    rendered = render_preview(
+        container.sender, campaign, resources, member, container.settings.site_url
+    )
+    if rendered is None:
         raise MailerError(
             f"nothing relevant for this group in {month.label}: the digest skips them "
             "(set DIGEST_SEND_EMPTY=1 to send a short nothing-new note instead)"
         )
-    reader = Subscriber(
-        key=PREVIEW_KEY,
-        email="preview@example.org",
-        audience=audience,
-        topics=chosen,
-        name=name,
-        status=Status.CONFIRMED,
-    )
-    site_url = container.settings.site_url
-    email, _ = container.sender.compose(reader, variant, PreviewLinks(site_url))
+    email = rendered.email
     body = email.text if as_text else email.html
     out.write(body if body.endswith("\n") else body + "\n")
     if out.name != "<stdout>":
-        shown = len(variant.resource_ids)
+        shown = len(rendered.resource_ids)
         click.echo(f"wrote {out.name}: {email.subject!r}, {shown} resources", err=True)
