@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import socket
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from urllib.parse import urlsplit
 
+from mailer.campaigns.model import Campaign
+from mailer.campaigns.queue import drain
 from mailer.catalogue.store import SyncReport
 from mailer.container import Container
-from mailer.errors import SettingsError
+from mailer.errors import MailerError, SettingsError
 
 from .outbox import moto_outbox
 from .provision import provision
+from .staff import provision_staff
 from .template import Template, default_template_path
+
+logger = logging.getLogger(__name__)
 
 
 def _loopback_port(endpoint_url: str) -> int:
@@ -61,8 +69,6 @@ def fake_aws(container: Container) -> Iterator[SyncReport]:
 
 def serve(container: Container, port: int, echo: Callable[[str], None]) -> None:
     """Run the whole local stack until Ctrl-C: fake AWS plus the Flask app on loopback."""
-    import logging
-
     from werkzeug.serving import make_server
 
     from web import create_app
@@ -71,6 +77,16 @@ def serve(container: Container, port: int, echo: Callable[[str], None]) -> None:
     # moto and the app share werkzeug's request log; one line per fake AWS call drowns the URLs.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     with fake_aws(container) as report:
+        staff = provision_staff(container.clients.cognito)
+        container = Container(
+            replace(
+                container.settings,
+                staff_user_pool_id=staff.user_pool_id,
+                staff_client_id=staff.client_id,
+            ),
+            container.clients,
+        )
+        container.campaign_starter = LocalStarter(container)  # type: ignore[misc]
         app = create_app(container, outbox=moto_outbox(container.settings.region))
         server = make_server("127.0.0.1", port, app, threaded=True)
         site = f"http://127.0.0.1:{port}"
@@ -78,6 +94,10 @@ def serve(container: Container, port: int, echo: Callable[[str], None]) -> None:
         echo(f"Fake AWS (moto):  {container.settings.aws_endpoint_url}")
         echo(f"Catalogue:        {site}/")
         echo(f"Dev outbox:       {site}/dev/outbox  (JSON: {site}/dev/outbox.json)")
+        echo(
+            f"Staff console:    {site}/staff/sign-in  as {staff.email}, first password "
+            f"{staff.first_password} (you then choose your own)"
+        )
         moto_port = _loopback_port(container.settings.aws_endpoint_url)
         ports = (
             ""
@@ -102,3 +122,26 @@ def serve(container: Container, port: int, echo: Callable[[str], None]) -> None:
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+class LocalStarter:
+    """The console's campaign starter on the local stack: plan here, then send in the background
+    as the senders' event source would on AWS, so the outbox fills while the page refreshes."""
+
+    def __init__(self, container: Container) -> None:
+        self._container = container
+
+    def start(self, campaign: Campaign) -> None:
+        """Plan the campaign now; send it from a background thread."""
+        self._container.planner.plan(campaign)
+        threading.Thread(target=self._send, name="local-senders", daemon=True).start()
+
+    def _send(self) -> None:
+        try:
+            drain(
+                self._container.clients.sqs,
+                self._container.settings.send_queue_url,
+                self._container.sender.process_batch,
+            )
+        except MailerError:
+            logger.exception("the local senders could not read the send queue")

@@ -1,0 +1,45 @@
+"""The local stack's staff: a user pool on moto shaped like the template's, with one member of
+the senders group who signs in with a first password and then chooses their own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+STAFF_EMAIL = "staff@example.org"
+FIRST_PASSWORD = "Local-Staff-Password-1"  # noqa: S105 (moto's, printed in the banner)
+
+
+@dataclass(frozen=True)
+class LocalStaff:
+    """Where the local staff sign in, and as whom."""
+
+    user_pool_id: str
+    client_id: str
+    email: str = STAFF_EMAIL
+    first_password: str = FIRST_PASSWORD
+
+
+def provision_staff(cognito: Any) -> LocalStaff:
+    """Create the pool, the console's client, the senders group and the staff member."""
+    pool = cognito.create_user_pool(
+        PoolName="mailer-local-staff",
+        UsernameAttributes=["email"],
+        AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
+    )["UserPool"]
+    client = cognito.create_user_pool_client(
+        UserPoolId=pool["Id"],
+        ClientName="staff-console",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]
+    cognito.create_group(UserPoolId=pool["Id"], GroupName="senders")
+    cognito.admin_create_user(
+        UserPoolId=pool["Id"],
+        Username=STAFF_EMAIL,
+        TemporaryPassword=FIRST_PASSWORD,
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_add_user_to_group(
+        UserPoolId=pool["Id"], Username=STAFF_EMAIL, GroupName="senders"
+    )
+    return LocalStaff(pool["Id"], client["ClientId"])
