@@ -21,6 +21,7 @@ def test_startup_prints_the_urls_and_syncs_the_catalogue(stack: LocalStack) -> N
     assert "Catalogue synced: added 16, updated 0, removed 0, unchanged 0." in stack.banner
     assert f"Catalogue:        {stack.site}/" in stack.banner
     assert f"{stack.site}/dev/outbox" in stack.banner
+    assert f"Staff console:    {stack.site}/staff/sign-in  as staff@example.org" in stack.banner
 
 
 def test_serves_the_catalogue_with_filters(stack: LocalStack) -> None:

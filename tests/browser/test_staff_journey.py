@@ -1,0 +1,114 @@
+"""A member of staff's whole journey in Debian's chromium, against the local stack: first
+sign-in, a new resource, its preview for two groups, a test, the send, the campaign finishing,
+and the outbox holding one announcement per interested subscriber and nothing else.
+
+Screenshots of the console land in tests/browser/artifacts/ (not committed).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS
+from tests.support.localstack import LocalStack
+
+pytestmark = pytest.mark.browser
+
+STAFF, FIRST, CHOSEN = "staff@example.org", "Local-Staff-Password-1", "Chosen-Password-42"
+SUBSCRIBERS = [  # (address, group, topics to untick): who should get the new resource
+    ("imam@mosque.example.org", "Faith groups", []),
+    ("reader@home.example.org", "Individuals", []),
+    ("teacher@school.example.org", "Schools", []),  # not an audience of the resource
+]
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[LocalStack]:
+    """The local stack in a child process."""
+    with LocalStack() as running:
+        yield running
+
+
+def _subscribe(stack: LocalStack, browser, address: str, group: str) -> None:
+    page = browser.new_page()
+    page.goto(f"{stack.site}/subscribe")
+    page.get_by_label("Email address").fill(address)
+    page.get_by_label(group).check()
+    page.wait_for_timeout(2100)  # the form's minimum fill time
+    page.get_by_role("button", name="Subscribe").click()
+    page.get_by_role("heading", name="Check your email").wait_for()
+    message = next(m for m in stack.outbox() if m["to"] == address)
+    text = message["raw"].replace("=\r\n", "").replace("=3D", "=")
+    confirm = re.search(r"http://127\.0\.0\.1:\d+/confirm/[A-Za-z0-9_.\-]+", text).group(0)
+    page.goto(confirm)
+    page.get_by_role("button", name="Yes, subscribe me").click()
+    page.get_by_role("heading", name="You are subscribed").wait_for()
+    page.close()
+
+
+def test_staff_add_preview_test_and_send_an_announcement(stack, browser) -> None:
+    for address, group, _ in SUBSCRIBERS:
+        _subscribe(stack, browser, address, group)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{stack.site}/staff/")
+    page.get_by_label("Email address").fill(STAFF)  # redirected to sign in
+    page.get_by_label("Password").fill(FIRST)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Choose your password").wait_for()
+    page.get_by_label("New password").fill(CHOSEN)
+    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_text(f"Signed in as {STAFF} (sender)").wait_for()
+    page.screenshot(path=ARTIFACTS / "staff-01-dashboard.png", full_page=True)
+
+    page.get_by_role("link", name="Resources", exact=True).click()
+    page.get_by_role("link", name="Add a resource").click()
+    page.get_by_label("Id (a short slug").fill("faith-and-forced-labour")
+    page.get_by_label("Title").fill("Faith and forced labour: a guide for congregations")
+    page.get_by_label("Summary").fill(
+        "How forced labour hides in everyday supply chains, and what a congregation can ask "
+        "of the shops and suppliers it uses."
+    )
+    page.get_by_label("Publisher").fill("Anti-Slavery International")
+    page.get_by_label("Faith groups").check()
+    page.get_by_label("Individuals").check()
+    page.get_by_label("Labour exploitation and workers' rights").check()
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Saved: Faith and forced labour").wait_for()
+
+    page.get_by_role("link", name=re.compile("^Announce Faith and forced labour")).click()
+    page.get_by_text("faith-groups: 1 person").wait_for()
+    page.get_by_text("individuals: 1 person").wait_for()
+    frame = page.frame_locator("iframe").first
+    frame.get_by_role(
+        "heading", name="Faith and forced labour: a guide for congregations"
+    ).wait_for()
+    page.wait_for_load_state("load")
+    page.screenshot(path=ARTIFACTS / "staff-02-preview.png", full_page=True)
+    page.get_by_role("button", name="Send me a test").click()
+    page.get_by_text(f"Sent 2 test email(s) to {STAFF}.").wait_for()
+
+    page.get_by_role("button", name="Send to 2 people").click()
+    page.get_by_role("heading", name="Send to 2 people?").wait_for()
+    page.get_by_role("button", name="Yes, send it").click()
+    page.get_by_text("finished", exact=False).wait_for(timeout=30_000)
+    page.screenshot(path=ARTIFACTS / "staff-03-campaign.png", full_page=True)
+
+    def announcements() -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for message in stack.outbox():
+            if message["subject"].startswith("New: Faith and forced labour"):
+                counts[message["to"]] = counts.get(message["to"], 0) + 1
+        return counts
+
+    assert announcements() == {
+        STAFF: 2,  # the tests, one per group
+        "imam@mosque.example.org": 1,
+        "reader@home.example.org": 1,
+    }
+    page.goto(f"{stack.site}/staff/announce/faith-and-forced-labour")
+    page.get_by_text("sending it again sends nothing").wait_for()
+    assert page.get_by_role("button", name=re.compile("^Send to")).count() == 0
+    assert announcements()["imam@mosque.example.org"] == 1
