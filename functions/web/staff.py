@@ -8,20 +8,33 @@ challenges) is kept in Flask's signed session cookie, which holds no secret of o
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 import segno
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from markupsafe import Markup
 
 from mailer.errors import MailerError
+from mailer.staff.dashboard import STATUSES, take_census
 from mailer.staff.identity import InvalidTokenError
 from mailer.staff.signin import MFA_CODE, MFA_SETUP, NEW_PASSWORD, Challenge, SignInError, Tokens
 
 from .extensions import container_of
+from .staff_chart import growth_chart
 from .staff_forms import ButtonForm, CodeForm, NewPasswordForm, SignInForm
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -205,11 +218,45 @@ def sign_out() -> Any:
     return response
 
 
+def _months(count: int = 12) -> list[str]:
+    """The last `count` months, oldest first, as YYYY-MM."""
+    today = dt.datetime.fromtimestamp(container_of().clock(), dt.UTC).date()
+    year, month, months = today.year, today.month, []
+    for _ in range(count):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return months[::-1]
+
+
 @bp.get("/")
 @staff_required()
 def dashboard() -> Any:
-    """What a member of staff sees first."""
-    return page("staff/dashboard.html")
+    """Subscribers by audience and status, and their growth month by month."""
+    container = container_of()
+    census = take_census(
+        container.table(container.settings.subscribers_table), container.vocabulary.audiences
+    )
+    return page(
+        "staff/dashboard.html",
+        census=census,
+        statuses=STATUSES,
+        labels=container.vocabulary.audiences,
+    )
+
+
+@bp.get("/chart.svg")
+@staff_required()
+def chart() -> Any:
+    """The growth chart (an image of the numbers the dashboard's table gives)."""
+    container = container_of()
+    census = take_census(
+        container.table(container.settings.subscribers_table), container.vocabulary.audiences
+    )
+    svg = growth_chart(census, container.vocabulary.audiences, _months())
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/audit")

@@ -1,0 +1,44 @@
+"""The staff dashboard: subscribers by group and status, and a chart drawn on the server."""
+
+from __future__ import annotations
+
+from mailer.container import Container
+from mailer.staff.dashboard import take_census
+from mailer.subscribers.model import Status
+from tests.support.digest import add, add_people
+from tests.support.keys import subscriber_key
+from tests.support.staff import signed_in_as_sender
+
+
+def _people(staff: Container) -> None:
+    add_people(staff.subscriber_store)  # 2 schools, 1 faith group, 2 individuals, confirmed
+    add(staff.subscriber_store, "pending@example.org", "schools", status=Status.PENDING)
+    add(staff.subscriber_store, "gone@example.org", "individuals", status=Status.UNSUBSCRIBED)
+    staff.subscriber_store.suppress(
+        subscriber_key("dana@example.org"), "complaint", "2026-11-02T00:00:00+00:00"
+    )
+
+
+def test_the_census_counts_every_group_and_status(staff: Container) -> None:
+    _people(staff)
+    census = take_census(staff.table(staff.settings.subscribers_table), staff.vocabulary.audiences)
+    assert dict(census.by_audience["schools"]) == {"confirmed": 2, "pending": 1}
+    assert dict(census.by_audience["individuals"]) == {"confirmed": 2, "unsubscribed": 1}
+    assert census.suppressed == 1
+    assert census.growth("schools", ["2026-10", "2026-11", "2026-12"]) == [0, 2, 2]
+
+
+def test_the_dashboard_shows_the_numbers_and_a_script_free_chart(staff_browser, staff) -> None:
+    _people(staff)
+    signed_in_as_sender(staff_browser)
+    page = staff_browser.get("/staff/").get_data(as_text=True)
+    assert '<th scope="row">Schools</th><td>1</td><td>2</td><td>0</td>' in page
+    assert "Suppressed addresses (complaints and hard bounces, never mailed): 1" in page
+    chart = staff_browser.get("/staff/chart.svg")
+    svg = chart.get_data(as_text=True)
+    assert chart.mimetype == "image/svg+xml" and "<svg" in svg
+    assert "<script" not in svg and "Faith groups" in svg
+    assert "default-src 'none'" in chart.headers["Content-Security-Policy"]
+    assert staff_browser.get("/staff/chart.svg").status_code == 200
+    staff_browser.delete_cookie("staff_session", path="/staff")
+    assert staff_browser.get("/staff/chart.svg").status_code == 303  # staff only
