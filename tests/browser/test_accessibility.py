@@ -149,6 +149,41 @@ def test_every_page_has_no_serious_accessibility_violation(stack, browser, axe_s
     assert blocking == [], "\n".join(blocking)
 
 
+def test_every_staff_page_has_no_serious_accessibility_violation(stack, browser, axe_source):
+    """The console, from its sign-in page to a campaign's counts."""
+    page = browser.new_page()
+    blocking: list[str] = []
+
+    def visit(name: str, url: str | None = None) -> None:
+        if url is not None:
+            page.goto(url)
+        blocking.extend(_audit(page, name, axe_source))
+
+    staff = f"{stack.site}/staff"
+    visit("staff sign-in", f"{staff}/sign-in")
+    page.get_by_label("Email address").fill("staff@example.org")
+    page.get_by_label("Password").fill("wrong password")
+    page.get_by_role("button", name="Sign in").click()
+    visit("staff sign-in refused")
+    page.get_by_label("Password").fill("Local-Staff-Password-1")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Choose your password").wait_for()
+    visit("staff new password")
+    page.get_by_label("New password").fill("Chosen-Password-42")
+    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_role("heading", name="Staff console").wait_for()
+    visit("staff dashboard")
+    visit("staff resources", f"{staff}/resources/")
+    visit("staff new resource", f"{staff}/resources/new")
+    page.get_by_role("button", name="Save").click()
+    visit("staff new resource with errors")
+    visit("staff edit resource", f"{staff}/resources/safe-homes/edit")
+    visit("staff announce", f"{staff}/announce/safe-homes")
+    visit("staff audit log", f"{staff}/audit")
+    page.close()
+    assert blocking == [], "\n".join(blocking)
+
+
 @pytest.fixture(scope="module")
 def emails() -> Iterator[dict[str, Any]]:
     """One sent message of every kind, made on in-process moto."""
