@@ -16,6 +16,7 @@ from mailer.aws.translate import aws_errors
 from mailer.errors import ConflictError
 
 from .keys import (
+    META,
     PLANNED,
     TOTAL_DONE,
     TOTAL_PLANNED,
@@ -81,8 +82,10 @@ class CampaignStore:
     def status(self, campaign_id: str) -> CampaignStatus | None:
         """The campaign record with its counts per audience and outcome."""
         item = self._meta(campaign_id)
-        if not item:
-            return None
+        return self._status_of(item) if item else None
+
+    @staticmethod
+    def _status_of(item: dict[str, Any]) -> CampaignStatus:
         campaign = Campaign.from_item(item)
         counts = {a: dict.fromkeys(COUNTED, 0) for a in campaign.audiences}
         for name, value in item.items():
@@ -98,6 +101,18 @@ class CampaignStore:
             finished_at=item.get("finished_at", ""),
             counts=counts,
         )
+
+    def list(self) -> list[CampaignStatus]:
+        """Every campaign, newest first (a scan for campaign records: fine at hundreds of
+        campaigns; the ledger entries it skips are read, which costs at millions)."""
+        statuses, kwargs = [], {"FilterExpression": Attr("sk").eq(META)}
+        while True:
+            with aws_errors("listing campaigns"):
+                page = self.table.scan(**kwargs)
+            statuses += [self._status_of(item) for item in page["Items"]]
+            if "LastEvaluatedKey" not in page:
+                return sorted(statuses, key=lambda s: s.started_at, reverse=True)
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def last_digest_before(
         self, period: Period, lookback: int = 12

@@ -10,11 +10,12 @@ from typing import Any
 
 import click
 
-from mailer.campaigns.model import COUNTED, CampaignStatus, Kind, Period, campaign_id
+from mailer.campaigns.model import Kind, Period, campaign_id
 from mailer.campaigns.queue import drain
 from mailer.campaigns.sender import VISIBILITY_TIMEOUT, Result
 from mailer.errors import MailerError
 
+from .campaigns import echo_status
 from .context import Group, container_of
 
 
@@ -122,7 +123,7 @@ def digest_send(ctx: click.Context, period: str) -> None:
         )
     status = container.campaigns.status(report.campaign_id)
     if status is not None:
-        _echo_status(status)
+        echo_status(status)
 
 
 @digest.command("status")
@@ -138,18 +139,4 @@ def digest_status(ctx: click.Context, period: str) -> None:
             f"no digest for {month} yet (preview it with `mailer digest plan --period {month}`, "
             f"send it with `mailer digest send --period {month}`)"
         )
-    _echo_status(status)
-
-
-def _echo_status(status: CampaignStatus) -> None:
-    click.echo(f"\n{status.campaign.id}")
-    click.echo(f"  started   {status.started_at or '-'}")
-    click.echo(f"  planned   {status.planned_at or '- (planning)'}")
-    click.echo(f"  finished  {status.finished_at or '-'}")
-    click.echo(f"  in flight {status.in_flight}")
-    header = f"  {'audience':<14}" + "".join(f"{c:>11}" for c in COUNTED)
-    click.echo(header)
-    for audience, row in status.counts.items():
-        click.echo(f"  {audience:<14}" + "".join(f"{row.get(c, 0):>11}" for c in COUNTED))
-    totals = status.totals
-    click.echo(f"  {'total':<14}" + "".join(f"{totals[c]:>11}" for c in COUNTED))
+    echo_status(status)

@@ -12,6 +12,7 @@ from mailer.catalogue.schema import validate
 from mailer.paths import catalogue_dir
 
 from .bounces import bounces
+from .campaigns import announce, campaign
 from .context import Group, container_of
 from .digest import digest
 from .preview import preview
@@ -119,6 +120,8 @@ def local_run(ctx: click.Context, port: int) -> None:
 main.add_command(digest)
 main.add_command(bounces)
 main.add_command(preview)
+main.add_command(announce)
+main.add_command(campaign)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -1,0 +1,93 @@
+"""`mailer announce` and `mailer campaign`: the staff console's sending pages, for engineers."""
+
+from __future__ import annotations
+
+import click
+
+from mailer.campaigns.model import COUNTED, CampaignStatus
+from mailer.campaigns.queue import drain
+from mailer.errors import MailerError
+
+from .context import Group, container_of
+
+
+@click.command()
+@click.argument("resource_id")
+@click.option(
+    "--audience",
+    "audiences",
+    multiple=True,
+    help="an audience of the resource (repeat for more; default: all of its own)",
+)
+@click.option("--message", default="", help="a short introduction above the resource")
+@click.option("--dry-run", is_flag=True, help="say who would get it; record and send nothing")
+@click.pass_context
+def announce(
+    ctx: click.Context, resource_id: str, audiences: tuple[str, ...], message: str, dry_run: bool
+) -> None:
+    """Announce a resource to its audiences (once per resource: a second run sends nothing)."""
+    container = container_of(ctx)
+    planner = container.planner
+    campaign = planner.announcement(resource_id, list(audiences) or None, message)
+    plans = list(planner.dry_run(campaign))
+    for plan in plans:
+        click.echo(f"{plan.audience}: {plan.relevant} of {plan.recipients} confirmed subscriber(s)")
+    if dry_run:
+        click.echo("Dry run: nothing recorded or sent.")
+        return
+    if container.campaigns.status(campaign.id) is not None:
+        raise MailerError(f"{resource_id!r} was announced already: nothing more is sent")
+    if not sum(plan.relevant for plan in plans):
+        raise MailerError("nobody in those audiences wants this resource's topics")
+    report = planner.plan(campaign)
+    click.echo(f"{report.campaign_id}: {sum(report.enqueued.values())} recipient(s) queued.")
+    drain(container.clients.sqs, container.settings.send_queue_url, container.sender.process_batch)
+    status = container.campaigns.status(campaign.id)
+    if status is not None:
+        echo_status(status)
+
+
+@click.group(cls=Group)
+def campaign() -> None:
+    """Digests and announcements: list them, and see how one went."""
+
+
+@campaign.command("list")
+@click.pass_context
+def campaign_list(ctx: click.Context) -> None:
+    """Every campaign, newest first, with its totals."""
+    statuses = container_of(ctx).campaigns.list()
+    if not statuses:
+        click.echo("No campaigns yet.")
+    for status in statuses:
+        totals = status.totals
+        state = "finished" if status.finished_at else status.plan_state or "-"
+        click.echo(
+            f"{status.campaign.id:<50} {status.started_at or '-':<26} {state:<9} "
+            + ", ".join(f"{totals[c]} {c}" for c in COUNTED)
+        )
+
+
+@campaign.command("status")
+@click.argument("campaign_id")
+@click.pass_context
+def campaign_status(ctx: click.Context, campaign_id: str) -> None:
+    """One campaign's counts per audience and outcome."""
+    status = container_of(ctx).campaigns.status(campaign_id)
+    if status is None:
+        raise MailerError(f"no campaign {campaign_id!r} (see `mailer campaign list`)")
+    echo_status(status)
+
+
+def echo_status(status: CampaignStatus) -> None:
+    """A campaign's times and counts, as a small table."""
+    click.echo(f"\n{status.campaign.id}")
+    click.echo(f"  started   {status.started_at or '-'}")
+    click.echo(f"  planned   {status.planned_at or '- (planning)'}")
+    click.echo(f"  finished  {status.finished_at or '-'}")
+    click.echo(f"  in flight {status.in_flight}")
+    click.echo(f"  {'audience':<14}" + "".join(f"{c:>11}" for c in COUNTED))
+    for audience, row in status.counts.items():
+        click.echo(f"  {audience:<14}" + "".join(f"{row.get(c, 0):>11}" for c in COUNTED))
+    totals = status.totals
+    click.echo(f"  {'total':<14}" + "".join(f"{totals[c]:>11}" for c in COUNTED))

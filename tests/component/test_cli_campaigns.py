@@ -1,0 +1,45 @@
+"""`mailer announce` and `mailer campaign`, the console's twins for engineers."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from mailer.cli.main import main
+from mailer.container import Container
+from tests.support.digest import FakeClock, add, add_people, pipeline
+from tests.support.mail import per_recipient, sent_mail
+
+
+def test_announce_dry_runs_sends_once_and_lists(container: Container, clock: FakeClock) -> None:
+    people = pipeline(container, clock)
+    add_people(people.subscriber_store)
+    add(people.subscriber_store, "fay@example.org", "faith-groups", (), "Fay")
+    runner = CliRunner()
+    dry = runner.invoke(main, ["announce", "safe-homes", "--dry-run"], obj=people)
+    assert dry.exit_code == 0, dry.output
+    assert "individuals: 1 of 2 confirmed subscriber(s)" in dry.output
+    assert "faith-groups: 1 of 2 confirmed subscriber(s)" in dry.output
+    assert "Dry run" in dry.output and sent_mail() == []
+    sent = runner.invoke(main, ["announce", "safe-homes", "--message", "Out today."], obj=people)
+    assert sent.exit_code == 0, sent.output
+    assert "announcement#safe-homes: 4 recipient(s) queued." in sent.output
+    assert per_recipient(sent_mail()) == {"eli@example.org": 1, "fay@example.org": 1}
+    again = runner.invoke(main, ["announce", "safe-homes"], obj=people)
+    assert again.exit_code == 1 and "announced already" in again.output
+    assert len(sent_mail()) == 2
+    listing = runner.invoke(main, ["campaign", "list"], obj=people)
+    assert "announcement#safe-homes" in listing.output and "finished" in listing.output
+    status = runner.invoke(main, ["campaign", "status", "announcement#safe-homes"], obj=people)
+    assert "total" in status.output and status.exit_code == 0
+
+
+def test_bad_announcements_are_one_clear_line(container: Container) -> None:
+    runner = CliRunner()
+    unknown = runner.invoke(main, ["announce", "no-such-thing"], obj=container)
+    assert unknown.exit_code == 1 and "no resource 'no-such-thing'" in unknown.output
+    wrong = runner.invoke(main, ["announce", "safe-homes", "--audience", "schools"], obj=container)
+    assert wrong.exit_code == 1 and "announce 'safe-homes' to some of" in wrong.output
+    nobody = runner.invoke(main, ["announce", "safe-homes"], obj=container)
+    assert nobody.exit_code == 1 and "nobody in those audiences" in nobody.output
+    missing = runner.invoke(main, ["campaign", "status", "digest#2020-01"], obj=container)
+    assert missing.exit_code == 1 and "no campaign" in missing.output
