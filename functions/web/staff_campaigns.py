@@ -155,6 +155,13 @@ def send(resource_id: str) -> Any:
     return redirect(url_for("staff_campaigns.campaign", campaign=campaign.id), 303)
 
 
+@bp.get("/campaigns/")
+@staff_required()
+def campaigns() -> Any:
+    """Every digest and announcement, newest first."""
+    return page("staff/campaigns.html", statuses=container_of().campaigns.list())
+
+
 @bp.get("/campaigns/<path:campaign>")
 @staff_required()
 def campaign(campaign: str) -> Any:

@@ -67,6 +67,8 @@ def test_send_asks_once_more_then_sends_once_whatever_is_repeated(sender, people
     assert per_recipient(sent_mail()) == {"eli@example.org": 1, "fay@example.org": 1}
     status_page = sender.get(done.headers["Location"]).get_data(as_text=True)
     assert "finished" in status_page
+    listing = sender.get("/staff/campaigns/").get_data(as_text=True)
+    assert "announcement#safe-homes" in listing and "finished" in listing
     assert [e.action for e in people.audit_log.recent()].count("sent an announcement") == 1
     later = sender.get(PAGE).get_data(as_text=True)
     assert "sending it again sends nothing" in later and "Send to 2 people" not in later

@@ -25,7 +25,24 @@ from tests.support.staff import (
 )
 from web import create_app
 
-STAFF_ROUTES = [("GET", "/staff/"), ("GET", "/staff/audit"), ("POST", "/staff/sign-out")]
+STAFF_ROUTES = [
+    ("GET", "/staff/"),
+    ("GET", "/staff/audit"),
+    ("GET", "/staff/chart.svg"),
+    ("POST", "/staff/sign-out"),
+    ("GET", "/staff/resources/"),
+    ("GET", "/staff/resources/new"),
+    ("POST", "/staff/resources/new"),
+    ("GET", "/staff/resources/safe-homes/edit"),
+    ("POST", "/staff/resources/safe-homes/edit"),
+    ("POST", "/staff/resources/safe-homes/retire"),
+    ("GET", "/staff/announce/safe-homes"),
+    ("GET", "/staff/announce/safe-homes/preview/individuals.html"),
+    ("POST", "/staff/announce/safe-homes/test"),
+    ("POST", "/staff/announce/safe-homes/send"),
+    ("GET", "/staff/campaigns/"),
+    ("GET", "/staff/campaigns/announcement#safe-homes"),
+]
 
 
 @pytest.mark.parametrize(("method", "path"), STAFF_ROUTES)
