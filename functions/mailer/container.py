@@ -192,11 +192,16 @@ class Container:
         )
 
     @cached_property
+    def ses_event_markers(self) -> SesEventMarkers:
+        """SES bounces and complaints acted on (kept 30 days)."""
+        return SesEventMarkers(self.table(self.settings.campaigns_table), self.clock)
+
+    @cached_property
     def bounces(self) -> BounceHandler:
         """The SES bounce and complaint handler."""
         return BounceHandler(
             self.subscriber_store,
-            SesEventMarkers(self.table(self.settings.campaigns_table), self.clock),
+            self.ses_event_markers,
             keys=self.keys,
             configuration_set=self.settings.configuration_set,
         )

@@ -29,7 +29,7 @@ from flask import (
 from markupsafe import Markup
 
 from mailer.errors import MailerError
-from mailer.staff.dashboard import STATUSES, take_census
+from mailer.staff.dashboard import STATUSES, Reputation, take_census
 from mailer.staff.identity import InvalidTokenError
 from mailer.staff.signin import MFA_CODE, MFA_SETUP, NEW_PASSWORD, Challenge, SignInError, Tokens
 
@@ -236,11 +236,16 @@ def dashboard() -> Any:
     census = take_census(
         container.table(container.settings.subscribers_table), container.vocabulary.audiences
     )
+    since = dt.datetime.fromtimestamp(container.clock() - 30 * 24 * 3600, dt.UTC)
+    since_iso = since.isoformat(timespec="seconds")
+    events = container.ses_event_markers.counts_since(since_iso)
+    sent = sum(s.totals["sent"] for s in container.campaigns.list() if s.started_at >= since_iso)
     return page(
         "staff/dashboard.html",
         census=census,
         statuses=STATUSES,
         labels=container.vocabulary.audiences,
+        reputation=Reputation(sent, events["bounce"], events["complaint"]),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mailer.container import Container
-from mailer.staff.dashboard import take_census
+from mailer.staff.dashboard import Reputation, take_census
 from mailer.subscribers.model import Status
 from tests.support.digest import add, add_people
 from tests.support.keys import subscriber_key
@@ -42,3 +42,27 @@ def test_the_dashboard_shows_the_numbers_and_a_script_free_chart(staff_browser, 
     assert staff_browser.get("/staff/chart.svg").status_code == 200
     staff_browser.delete_cookie("staff_session", path="/staff")
     assert staff_browser.get("/staff/chart.svg").status_code == 303  # staff only
+
+
+def test_reputation_warns_at_half_of_each_ses_review_threshold() -> None:
+    assert Reputation(1000, 24, 0).warnings == []
+    assert "Bounces are 2.5%" in Reputation(1000, 25, 0).warnings[0]
+    assert "Complaints are 0.05%" in Reputation(10000, 0, 5).warnings[0]
+    assert Reputation(0, 0, 0).bounce_rate == 0.0  # nothing sent: no division by zero
+
+
+def test_bounces_and_complaints_acted_on_are_counted_for_the_dashboard(
+    staff: Container, staff_browser
+) -> None:
+    from tests.support.lambda_events import load_event
+
+    event = load_event("ses_complaint")
+    staff.bounces.handle(event)
+    staff.bounces.handle(event)  # delivered twice, counted once
+    assert staff.ses_event_markers.counts_since("2000-01-01T00:00:00+00:00") == {
+        "bounce": 0,
+        "complaint": 1,
+    }
+    signed_in_as_sender(staff_browser)
+    page = staff_browser.get("/staff/").get_data(as_text=True)
+    assert "Sending reputation, last 30 days" in page and "0 campaign email(s) sent" in page

@@ -241,14 +241,36 @@ class SesEventMarkers:
         with aws_errors("reading an SES event marker"):
             return "Item" in self._table.get_item(Key=ses_event_key(event_id))
 
-    def mark(self, event_id: str) -> None:
-        """Remember the event for SES_EVENT_MARKER_DAYS (TTL deletes the marker after)."""
-        expires = int(self._clock()) + SES_EVENT_MARKER_DAYS * 24 * 3600
+    def mark(self, event_id: str, kind: str = "") -> None:
+        """Remember the event and its kind ("bounce" or "complaint") for
+        SES_EVENT_MARKER_DAYS (TTL deletes the marker after; the dashboard counts the rest)."""
+        now = self._clock()
         try:
             with aws_errors("marking an SES event processed"):
                 self._table.put_item(
-                    Item={**ses_event_key(event_id), "expires_at": expires},
+                    Item={
+                        **ses_event_key(event_id),
+                        "kind": kind,
+                        "at": now_iso(lambda: now),
+                        "expires_at": int(now) + SES_EVENT_MARKER_DAYS * 24 * 3600,
+                    },
                     ConditionExpression=Attr("pk").not_exists(),
                 )
         except ConflictError:
             return  # a concurrent delivery of the same event marked it first
+
+    def counts_since(self, since_iso: str) -> dict[str, int]:
+        """Bounces and complaints acted on since a time (a scan: markers live 30 days)."""
+        counts: dict[str, int] = {"bounce": 0, "complaint": 0}
+        kwargs: dict[str, Any] = {
+            "FilterExpression": Attr("pk").begins_with("ses-event#") & Attr("at").gte(since_iso)
+        }
+        while True:
+            with aws_errors("counting SES events"):
+                page = self._table.scan(**kwargs)
+            for item in page["Items"]:
+                if item.get("kind") in counts:
+                    counts[item["kind"]] += 1
+            if "LastEvaluatedKey" not in page:
+                return counts
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -61,3 +61,43 @@ def _count(census: Census, item: Mapping[str, Any]) -> None:
     if status == "confirmed" and item.get("confirmed_at"):
         month = str(item["confirmed_at"])[:7]
         census.confirmed_by_month.setdefault(audience, Counter())[month] += 1
+
+
+# SES reviews an account whose bounce rate reaches 5% or whose complaint rate reaches 0.1%;
+# the dashboard warns at half of each, while there is time to act.
+BOUNCE_REVIEW, COMPLAINT_REVIEW = 0.05, 0.001
+
+
+@dataclass(frozen=True)
+class Reputation:
+    """Bounce and complaint rates over the last 30 days, against SES's review thresholds."""
+
+    sent: int
+    bounces: int
+    complaints: int
+
+    @property
+    def bounce_rate(self) -> float:
+        """Bounces per email sent."""
+        return self.bounces / self.sent if self.sent else 0.0
+
+    @property
+    def complaint_rate(self) -> float:
+        """Complaints per email sent."""
+        return self.complaints / self.sent if self.sent else 0.0
+
+    @property
+    def warnings(self) -> list[str]:
+        """What needs attention, in words for staff."""
+        found = []
+        if self.bounce_rate >= BOUNCE_REVIEW / 2:
+            found.append(
+                f"Bounces are {self.bounce_rate:.1%} of emails sent; SES reviews accounts at "
+                f"{BOUNCE_REVIEW:.0%}. Check recent imports and the sign-up form."
+            )
+        if self.complaint_rate >= COMPLAINT_REVIEW / 2:
+            found.append(
+                f"Complaints are {self.complaint_rate:.2%} of emails sent; SES reviews accounts "
+                f"at {COMPLAINT_REVIEW:.1%}. Check what recent emails said and who got them."
+            )
+        return found

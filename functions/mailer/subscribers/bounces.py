@@ -37,8 +37,8 @@ class ProcessedEvents(Protocol):
         """True if the event was acted on already."""
         ...
 
-    def mark(self, event_id: str) -> None:
-        """Remember that the event was acted on."""
+    def mark(self, event_id: str, kind: str = "") -> None:
+        """Remember that the event (a "bounce" or a "complaint") was acted on."""
         ...
 
 
@@ -182,5 +182,5 @@ class BounceHandler:
             logger.warning("suppressed %s: %s", key[:12], reason)
         # Marked only once acted on: a crash before this line repeats the work, which is
         # harmless for suppressions and at worst counts one transient bounce twice.
-        self._processed.mark(ses_event.event_id)
+        self._processed.mark(ses_event.event_id, ses_event.kind.lower())
         return BounceReport(ses_event.event_id, "handled", suppressed, counted)
