@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import ARTIFACTS
+from tests.support.every_email import every_email_on_moto
 from tests.support.localstack import LocalStack
 
 pytestmark = pytest.mark.browser
@@ -187,25 +188,8 @@ def test_every_staff_page_has_no_serious_accessibility_violation(stack, browser,
 @pytest.fixture(scope="module")
 def emails() -> Iterator[dict[str, Any]]:
     """One sent message of every kind, made on in-process moto."""
-    from moto import mock_aws
-
-    from mailer.aws.clients import Clients
-    from mailer.container import Container
-    from mailer.local.provision import provision
-    from mailer.local.template import Template, default_template_path
-    from mailer.settings import Settings
-    from tests.conftest import aws_session
-    from tests.support.digest import FakeClock
-    from tests.support.environment import TEST_ENV
-    from tests.support.every_email import every_email
-
-    with mock_aws():
-        settings = Settings.from_env(TEST_ENV)
-        clients = Clients(settings, aws_session(settings.region))
-        provision(clients, Template.load(default_template_path()))
-        container = Container(settings, clients)
-        container.catalogue_store.sync(container.catalogue_files())
-        yield every_email(container, FakeClock())
+    with every_email_on_moto() as made:
+        yield made
 
 
 def test_every_email_has_no_serious_accessibility_violation(browser, axe_source, emails) -> None:

@@ -63,7 +63,9 @@ def test_staff_add_preview_test_and_send_an_announcement(stack, browser) -> None
     page.get_by_text(f"Signed in as {STAFF} (sender)").wait_for()
     page.screenshot(path=ARTIFACTS / "staff-01-dashboard.png", full_page=True)
 
-    page.get_by_role("link", name="Resources", exact=True).click()
+    page.get_by_role("navigation", name="Staff console").get_by_role(
+        "link", name="Resources"
+    ).click()
     page.get_by_role("link", name="Add a resource").click()
     page.get_by_label("Id (a short slug").fill("faith-and-forced-labour")
     page.get_by_label("Title").fill("Faith and forced labour: a guide for congregations")

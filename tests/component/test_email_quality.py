@@ -13,14 +13,13 @@ import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from email.utils import getaddresses
+from typing import Any
 
 import pytest
 
-from mailer.container import Container
 from mailer.emails.render import GMAIL_CLIP_BYTES
 from mailer.local.outbox import OutboxMessage
-from tests.support.digest import FakeClock
-from tests.support.every_email import CAMPAIGN_KINDS, KINDS, every_email
+from tests.support.every_email import CAMPAIGN_KINDS, KINDS, every_email_on_moto
 
 SPAM_LIMIT = 0.5
 SUBJECT_LIMIT = 70
@@ -31,24 +30,10 @@ SPAMASSASSIN = [
 
 
 @pytest.fixture(scope="module")
-def messages() -> Iterator[dict[str, OutboxMessage]]:
-    """One message of every kind, sent once for the whole module."""
-    from moto import mock_aws
-
-    from mailer.aws.clients import Clients
-    from mailer.local.provision import provision
-    from mailer.local.template import Template, default_template_path
-    from mailer.settings import Settings
-    from tests.conftest import aws_session
-    from tests.support.environment import TEST_ENV
-
-    with mock_aws():
-        settings = Settings.from_env(TEST_ENV)
-        clients = Clients(settings, aws_session(settings.region))
-        provision(clients, Template.load(default_template_path()))
-        container = Container(settings, clients)
-        container.catalogue_store.sync(container.catalogue_files())
-        yield every_email(container, FakeClock())
+def messages() -> Iterator[dict[str, Any]]:
+    """One sent message of every kind, made on in-process moto."""
+    with every_email_on_moto() as made:
+        yield made
 
 
 def _score(raw: str) -> tuple[float, list[str]]:

@@ -3,7 +3,11 @@ what the quality gates (SpamAssassin, structure, axe-core) judge."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
+
+import boto3
 
 from mailer.campaigns.model import Period
 from mailer.container import Container
@@ -49,3 +53,23 @@ def every_email(container: Container, clock: FakeClock) -> dict[str, OutboxMessa
         assert matching, f"no {kind} email to {to} among {[(m.to, m.subject) for m in sent]}"
         found[kind] = matching[0] if kind != "announcement" else matching[-1]
     return found
+
+
+@contextmanager
+def every_email_on_moto() -> Iterator[dict[str, OutboxMessage]]:
+    """every_email() on its own in-process moto, for a module-scoped fixture."""
+    from moto import mock_aws
+
+    from mailer.aws.clients import Clients
+    from mailer.local.provision import provision
+    from mailer.local.template import Template, default_template_path
+    from mailer.settings import Settings
+    from tests.support.environment import TEST_ENV
+
+    with mock_aws():
+        settings = Settings.from_env(TEST_ENV)
+        clients = Clients(settings, boto3.Session(region_name=settings.region))
+        provision(clients, Template.load(default_template_path()))
+        container = Container(settings, clients)
+        container.catalogue_store.sync(container.catalogue_files())
+        yield every_email(container, FakeClock())

@@ -11,6 +11,7 @@ from typing import Any
 import requests
 
 from mailer.container import Container
+from mailer.local.staff import provision_staff
 from mailer.staff.identity import TokenVerifier
 from tests.support.digest import FakeClock
 
@@ -21,24 +22,17 @@ TEMPORARY, CHOSEN = "Temporary-Pass-1", "Chosen-Password-42"
 def staff_container(container: Container, clock: FakeClock) -> Container:
     """The container with a user pool: a sender (password set) and an editor (first sign-in)."""
     cognito = container.clients.cognito
-    pool = cognito.create_user_pool(PoolName="staff", UsernameAttributes=["email"])["UserPool"]
-    client = cognito.create_user_pool_client(
-        UserPoolId=pool["Id"],
-        ClientName="console",
-        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-    )["UserPoolClient"]
-    cognito.create_group(UserPoolId=pool["Id"], GroupName="senders")
-    for email in (SENDER, EDITOR):
-        cognito.admin_create_user(
-            UserPoolId=pool["Id"],
-            Username=email,
-            TemporaryPassword=TEMPORARY,
-            MessageAction="SUPPRESS",
-        )
+    local = provision_staff(cognito, SENDER, TEMPORARY)  # the local stack's own pool
+    pool, client = {"Id": local.user_pool_id}, {"ClientId": local.client_id}
     cognito.admin_set_user_password(
         UserPoolId=pool["Id"], Username=SENDER, Password=CHOSEN, Permanent=True
     )
-    cognito.admin_add_user_to_group(UserPoolId=pool["Id"], Username=SENDER, GroupName="senders")
+    cognito.admin_create_user(
+        UserPoolId=pool["Id"],
+        Username=EDITOR,
+        TemporaryPassword=TEMPORARY,
+        MessageAction="SUPPRESS",
+    )
     settings = replace(
         container.settings, staff_user_pool_id=pool["Id"], staff_client_id=client["ClientId"]
     )

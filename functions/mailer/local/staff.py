@@ -20,8 +20,10 @@ class LocalStaff:
     first_password: str = FIRST_PASSWORD
 
 
-def provision_staff(cognito: Any) -> LocalStaff:
-    """Create the pool, the console's client, the senders group and the staff member."""
+def provision_staff(
+    cognito: Any, email: str = STAFF_EMAIL, first_password: str = FIRST_PASSWORD
+) -> LocalStaff:
+    """Create the pool, the console's client, the senders group and a member of it."""
     pool = cognito.create_user_pool(
         PoolName="mailer-local-staff",
         UsernameAttributes=["email"],
@@ -35,11 +37,9 @@ def provision_staff(cognito: Any) -> LocalStaff:
     cognito.create_group(UserPoolId=pool["Id"], GroupName="senders")
     cognito.admin_create_user(
         UserPoolId=pool["Id"],
-        Username=STAFF_EMAIL,
-        TemporaryPassword=FIRST_PASSWORD,
+        Username=email,
+        TemporaryPassword=first_password,
         MessageAction="SUPPRESS",
     )
-    cognito.admin_add_user_to_group(
-        UserPoolId=pool["Id"], Username=STAFF_EMAIL, GroupName="senders"
-    )
-    return LocalStaff(pool["Id"], client["ClientId"])
+    cognito.admin_add_user_to_group(UserPoolId=pool["Id"], Username=email, GroupName="senders")
+    return LocalStaff(pool["Id"], client["ClientId"], email, first_password)
