@@ -8,11 +8,12 @@ announcement per resource: a double click, a refresh or a retried request sends 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, g, redirect, request, url_for
 
-from mailer.campaigns.model import COUNTED, Campaign, Kind, campaign_id
+from mailer.campaigns.model import COUNTED, Campaign, Kind, Period, campaign_id
 from mailer.campaigns.preview import Preview, preview, reader
 from mailer.errors import MailerError
 
@@ -102,6 +103,11 @@ def preview_html(resource_id: str, audience: str) -> Any:
     shown = _previews(campaign).get(audience)
     if shown is None:
         abort(404, "This group gets no email from this announcement.")
+    return _frame(shown)
+
+
+def _frame(shown: Preview) -> Response:
+    """An email's HTML for a sandboxed preview frame."""
     response = Response(shown.email.html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = _PREVIEW_CSP
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
@@ -153,6 +159,32 @@ def send(resource_id: str) -> Any:
     container.audit_log.record(g.staff, "sent an announcement", detail)
     flash("Sending has started.")
     return redirect(url_for("staff_campaigns.campaign", campaign=campaign.id), 303)
+
+
+def _next_digest() -> Campaign:
+    """The digest the schedule starts next (on the 1st of next month), as the planner builds it."""
+    container = container_of()
+    today = dt.datetime.fromtimestamp(container.clock(), dt.UTC).date()
+    return container.planner.digest(Period(today.year, today.month).next)
+
+
+@bp.get("/digest")
+@staff_required()
+def next_digest() -> Any:
+    """What each audience's next monthly digest holds, from the same selection code."""
+    campaign = _next_digest()
+    plans = {plan.audience: plan for plan in container_of().planner.dry_run(campaign)}
+    return page("staff/digest.html", campaign=campaign, previews=_previews(campaign), plans=plans)
+
+
+@bp.get("/digest/<audience>.html")
+@staff_required()
+def next_digest_html(audience: str) -> Any:
+    """One audience's next digest (every topic), for the preview frame."""
+    shown = _previews(_next_digest()).get(audience)
+    if shown is None:
+        abort(404, "This group gets no digest next month.")
+    return _frame(shown)
 
 
 @bp.get("/campaigns/")

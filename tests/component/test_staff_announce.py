@@ -3,8 +3,11 @@ resource (double clicks and retries send nothing twice), and only senders may se
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
+from mailer.campaigns.model import Period
 from mailer.container import Container
 from tests.support.digest import add, add_people, drain_queue
 from tests.support.mail import per_recipient, sent_mail
@@ -112,3 +115,17 @@ def test_an_announcement_nobody_wants_is_not_sent(staff_browser, staff, staff_cl
     response = submit(staff_browser, f"{PAGE}/send", page, audiences=["individuals"])
     assert response.status_code == 400 and "no one to send it to" in response.get_data(as_text=True)
     assert staff.campaigns.status("announcement#safe-homes") is None
+
+
+def test_the_next_digest_preview_is_what_the_schedule_will_send(
+    sender, people, staff_clock
+) -> None:
+    today = dt.datetime.fromtimestamp(staff_clock(), dt.UTC).date()
+    period = Period(today.year, today.month).next
+    html = sender.get("/staff/digest").get_data(as_text=True)
+    assert f"The {period.label} digest" in html
+    for audience in ("schools", "faith-groups", "individuals"):
+        assert f"/staff/digest/{audience}.html" in html
+    frame = sender.get("/staff/digest/faith-groups.html").get_data(as_text=True)
+    assert f"Your {period.label} digest" in frame
+    assert sent_mail() == [] and people.campaigns.status(f"digest#{period}") is None

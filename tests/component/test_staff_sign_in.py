@@ -41,6 +41,8 @@ STAFF_ROUTES = [
     ("POST", "/staff/announce/safe-homes/test"),
     ("POST", "/staff/announce/safe-homes/send"),
     ("GET", "/staff/campaigns/"),
+    ("GET", "/staff/digest"),
+    ("GET", "/staff/digest/schools.html"),
     ("GET", "/staff/campaigns/announcement#safe-homes"),
 ]
 
