@@ -181,6 +181,8 @@ def test_every_staff_page_has_no_serious_accessibility_violation(stack, browser,
     visit("staff edit resource", f"{staff}/resources/safe-homes/edit")
     visit("staff announce", f"{staff}/announce/safe-homes")
     visit("staff audit log", f"{staff}/audit")
+    visit("staff campaigns", f"{staff}/campaigns/")
+    visit("staff next digest", f"{staff}/digest")
     page.close()
     assert blocking == [], "\n".join(blocking)
 
