@@ -114,15 +114,27 @@ def _frame(shown: Preview) -> Response:
     return response
 
 
+def _posted(resource_id: str) -> tuple[AnnounceForm, Any, Campaign]:
+    """The form a button posted, its resource, and the announcement it describes (or a 400
+    that says what is wrong: a missing CSRF token, an audience the resource is not for)."""
+    form, resource = _form(resource_id)
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400, "Please use the buttons on the announcement page.")
+        problems = [f"{form[name].label.text}: {' '.join(e)}" for name, e in form.errors.items()]
+        abort(400, "; ".join(problems))
+    try:
+        return form, resource, _campaign(resource_id, form)
+    except MailerError as exc:
+        abort(400, str(exc))
+
+
 @bp.post("/announce/<resource_id>/test")
 @staff_required()
 def send_test(resource_id: str) -> Any:
     """Mail the signed-in member what each chosen group will get (links lead nowhere)."""
-    form, _ = _form(resource_id)
-    if not form.validate_on_submit():
-        abort(400, "Please use the buttons on the announcement page.")
+    form, _, campaign = _posted(resource_id)
     container = container_of()
-    campaign = _campaign(resource_id, form)
     sent = 0
     for shown in _previews(campaign, to=g.staff.email).values():
         if shown is not None:
@@ -139,11 +151,8 @@ def send_test(resource_id: str) -> Any:
 @staff_required(sender=True)
 def send(resource_id: str) -> Any:
     """Ask once more, then hand the campaign to the planner (once per resource)."""
-    form, resource = _form(resource_id)
-    if not form.validate_on_submit():
-        abort(400, "Please use the buttons on the announcement page.")
+    form, resource, campaign = _posted(resource_id)
     container = container_of()
-    campaign = _campaign(resource_id, form)
     existing = container.campaigns.status(campaign.id)
     if existing is not None:
         flash("This resource has been announced already: nothing more was sent.")

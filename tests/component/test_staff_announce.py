@@ -129,3 +129,12 @@ def test_the_next_digest_preview_is_what_the_schedule_will_send(
     frame = sender.get("/staff/digest/faith-groups.html").get_data(as_text=True)
     assert f"Your {period.label} digest" in frame
     assert sent_mail() == [] and people.campaigns.status(f"digest#{period}") is None
+
+
+def test_posting_an_audience_the_resource_is_not_for_is_a_clear_400(sender, people) -> None:
+    page = sender.get(PAGE).get_data(as_text=True)
+    for action in ("test", "send"):
+        response = submit(sender, f"{PAGE}/{action}", page, audiences=["schools"])
+        assert response.status_code == 400
+        assert "Send to: &#39;schools&#39; is not a valid choice" in response.get_data(as_text=True)
+    assert sent_mail() == [] and people.campaigns.status("announcement#safe-homes") is None
