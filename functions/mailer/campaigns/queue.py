@@ -192,6 +192,22 @@ def _visible(sqs: Any, queue_url: str) -> int:
     return int(attributes.get("ApproximateNumberOfMessages", 0))
 
 
+def drained(sqs: Any, queue_url: str) -> bool:
+    """True when the queue has no message waiting to be received (messages being sent by some
+    sender may remain: each sender checks after its own batch, so the last one to record its
+    outcomes sees every other's)."""
+    with aws_errors("reading the queue length"):
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed"],
+        )["Attributes"]
+    return (
+        int(attributes.get("ApproximateNumberOfMessages", 0))
+        + int(attributes.get("ApproximateNumberOfMessagesDelayed", 0))
+        == 0
+    )
+
+
 def as_record(message: Mapping[str, Any]) -> dict[str, Any]:
     """An SQS message from receive_message in the shape of a Lambda SQS event record."""
     return {

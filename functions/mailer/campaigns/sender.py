@@ -5,6 +5,10 @@ planner ran), claims the ledger entry, renders from the cached compiled variant,
 raw MIME through SES v2, paced by a token bucket and retried with backoff when throttled.
 Anything that still fails raises, so the record is reported failed and SQS delivers it again;
 after the queue's last attempt the entry is marked failed and the message moves to the DLQ.
+
+A batch's records are sent at once by the sender's threads, which share its token bucket. No
+write on the send path touches an item another send writes (keys.py), and once the queue has
+nothing waiting the sender checks, once, whether its campaigns have finished.
 """
 
 from __future__ import annotations
@@ -15,9 +19,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from threading import Lock
 from typing import Any
-
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 
 from mailer.aws.retry import OutOfTimeError
 from mailer.aws.ses import SesAdapter
@@ -36,6 +39,7 @@ from .pacing import TokenBucket
 from .queue import BatchReport, MalformedJobError, SendJob
 from .store import CampaignStore
 from .variants import CampaignContent, Variant
+from .workers import Concurrently, in_turn
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +97,11 @@ class Sender:
         ses: SesAdapter,
         bucket: TokenBucket,
         clock: Callable[[], float] = time.time,
+        concurrently: Concurrently[Result | None] = in_turn,
+        queue_drained: Callable[[], bool] = lambda: True,
     ) -> None:
+        """`concurrently` runs a batch's records (a thread pool in Lambda); `queue_drained` says
+        whether the send queue has nothing waiting, so finishing is checked only then."""
         self._config = config
         self._campaigns = campaigns
         self._ledger = ledger
@@ -105,32 +113,49 @@ class Sender:
         self._ses = ses
         self.bucket = bucket
         self._clock = clock
+        self._concurrently = concurrently
+        self._queue_drained = queue_drained
         self._content: OrderedDict[str, CampaignContent] = OrderedDict()
+        self._content_lock = Lock()
         self._touched: set[str] = set()
 
     def process_batch(
         self, event: Any, time_left: Callable[[], float] | None = None
     ) -> BatchReport:
-        """Send a batch of SQS records (a Lambda event, or a list of records the CLI received),
-        then mark finished the campaigns whose recipients all have an outcome.
+        """Send a batch of SQS records (a Lambda event, or a list of records the CLI received)
+        at once, then, if the queue has nothing waiting, mark finished the campaigns whose
+        recipients all have an outcome.
 
         Failed records come back as None results, for SQS to deliver again; anything that is
         not an SQS event is logged and answered with no failures, since retrying cannot help.
+        Nothing after the sends can fail the batch: its emails are out.
         """
         records = event.get("Records") if isinstance(event, Mapping) else event
         if not isinstance(records, list) or not records:
             logger.error("not an SQS event: nothing to send or retry")
             return BatchReport()
-        processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-        with processor(records, lambda record: self.process_record(record.raw_event, time_left)):
-            processed = processor.process()
-        self.finish_campaigns()
-        return BatchReport(
-            [
-                (record, result if status == "success" else None)
-                for (status, result, _), record in zip(processed, records, strict=True)
-            ]
+        outcomes = self._concurrently(
+            [lambda record=record: self.process_record(record, time_left) for record in records]
         )
+        results: list[tuple[Mapping[str, Any], object | None]] = []
+        for record, outcome in zip(records, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                logger.warning("record %s failed: %r", record.get("messageId", "?"), outcome)
+                results.append((record, None))
+            else:
+                results.append((record, outcome))
+        self._finish_if_drained()
+        return BatchReport(results)
+
+    def _finish_if_drained(self) -> None:
+        """Check the touched campaigns once the queue has nothing waiting (the last batches)."""
+        try:
+            if self._touched and self._queue_drained():
+                self.finish_campaigns()
+        except MailerError:
+            # Finishing is bookkeeping: the next drained batch, or `mailer digest status`,
+            # checks again. Failing the batch would send its emails twice.
+            logger.exception("could not check whether campaigns finished")
 
     def process_record(
         self, record: Mapping[str, Any], time_left: Callable[[], float] | None = None
@@ -190,23 +215,23 @@ class Sender:
 
     def finish_campaigns(self) -> list[str]:
         """Mark finished every campaign this sender touched whose recipients all have outcomes."""
-        finished = [c for c in sorted(self._touched) if self._campaigns.try_finish(c)]
-        self._touched.clear()
-        return finished
+        touched, self._touched = sorted(self._touched), set()
+        return [c for c in touched if self._campaigns.try_finish(c)]
 
     def content(self, campaign_id: str) -> CampaignContent:
         """What a campaign says to each group, read once per process and kept for later records."""
-        content = self._content.get(campaign_id)
-        if content is None:
-            campaign = self._campaigns.get(campaign_id)
-            if campaign is None:
-                logger.error("a record names campaign %r, which has no record", campaign_id)
-                raise MalformedJobError(f"no campaign {campaign_id!r}")
-            content = self.variants(campaign, self._load_resources())
-            self._content[campaign_id] = content
-            if len(self._content) > CONTENT_CACHE:
-                self._content.popitem(last=False)
-        return content
+        with self._content_lock:  # threads of one batch read a new campaign once, not each
+            content = self._content.get(campaign_id)
+            if content is None:
+                campaign = self._campaigns.get(campaign_id)
+                if campaign is None:
+                    logger.error("a record names campaign %r, which has no record", campaign_id)
+                    raise MalformedJobError(f"no campaign {campaign_id!r}")
+                content = self.variants(campaign, self._load_resources())
+                self._content[campaign_id] = content
+                if len(self._content) > CONTENT_CACHE:
+                    self._content.popitem(last=False)
+            return content
 
     def variants(self, campaign: Campaign, resources: Sequence[Resource]) -> CampaignContent:
         """What `campaign` says to each group, chosen from `resources` (preview uses this too)."""
