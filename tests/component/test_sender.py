@@ -5,22 +5,27 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from botocore.stub import Stubber
 
 from mailer.aws.retry import Backoff, OutOfTimeError
 from mailer.campaigns.ledger import InFlightError
 from mailer.campaigns.model import Period, SendOutcome
 from mailer.campaigns.pacing import TokenBucket
+from mailer.campaigns.queue import drain
 from mailer.campaigns.sender import CLAIM_LEASE, MAX_RECEIVES, SENDER_TIMEOUT, VISIBILITY_TIMEOUT
 from mailer.campaigns.variants import NOTHING_NEW_INTRO
+from mailer.campaigns.workers import ThreadPool
 from mailer.container import Container
 from mailer.errors import SettingsError, ThrottlingError
 from mailer.settings import Settings
 from mailer.subscribers.model import Status, subscriber_key
 from mailer.subscribers.tokens import Purpose
+from tests.support.conflicts import conflicts_on
 from tests.support.digest import (
     EXPECTED,
     PEOPLE,
@@ -455,6 +460,99 @@ def test_nothing_relevant_is_skipped_unless_the_nothing_new_note_is_switched_on(
     assert "/unsubscribe/" in bea.headers["List-Unsubscribe"]
 
 
+# --- concurrency ------------------------------------------------------------------------------
+
+
+def test_concurrent_senders_collide_on_campaign_items_yet_mail_everyone_once(
+    container: Container, clock: FakeClock
+) -> None:
+    """Two senders of four threads each, and every write to the campaigns table first rejected
+    as if another transaction held its item (moto never does): every subscriber is mailed
+    exactly once, no batch fails, and the campaign finishes with the right counts."""
+    spy = spy_on_ses(container)
+    senders = [pipeline(container, clock, concurrently=ThreadPool(4)) for _ in range(2)]
+    add_people(senders[0].subscriber_store)
+    people = [(f"reader{i}@example.org", "individuals", (), "") for i in range(24)]
+    add_people(senders[0].subscriber_store, people)
+    table = container.settings.campaigns_table
+    with conflicts_on(container.clients.dynamodb, table) as injector:
+        senders[0].planner.plan(senders[0].planner.digest(DEC))
+        results: list[object] = []
+        threads = [
+            threading.Thread(
+                target=drain,
+                args=(container.clients.sqs, container.settings.send_queue_url),
+                kwargs={
+                    "process_batch": s.sender.process_batch,
+                    "on_record": lambda record, result: results.append(result),
+                },
+            )
+            for s in senders
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert injector.by_operation.get("PutItem") and injector.by_operation.get("UpdateItem")
+    assert None not in results, "a batch failed"
+    mailed = [r["Destination"]["ToAddresses"][0] for r in spy.requests]
+    expected = set(RELEVANT) | {address for address, *_ in people}
+    assert sorted(mailed) == sorted(expected), "someone got no email, or two"
+    status = senders[0].campaigns.status("digest#2026-12")
+    assert status.finished_at and status.in_flight == 0
+    assert status.totals["sent"] == len(expected)
+
+
+def test_a_sender_sends_the_records_of_a_batch_at_once(container: Container, clock) -> None:
+    """Three sends wait for each other inside SES: only senders sending at once get past."""
+    together = threading.Barrier(3, timeout=30)
+    spy = spy_on_ses(container, fault=lambda n, request: together.wait() if n <= 3 else None)
+    p = pipeline(container, clock, concurrently=ThreadPool(3))
+    add_people(p.subscriber_store)
+    p.planner.plan(p.planner.digest(DEC))
+    assert None not in drain_queue(p)
+    assert spy.calls == len(RELEVANT) and not together.broken
+
+
+def test_finishing_is_checked_once_the_queue_drains_not_after_every_batch(
+    p: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counted: list[str] = []
+    real_count = p.campaigns.count
+    monkeypatch.setattr(p.campaigns, "count", lambda c: counted.append(c.id) or real_count(c))
+    first = receive_event(p, limit=2)
+    p.sender.process_batch(first)
+    assert counted == [], "the queue still holds recipients: no need to count the ledger"
+    assert not p.campaigns.status("digest#2026-12").finished_at
+    counted.clear()
+    assert None not in drain_queue(p)
+    assert counted == ["digest#2026-12"]  # once, by the batch that found the queue empty
+    assert p.campaigns.status("digest#2026-12").finished_at
+
+
+def test_a_conflict_left_when_finishing_the_campaign_never_fails_the_batch(
+    container: Container, clock: FakeClock
+) -> None:
+    """The campaign record collides on every attempt (retries run out) after the emails are
+    out: the batch still succeeds, and the next check finishes the campaign."""
+    spy = spy_on_ses(container)
+    p = pipeline(container, clock)
+    add_people(p.subscriber_store)
+    p.planner.plan(p.planner.digest(DEC))
+
+    def on_the_record(operation: str, request: dict[str, Any]) -> bool:
+        return request.get("Key", {}).get("sk") == {"S": "meta"}
+
+    table = p.settings.campaigns_table
+    with conflicts_on(p.clients.dynamodb, table, times=99, when=on_the_record) as injector:
+        response = p.sender.process_batch(receive_event(p)).response
+    assert injector.rejected > 1
+    assert response == {"batchItemFailures": []}
+    assert spy.calls == len(RELEVANT)
+    assert not p.campaigns.status("digest#2026-12").finished_at
+    assert p.campaigns.try_finish("digest#2026-12")  # the next check, once the item is free
+
+
 # --- pacing -----------------------------------------------------------------------------------
 
 
@@ -473,6 +571,49 @@ def test_each_sender_gets_its_share_of_the_account_rate(container: Container) ->
     settings = Settings.from_env({**TEST_ENV, "MAX_SEND_RATE": "14", "SENDER_CONCURRENCY": "4"})
     p = Container(settings, container.clients)
     assert p.sender.bucket.rate == pytest.approx(14 * 0.9 / 4)  # 90% by default: room for notices
+
+
+def test_a_bucket_banks_a_few_tokens_while_idle_and_shares_turns_between_threads() -> None:
+    clock = FakeClock(0.0)
+    bucket = TokenBucket(10.0, 3.0, clock, clock.sleep)
+    assert [bucket.acquire() for _ in range(3)] == [0.0, 0.0, 0.0]  # the banked three
+    assert bucket.acquire() == pytest.approx(0.1)
+    clock.advance(60)  # a long pause banks three, not six hundred
+    assert [bucket.acquire() for _ in range(4)] == pytest.approx([0.0, 0.0, 0.0, 0.1])
+    waits: list[float] = []
+    shared = TokenBucket(10.0, 1.0, clock=lambda: 0.0, sleep=lambda _: None)
+    threads = [threading.Thread(target=lambda: waits.append(shared.acquire())) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Each thread reserved its own turn: one free, then 0.1 s apart, none sharing a turn.
+    assert sorted(waits) == pytest.approx([0.0, 0.1, 0.2, 0.3, 0.4])
+
+
+def test_senders_pace_at_a_share_of_the_quota_ses_reports(container: Container) -> None:
+    """SES's GetAccount gives the quota (moto has no GetAccount: a stub answers as SES does)."""
+    settings = Settings.from_env(
+        {**TEST_ENV, "SENDER_CONCURRENCY": "4", "SEND_RATE_SHARE": "0.8", "MAX_SEND_RATE": "1"}
+    )
+    p = Container(settings, container.clients)
+    client = container.clients.sesv2  # a real client, answered by the stub
+    stub = Stubber(client)
+    stub.add_response(
+        "get_account",
+        {
+            "SendQuota": {"Max24HourSend": 1e6, "MaxSendRate": 200.0, "SentLast24Hours": 0.0},
+            "ProductionAccessEnabled": True,
+        },
+    )
+    container.clients.sesv2_send = client  # type: ignore[misc]
+    with stub:
+        assert p.sender.bucket.rate == pytest.approx(200 * 0.8 / 4)
+    stub.assert_no_pending_responses()
+    refused = Container(settings, container.clients)
+    with Stubber(client) as denied:
+        denied.add_client_error("get_account", "AccessDeniedException", http_status_code=403)
+        assert refused.sender.bucket.rate == pytest.approx(1 * 0.8 / 4)  # MAX_SEND_RATE
 
 
 def test_backoff_grows_with_jitter_and_gives_up_in_time() -> None:

@@ -74,8 +74,12 @@ class CampaignStore:
             "started_at": now_iso(self._clock),
         }
         try:
-            with aws_errors("creating a campaign"):
-                self.table.put_item(Item=item, ConditionExpression=Attr("pk").not_exists())
+            self._write(
+                "creating a campaign",
+                self.table.put_item,
+                Item=item,
+                ConditionExpression=Attr("pk").not_exists(),
+            )
         except ConflictError:
             existing = self.get(campaign.id)
             if existing is None:  # pragma: no cover (records are never deleted)
@@ -218,18 +222,25 @@ class CampaignStore:
     def mark_planned(self, campaign: Campaign) -> None:
         """Note that every audience is enqueued (idempotent)."""
         try:
-            with aws_errors("marking a campaign planned"):
-                self.table.update_item(
-                    Key=meta_key(campaign.id),
-                    UpdateExpression="SET plan_state = :planned, planned_at = :now",
-                    ConditionExpression=Attr("plan_state").eq("planning"),
-                    ExpressionAttributeValues={
-                        ":planned": "planned",
-                        ":now": now_iso(self._clock),
-                    },
-                )
+            self._write(
+                "marking a campaign planned",
+                self.table.update_item,
+                Key=meta_key(campaign.id),
+                UpdateExpression="SET plan_state = :planned, planned_at = :now",
+                ConditionExpression=Attr("plan_state").eq("planning"),
+                ExpressionAttributeValues={":planned": "planned", ":now": now_iso(self._clock)},
+            )
         except ConflictError:
             return  # already planned
+
+    def _write(self, action: str, call: Callable[..., Any], **request: Any) -> None:
+        """One conditional write, retried while a transaction elsewhere holds the item."""
+
+        def write() -> None:
+            with aws_errors(action):
+                call(**request)
+
+        retry_conflicts(write, backoff=self._backoff)
 
     def try_finish(self, campaign_id: str) -> bool:
         """Set finished_at, and store the final counts, once every planned recipient has an
@@ -301,11 +312,15 @@ class SesEventMarkers:
     def mark(self, event_id: str) -> None:
         """Remember the event for SES_EVENT_MARKER_DAYS (TTL deletes the marker after)."""
         expires = int(self._clock()) + SES_EVENT_MARKER_DAYS * 24 * 3600
-        try:
+
+        def write() -> None:
             with aws_errors("marking an SES event processed"):
                 self._table.put_item(
                     Item={**ses_event_key(event_id), "expires_at": expires},
                     ConditionExpression=Attr("pk").not_exists(),
                 )
+
+        try:
+            retry_conflicts(write)
         except ConflictError:
             return  # a concurrent delivery of the same event marked it first
