@@ -123,6 +123,23 @@ def test_mjml_compiles_once_per_audience_and_topics(p: Container, container: Con
     assert p.renderer.compiles == 4  # amal, chidi, dana, eli: four groups
 
 
+def test_variants_are_keyed_by_what_the_email_says(p: Container) -> None:
+    """Same content, same key (another campaign object, another process); any difference in
+    what the email says, a different key, so the renderer never mixes two emails up."""
+    campaign = p.planner.digest(DEC)
+    first = p.sender.variants(campaign, p.resources())
+    again = p.sender.variants(p.planner.digest(DEC), p.resources())
+    schools = first.for_group("schools", ("law-and-policy",))
+    assert schools is not None
+    assert schools.key == again.for_group("schools", ("law-and-policy",)).key
+    others = [
+        first.for_group("schools"),
+        first.for_group("individuals", ("law-and-policy",)),
+        first.for_group("schools", ("law-and-policy", "survivor-voice")),
+    ]
+    assert len({schools.key, *(v.key for v in others if v is not None)}) == 4
+
+
 def test_sqs_delivers_a_batch_twice_one_email_per_subscriber(p: Container, handler) -> None:
     """Fault: SQS delivers the same batch twice (the recorded event fixture, twice)."""
     event = load_event("sqs_send_batch")

@@ -25,7 +25,7 @@ from typing import Any
 from mailer.aws.retry import OutOfTimeError
 from mailer.aws.ses import SesAdapter
 from mailer.catalogue.schema import Resource, Vocabulary
-from mailer.emails.mime import Identity, build_message
+from mailer.emails.mime import Identity, MessageTemplate
 from mailer.emails.render import EmailRenderer, RenderedEmail
 from mailer.emails.views import greeting
 from mailer.errors import ConflictError, MailerError, UnknownSendOutcomeError
@@ -54,6 +54,7 @@ MAX_RECEIVES = 5
 CLAIM_LEASE = VISIBILITY_TIMEOUT - SENDER_TIMEOUT
 START_MARGIN = 5.0  # seconds: with less time left, leave the record for the next invocation
 CONTENT_CACHE = 8  # campaigns whose content a warm sender keeps
+MESSAGE_TEMPLATES = 512  # variants' message templates a warm sender keeps (as the renderer)
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ class Sender:
         self._queue_drained = queue_drained
         self._content: OrderedDict[str, CampaignContent] = OrderedDict()
         self._content_lock = Lock()
+        self._templates: OrderedDict[str, MessageTemplate] = OrderedDict()
         self._touched: set[str] = set()
 
     def process_batch(
@@ -270,15 +272,30 @@ class Sender:
         email = self._renderer.render(
             variant.template, variant.context, recipient, variant_key=variant.key
         )
-        message = build_message(
+        raw = self._template(email.subject).fill(
             email,
-            sender=self._config.sender.address,
-            sender_name=self._config.sender.name,
             to=subscriber.email,
             list_unsubscribe_url=unsubscribe_url,
             date=dt.datetime.fromtimestamp(self._clock(), dt.UTC),
         )
-        return email, message.as_bytes()
+        return email, raw
+
+    def _template(self, subject: str) -> MessageTemplate:
+        """The message template for a variant's subject, built on first use and kept."""
+        with self._content_lock:
+            template = self._templates.get(subject)
+            if template is None:
+                template = MessageTemplate(
+                    subject=subject,
+                    sender=self._config.sender.address,
+                    sender_name=self._config.sender.name,
+                )
+                self._templates[subject] = template
+                if len(self._templates) > MESSAGE_TEMPLATES:
+                    self._templates.popitem(last=False)
+            else:
+                self._templates.move_to_end(subject)
+            return template
 
     def _deliver(
         self,
