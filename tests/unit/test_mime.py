@@ -363,3 +363,16 @@ def test_any_body_fills_to_the_same_email_as_the_email_package(text: str, html: 
     assert_same_email(naive, fast)
     body = raw.partition(b"\r\n\r\n")[2]
     assert all(len(line) <= 76 for line in body.split(b"\r\n"))
+
+
+def test_one_template_fills_many_recipients_each_exactly() -> None:
+    """Lines encoded for one recipient are reused for the next; only their own lines differ."""
+    from mailer.emails.mime import MessageTemplate
+
+    template = MessageTemplate(subject=EMAIL.subject, sender="news@antislavery.example")
+    for name in ("Sam", "Zo\u00eb", "S\u00e1m " * 30):
+        rendered = RenderedEmail("digest", EMAIL.subject, f"<p>Hello {name},</p>\n{HTML}", TEXT)
+        raw = template.fill(rendered, to="sam@example.com", date=SENT)
+        fast = email.message_from_bytes(raw, policy=email.policy.default)
+        naive = build(rendered, sender_name="", list_unsubscribe_url=None)
+        assert_same_email(round_trip(naive), fast)

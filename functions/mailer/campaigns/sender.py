@@ -222,18 +222,22 @@ class Sender:
 
     def content(self, campaign_id: str) -> CampaignContent:
         """What a campaign says to each group, read once per process and kept for later records."""
-        with self._content_lock:  # threads of one batch read a new campaign once, not each
+        with self._content_lock:
             content = self._content.get(campaign_id)
-            if content is None:
-                campaign = self._campaigns.get(campaign_id)
-                if campaign is None:
-                    logger.error("a record names campaign %r, which has no record", campaign_id)
-                    raise MalformedJobError(f"no campaign {campaign_id!r}")
-                content = self.variants(campaign, self._load_resources())
-                self._content[campaign_id] = content
-                if len(self._content) > CONTENT_CACHE:
-                    self._content.popitem(last=False)
+        if content is not None:
             return content
+        # Read outside the lock (no thread waits on another's DynamoDB call); threads that
+        # miss together each read once, and the first to finish is kept.
+        campaign = self._campaigns.get(campaign_id)
+        if campaign is None:
+            logger.error("a record names campaign %r, which has no record", campaign_id)
+            raise MalformedJobError(f"no campaign {campaign_id!r}")
+        content = self.variants(campaign, self._load_resources())
+        with self._content_lock:
+            content = self._content.setdefault(campaign_id, content)
+            if len(self._content) > CONTENT_CACHE:
+                self._content.popitem(last=False)
+        return content
 
     def variants(self, campaign: Campaign, resources: Sequence[Resource]) -> CampaignContent:
         """What `campaign` says to each group, chosen from `resources` (preview uses this too)."""

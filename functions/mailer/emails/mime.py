@@ -82,23 +82,41 @@ def build_message(
 _CRLF = b"\r\n"
 
 
-def _qp_body(text: str) -> bytes:
+def _qp_body(text: str, encoded_lines: dict[bytes, bytes]) -> bytes:
     """A body part as the `email` package writes it: UTF-8, each line ended by CRLF (and one at
-    the end), quoted-printable in 76-character lines; binascii does it in C."""
-    lines = text.encode("utf-8").splitlines()
-    encoded = binascii.b2a_qp(_CRLF.join(lines) + _CRLF, istext=True)
-    out = encoded.split(_CRLF)
-    if max(map(len, out)) <= _QP_LINE:
-        return encoded
-    # binascii lets a line whose last space it encodes (=20) run to 77 characters.
-    return _CRLF.join(piece for line in out for piece in _rewrap(line))
+    the end), quoted-printable in 76-character lines.
+
+    Quoted-printable encodes each line on its own, and most lines of a variant are the same for
+    every recipient, so each distinct line is encoded once (by binascii, in C) and remembered.
+    """
+    out = []
+    for line in text.encode("utf-8").splitlines() or [b""]:  # as `email`: one line at least
+        encoded = encoded_lines.get(line)
+        if encoded is None:
+            encoded = _CRLF.join(_rewrap(binascii.b2a_qp(line, istext=True)))
+            if len(encoded_lines) >= _LINES_KEPT:
+                encoded_lines.clear()
+            encoded_lines[line] = encoded
+        out.append(encoded)
+    out.append(b"")
+    return _CRLF.join(out)
 
 
+_LINES_KEPT = 20_000  # distinct encoded lines a template remembers (a few MB at most)
 _QP_LINE = 76
 
 
-def _rewrap(line: bytes) -> list[bytes]:
-    """Split an encoded line into lines of at most 76 with soft breaks, never inside an =XX."""
+def _rewrap(encoded: bytes) -> list[bytes]:
+    """Make every line of binascii's encoding at most 76 characters: it lets a line whose last
+    space it encodes (=20) run to 77. Soft breaks go between escapes, never inside one."""
+    lines = encoded.split(_CRLF)
+    if max(map(len, lines)) <= _QP_LINE:
+        return lines
+    return [piece for line in lines for piece in _split(line)]
+
+
+def _split(line: bytes) -> list[bytes]:
+    """One encoded line as lines of at most 76, joined by soft breaks."""
     if len(line) <= _QP_LINE:
         return [line]
     pieces: list[bytes] = []
@@ -143,6 +161,7 @@ class MessageTemplate:
         self._from_header, self._subject_header = block[:start], block[start:]
         # Like the `email` package's boundaries; a quoted-printable body never contains "==",
         # so one boundary serves every message of the variant.
+        self._encoded_lines: dict[bytes, bytes] = {}
         self._boundary = ("=" * 15 + f"{secrets.randbelow(10**19):019d}" + "==").encode()
 
     def fill(
@@ -188,13 +207,13 @@ class MessageTemplate:
             b'Content-Type: text/plain; charset="utf-8"' + _CRLF,
             b"Content-Transfer-Encoding: quoted-printable" + _CRLF,
             _CRLF,
-            _qp_body(email.text),
+            _qp_body(email.text, self._encoded_lines),
             _CRLF + b"--" + boundary + _CRLF,
             b'Content-Type: text/html; charset="utf-8"' + _CRLF,
             b"Content-Transfer-Encoding: quoted-printable" + _CRLF,
             b"MIME-Version: 1.0" + _CRLF,
             _CRLF,
-            _qp_body(email.html),
+            _qp_body(email.html, self._encoded_lines),
             _CRLF + b"--" + boundary + b"--" + _CRLF,
         ]
         return b"".join(parts)
