@@ -547,6 +547,21 @@ def test_finishing_is_checked_once_the_queue_drains_not_after_every_batch(
     assert p.campaigns.status("digest#2026-12").finished_at
 
 
+def test_a_campaign_whose_last_record_is_a_redelivered_duplicate_still_finishes(
+    p: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first sender recorded every outcome, then died before its finish check; SQS hands
+    the records over again, and the sender that finds them done finishes the campaign."""
+    first = batch(p)
+    monkeypatch.setattr(p.sender, "_queue_drained", lambda: False)  # it died first
+    p.sender.process_batch(first)
+    assert not p.campaigns.status("digest#2026-12").finished_at
+    monkeypatch.undo()
+    response = p.sender.process_batch(redelivered(first)).response
+    assert response == {"batchItemFailures": []}
+    assert p.campaigns.status("digest#2026-12").finished_at
+
+
 def test_a_conflict_left_when_finishing_the_campaign_never_fails_the_batch(
     container: Container, clock: FakeClock
 ) -> None:

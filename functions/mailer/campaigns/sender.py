@@ -187,13 +187,14 @@ class Sender:
         content = self.content(job.campaign_id)
         campaign = content.campaign
         claimed = self._ledger.claim(campaign, job.subscriber_key, job.audience)
+        # Even a duplicate may be the campaign's last record (its first sender died after
+        # recording the outcome), so the finish check covers it too.
+        self._touched.add(campaign.id)
         if isinstance(claimed, Done):
             logger.info("already %s: %s %s", claimed.state, campaign.id, job.subscriber_key[:12])
             if claimed.audience and claimed.audience != job.audience:
                 self._ledger.count_moved(campaign, job.subscriber_key, job.audience)
-                self._touched.add(campaign.id)
             return Result(campaign.id, "duplicate", claimed.ses_message_id)
-        self._touched.add(campaign.id)
         try:
             decision = self._decide(content, job.subscriber_key)
             if isinstance(decision, _NotSent):
