@@ -603,6 +603,9 @@ def test_each_sender_gets_its_share_of_the_account_rate(container: Container) ->
     settings = Settings.from_env({**TEST_ENV, "MAX_SEND_RATE": "14", "SENDER_CONCURRENCY": "4"})
     p = Container(settings, container.clients)
     assert p.sender.bucket.rate == pytest.approx(14 * 0.9 / 4)  # 90% by default: room for notices
+    assert p.sender.bucket.capacity == pytest.approx(3)  # a few tokens banked across batch gaps
+    fast = TokenBucket.for_sender(1000, 0.9, 10)
+    assert fast.capacity == pytest.approx(90 * 0.25)  # at high rates, a quarter second's worth
 
 
 def test_a_bucket_banks_a_few_tokens_while_idle_and_shares_turns_between_threads() -> None:

@@ -12,10 +12,13 @@ import time
 from collections.abc import Callable
 from threading import Lock
 
-# Tokens a sender may bank while idle. A few absorb the gaps between one batch and the next
-# (otherwise every pause loses rate for good); more would let all senders burst together above
-# the quota, which the 10% left by SEND_RATE_SHARE has to absorb.
+# What a sender may bank while idle: at least three tokens, or a quarter second of its rate.
+# Between one batch and the next a sender waits about 120 ms (the last send's answer, the
+# ledger, SQS, the next invoke); a bank smaller than that loses rate for good after every
+# batch. More would let all senders burst together above the quota, which the 10% left by
+# SEND_RATE_SHARE absorbs (and SES throttling, retried, beyond it).
 BANKED_TOKENS = 3.0
+BANKED_SECONDS = 0.25
 
 
 class TokenBucket:
@@ -53,7 +56,8 @@ class TokenBucket:
     ) -> TokenBucket:
         """One sender's share of `share` of the account's quota (messages a second)."""
         rate = quota * share / max(1, concurrency)
-        return cls(rate, max(1.0, min(BANKED_TOKENS, rate)), clock, sleep)
+        capacity = max(1.0, min(rate, max(BANKED_TOKENS, rate * BANKED_SECONDS)))
+        return cls(rate, capacity, clock, sleep)
 
     def acquire(self) -> float:
         """Take one token, sleeping until it is this caller's turn; return how long it waited."""
