@@ -1,33 +1,22 @@
-"""Planner at scale: the real Planner and CampaignStore (checkpoints on moto) on simulated time,
-with the send index and SQS as fakes that take AWS's time. ms per recipient (simulated AWS time
-plus this machine's CPU) and peak Python memory while planning."""
+"""Planner at scale: the real Planner on simulated time, with the send index, SQS and the
+campaign store as fakes that take AWS's time (moto would add its own memory per write, which
+the planner on AWS does not have). ms per recipient (simulated AWS time plus this machine's
+CPU) and peak Python memory while planning."""
 
 from __future__ import annotations
 
-import os
 import time
 import tracemalloc
 from dataclasses import dataclass
 from typing import Any
 
-os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
-os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
-
-import boto3
-from moto import mock_aws
-
-from mailer.aws.clients import Clients
-from mailer.campaigns.model import Campaign, Period
+from mailer.campaigns.model import Campaign, Checkpoint, Period
 from mailer.campaigns.planner import PAGE_SIZE, Planner
-from mailer.campaigns.store import CampaignStore
 from mailer.catalogue.schema import Vocabulary
-from mailer.local.provision import provision
-from mailer.local.template import Template, default_template_path
 from mailer.paths import catalogue_dir
 from mailer.settings import Settings
 from mailer.subscribers.model import Page, Status, Subscriber
 
-from .fakes import DynamoTiming
 from .quota import ENV
 from .simtime import SimTime
 
@@ -54,6 +43,46 @@ class _Index:
         ]
         more = {"pk": f"sub#{last - 1}", "send_group": audience} if last < self._n else None
         return Page(subscribers, more)
+
+
+class _Store:
+    """The campaign store's planner calls, in memory, each taking a DynamoDB write's time."""
+
+    def __init__(self, sim: SimTime) -> None:
+        self._sim = sim
+        self._checkpoints: dict[str, Checkpoint] = {}
+        self.planned = False
+
+    def create(self, campaign: Campaign) -> tuple[Campaign, bool]:
+        self._sim.sleep(0.005)
+        return campaign, True
+
+    def status(self, campaign_id: str) -> None:
+        self._sim.sleep(0.005)
+
+    def checkpoint(self, campaign: Campaign, audience: str) -> Checkpoint:
+        self._sim.sleep(0.005)
+        return self._checkpoints.get(audience, Checkpoint(audience))
+
+    def advance(
+        self, campaign: Campaign, checkpoint: Checkpoint, next_start: Any, recipients: int
+    ) -> Checkpoint:
+        self._sim.sleep(0.005)
+        advanced = Checkpoint(
+            checkpoint.audience,
+            checkpoint.pages + 1,
+            next_start,
+            next_start is None,
+            checkpoint.planned + recipients,
+        )
+        self._checkpoints[checkpoint.audience] = advanced
+        return advanced
+
+    def mark_planned(self, campaign: Campaign) -> None:
+        self.planned = True
+
+    def try_finish(self, campaign_id: str) -> bool:
+        return False
 
 
 class _Sink:
@@ -89,36 +118,32 @@ class PlannerResult:
 
 def run(recipients: int) -> PlannerResult:
     """Plan one digest to `recipients` people in three audiences."""
-    with mock_aws():
-        settings = Settings.from_env(ENV)
-        clients = Clients(settings, boto3.Session(region_name="eu-west-2"))
-        provision(clients, Template.load(default_template_path()))
-        sim = SimTime()
-        DynamoTiming(sim, clients.dynamodb.meta.client)
-        vocabulary = Vocabulary.load(catalogue_dir() / "vocabulary.yaml")
-        audiences = tuple(vocabulary.audiences)
-        sink = _Sink(sim)
-        planner = Planner(
-            campaigns=CampaignStore(clients.dynamodb.Table(settings.campaigns_table), sim),
-            subscribers=_Index(sim, recipients // len(audiences)),  # type: ignore[arg-type]
-            sqs=sink,
-            queue_url=settings.send_queue_url,
-            vocabulary=vocabulary,
-            load_resources=lambda: [],
-            sleep=sim.sleep,
-            concurrently=sim.concurrently,
-        )
-        campaign = Campaign.digest(Period(2026, 12), audiences)
-        tracemalloc.start()
-        started = time.process_time()
-        sim_start = sim()
-        sim.run(lambda: planner.plan(campaign))
-        cpu = time.process_time() - started
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        planned = recipients // len(audiences) * len(audiences)
-        assert sink.messages == planned, (sink.messages, planned)
-        return PlannerResult(planned, sim() - sim_start, cpu, peak, sink.calls)
+    settings = Settings.from_env(ENV)
+    sim = SimTime()
+    vocabulary = Vocabulary.load(catalogue_dir() / "vocabulary.yaml")
+    audiences = tuple(vocabulary.audiences)
+    sink = _Sink(sim)
+    planner = Planner(
+        campaigns=_Store(sim),  # type: ignore[arg-type]
+        subscribers=_Index(sim, recipients // len(audiences)),  # type: ignore[arg-type]
+        sqs=sink,
+        queue_url=settings.send_queue_url,
+        vocabulary=vocabulary,
+        load_resources=lambda: [],
+        sleep=sim.sleep,
+        concurrently=sim.concurrently,
+    )
+    campaign = Campaign.digest(Period(2026, 12), audiences)
+    tracemalloc.start()
+    started = time.process_time()
+    sim_start = sim()
+    sim.run(lambda: planner.plan(campaign))
+    cpu = time.process_time() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    planned = recipients // len(audiences) * len(audiences)
+    assert sink.messages == planned, (sink.messages, planned)
+    return PlannerResult(planned, sim() - sim_start, cpu, peak, sink.calls)
 
 
 if __name__ == "__main__":
