@@ -536,7 +536,9 @@ def test_finishing_is_checked_once_the_queue_drains_not_after_every_batch(
 ) -> None:
     counted: list[str] = []
     real_count = p.campaigns.count
-    monkeypatch.setattr(p.campaigns, "count", lambda c: counted.append(c.id) or real_count(c))
+    monkeypatch.setattr(
+        p.campaigns, "count", lambda c, *rest: counted.append(c.id) or real_count(c, *rest)
+    )
     first = receive_event(p, limit=2)
     p.sender.process_batch(first)
     assert counted == [], "the queue still holds recipients: no need to count the ledger"
@@ -560,6 +562,21 @@ def test_a_campaign_whose_last_record_is_a_redelivered_duplicate_still_finishes(
     response = p.sender.process_batch(redelivered(first)).response
     assert response == {"batchItemFailures": []}
     assert p.campaigns.status("digest#2026-12").finished_at
+
+
+def test_too_little_time_to_count_the_ledger_leaves_finishing_for_later_not_the_batch(
+    p: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counting a million entries takes longer than a sender has: it stops in time, the batch
+    is reported done (not redelivered), and a later check finishes the campaign."""
+    from mailer.campaigns import store
+
+    monkeypatch.setattr(store, "COUNT_MARGIN", 60.0)  # more than the 30 s a sender ever has
+    response = p.sender.process_batch(receive_event(p), time_left=lambda: 30.0).response
+    assert response == {"batchItemFailures": []}
+    assert len(sent_mail()) == len(RELEVANT)
+    assert not p.campaigns.status("digest#2026-12").finished_at
+    assert p.campaigns.try_finish("digest#2026-12")
 
 
 def test_a_conflict_left_when_finishing_the_campaign_never_fails_the_batch(

@@ -146,14 +146,14 @@ class Sender:
                 results.append((record, None))
             else:
                 results.append((record, outcome))
-        self._finish_if_drained()
+        self._finish_if_drained(time_left)
         return BatchReport(results)
 
-    def _finish_if_drained(self) -> None:
+    def _finish_if_drained(self, time_left: Callable[[], float] | None) -> None:
         """Check the touched campaigns once the queue has nothing waiting (the last batches)."""
         try:
             if self._touched and self._queue_drained():
-                self.finish_campaigns()
+                self.finish_campaigns(time_left)
         except MailerError:
             # Finishing is bookkeeping: the next drained batch, or `mailer digest status`,
             # checks again. Failing the batch would send its emails twice.
@@ -216,10 +216,11 @@ class Sender:
         self._record_sent(claimed, campaign, message_id)
         return Result(campaign.id, SendOutcome.SENT.value, message_id)
 
-    def finish_campaigns(self) -> list[str]:
-        """Mark finished every campaign this sender touched whose recipients all have outcomes."""
+    def finish_campaigns(self, time_left: Callable[[], float] | None = None) -> list[str]:
+        """Mark finished every campaign this sender touched whose recipients all have outcomes
+        (OutOfTimeError if counting would outlast the invocation)."""
         touched, self._touched = sorted(self._touched), set()
-        return [c for c in touched if self._campaigns.try_finish(c)]
+        return [c for c in touched if self._campaigns.try_finish(c, time_left)]
 
     def content(self, campaign_id: str) -> CampaignContent:
         """What a campaign says to each group, read once per process and kept for later records."""

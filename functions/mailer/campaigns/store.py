@@ -14,6 +14,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 
+from mailer.aws.retry import OutOfTimeError
 from mailer.aws.transactions import CONFLICT_BACKOFF, retry_conflicts
 from mailer.aws.translate import aws_errors
 from mailer.errors import ConflictError
@@ -43,6 +44,7 @@ from .model import (
 Counts = dict[str, dict[str, int]]  # audience -> outcome (or "planned") -> number
 FINAL_STATES = frozenset(o.value for o in SendOutcome)
 
+COUNT_MARGIN = 3.0  # seconds: with less left, stop counting (OutOfTimeError)
 SES_EVENT_MARKER_DAYS = 30  # how long a processed SES event is remembered
 
 
@@ -118,7 +120,7 @@ class CampaignStore:
             counts=counts,
         )
 
-    def count(self, campaign: Campaign) -> Counts:
+    def count(self, campaign: Campaign, time_left: Callable[[], float] | None = None) -> Counts:
         """Count planned recipients and outcomes from the campaign's checkpoints, ledger entries
         and moved markers: one Query over its partition, reading only what it counts."""
         counts: Counts = {a: dict.fromkeys(COUNTED, 0) for a in campaign.audiences}
@@ -129,6 +131,10 @@ class CampaignStore:
             "ConsistentRead": True,
         }
         while True:
+            # A million entries take many pages: stop before a Lambda runs out of time, rather
+            # than be killed and have SQS deliver the batch again.
+            if time_left is not None and time_left() < COUNT_MARGIN:
+                raise OutOfTimeError("too little time left to count the campaign")
             with aws_errors("counting a campaign"):
                 response = self.table.query(**kwargs)
             for entry in response["Items"]:
@@ -242,7 +248,7 @@ class CampaignStore:
 
         retry_conflicts(write, backoff=self._backoff)
 
-    def try_finish(self, campaign_id: str) -> bool:
+    def try_finish(self, campaign_id: str, time_left: Callable[[], float] | None = None) -> bool:
         """Set finished_at, and store the final counts, once every planned recipient has an
         outcome; True if this call did. Counting reads the whole ledger, so callers run it once
         a campaign's queue drains, not after every batch."""
@@ -250,7 +256,7 @@ class CampaignStore:
         if not item or item.get("finished_at") or item.get("plan_state") != "planned":
             return False
         campaign = Campaign.from_item(item)
-        counts = self.count(campaign)
+        counts = self.count(campaign, time_left)
         planned = sum(row[PLANNED] for row in counts.values())
         done = sum(row[o] for row in counts.values() for o in FINAL_STATES)
         if done < planned:
