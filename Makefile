@@ -83,9 +83,9 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+## bench: quota, render, planner and cost benchmarks; writes docs/benchmarks.md (about 15 minutes)
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks.render
-	$(BIN)/python -m benchmarks.pipeline
+	$(BIN)/python -m benchmarks.report
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .pytest_cache .ruff_cache .aws-sam

@@ -23,9 +23,11 @@ from mailer.aws.ses import SesAdapter
 from mailer.campaigns.ledger import Ledger
 from mailer.campaigns.pacing import TokenBucket
 from mailer.campaigns.planner import PAGE_SIZE, Planner
+from mailer.campaigns.queue import drained
 from mailer.campaigns.sender import CLAIM_LEASE, Sender, SenderConfig
 from mailer.campaigns.starter import CampaignStarter, InProcessStarter, LambdaStarter
 from mailer.campaigns.store import CampaignStore, SesEventMarkers
+from mailer.campaigns.workers import Concurrently, ThreadPool
 from mailer.catalogue.schema import Catalogue, Resource, Vocabulary
 from mailer.catalogue.store import CatalogueStore
 from mailer.emails.mime import Identity
@@ -65,8 +67,10 @@ class Container:
         sleep: Callable[[float], None] = time.sleep,
         data_root: Path | None = None,
         page_size: int = PAGE_SIZE,
+        concurrently: Concurrently[Any] | None = None,
     ) -> None:
-        """`page_size`: subscribers the planner queues per checkpoint."""
+        """`page_size`: subscribers the planner queues per checkpoint; `concurrently`: how a
+        sender runs a batch's records at once (default: SENDER_THREADS threads)."""
         self.settings = settings
         self.clients = clients or Clients(settings)
         self.clock = clock
@@ -74,6 +78,7 @@ class Container:
         self.sleep = sleep
         self.data_root = data_root or project_root()
         self.page_size = page_size
+        self.concurrently = concurrently or ThreadPool(settings.sender_threads)
 
     # --- catalogue ------------------------------------------------------------------------
 
@@ -289,7 +294,9 @@ class Container:
 
     @cached_property
     def sender(self) -> Sender:
-        """A sender pacing itself at its share of the account's SES rate."""
+        """A sender pacing itself at its share of the account's SES quota, read at cold start."""
+        ses = self.ses(Backoff(sleep=self.sleep))
+        quota = ses.max_send_rate(fallback=self.settings.max_send_rate)
         return Sender(
             config=SenderConfig(
                 sender=self.identity,
@@ -303,14 +310,17 @@ class Container:
             vocabulary=self.vocabulary,
             renderer=self.renderer,
             links=self.links,
-            ses=self.ses(Backoff(sleep=self.sleep)),
+            ses=ses,
             bucket=TokenBucket.for_sender(
-                self.settings.max_send_rate,
+                quota,
+                self.settings.send_rate_share,
                 self.settings.sender_concurrency,
                 self.monotonic,
                 self.sleep,
             ),
             clock=self.clock,
+            concurrently=self.concurrently,
+            queue_drained=lambda: drained(self.clients.sqs, self.settings.send_queue_url),
         )
 
     @cached_property

@@ -76,12 +76,24 @@ class Settings:
         default="",
     )
     max_send_rate: float = _env(
-        "MAX_SEND_RATE", "SES messages per second, all senders together", default=14.0
+        "MAX_SEND_RATE",
+        "SES messages per second if the account's quota cannot be read (SES GetAccount)",
+        default=14.0,
+    )
+    send_rate_share: float = _env(
+        "SEND_RATE_SHARE",
+        "share of the SES quota campaigns use, all senders together (the rest: confirm emails)",
+        default=0.9,
     )
     sender_concurrency: int = _env(
         "SENDER_CONCURRENCY",
-        "digest senders running at once; each paces itself at MAX_SEND_RATE divided by this",
-        default=2,
+        "digest senders running at once; each paces itself at its share of the quota",
+        default=4,
+    )
+    sender_threads: int = _env(
+        "SENDER_THREADS",
+        "emails each digest sender sends at once (its threads share its pacing)",
+        default=8,
     )
     digest_send_empty: bool = _env(
         "DIGEST_SEND_EMPTY",
@@ -155,6 +167,10 @@ class Settings:
             )
         if not math.isfinite(settings.max_send_rate) or settings.max_send_rate <= 0:
             raise SettingsError("MAX_SEND_RATE must be a number of messages a second above 0")
+        if not 0 < settings.send_rate_share <= 1:
+            raise SettingsError("SEND_RATE_SHARE must be a share above 0 and at most 1, like 0.9")
+        if settings.sender_threads < 1:
+            raise SettingsError("SENDER_THREADS must be a whole number of threads, 1 or more")
         if settings.sender_concurrency < 1:
             raise SettingsError("SENDER_CONCURRENCY must be a whole number of senders, 1 or more")
         return settings

@@ -3,6 +3,7 @@ once by Query on the send index, and a stopped run resuming from its checkpoint.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -259,3 +260,51 @@ def test_a_subscriber_who_changes_group_mid_plan_gets_one_email_and_the_campaign
     assert status.finished_at, "the campaign never finished"
     drain_queue(p)  # nothing left; and a re-count would have shown in the totals
     assert p.campaigns.status("digest#2026-12").totals == status.totals
+
+
+class _TogetherSqs:
+    """SQS whose first three batch calls wait for each other: only parallel calls get past."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+        self.together = threading.Barrier(3, timeout=30)
+        self.calls = 0
+
+    def send_message_batch(self, **kwargs: Any) -> Any:
+        self.calls += 1
+        if self.calls <= 3:
+            self.together.wait()
+        return self._real.send_message_batch(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+def test_a_page_goes_to_sqs_in_parallel_batch_calls_of_ten(
+    container: Container, clock: FakeClock
+) -> None:
+    p = pipeline(container, clock)
+    sqs = _TogetherSqs(container.clients.sqs)
+    p.clients.sqs = sqs  # type: ignore[misc] (a cached_property, replaced in this test)
+    people = [(f"reader{i}@example.org", "individuals", (), "") for i in range(45)]
+    add_people(p.subscriber_store, people)
+    report = p.planner.plan(p.planner.digest(DEC))
+    assert report.enqueued["individuals"] == 45 and not sqs.together.broken
+    assert sqs.calls == 5  # one page of 45: five batch calls, three of them at once
+    assert queued(p) == 45
+
+
+def test_the_send_index_holds_keys_and_topics_not_addresses(p: Container) -> None:
+    """The planner reads only what it needs: whole subscriber items stay off the index."""
+    page = p.subscriber_store.confirmed_page("schools")
+    assert {s.key for s in page.subscribers}
+    assert all(s.email == "" and s.name == "" for s in page.subscribers)
+    assert {s.topics for s in page.subscribers} == {(), ("housing",)}
+
+
+def test_checkpoints_count_the_planned_and_leave_the_campaign_record_alone(p: Container) -> None:
+    p.planner.plan(p.planner.digest(DEC))
+    items = {i["sk"]: i for i in campaign_items(p, "digest#2026-12")}
+    assert items["checkpoint#schools"]["planned"] == 2
+    assert not any(name.startswith(("count#", "total#")) for name in items["meta"])
+    assert p.campaigns.status("digest#2026-12").counts["schools"]["planned"] == 2

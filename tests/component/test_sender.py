@@ -5,22 +5,27 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from botocore.stub import Stubber
 
 from mailer.aws.retry import Backoff, OutOfTimeError
 from mailer.campaigns.ledger import InFlightError
 from mailer.campaigns.model import Period, SendOutcome
 from mailer.campaigns.pacing import TokenBucket
+from mailer.campaigns.queue import drain
 from mailer.campaigns.sender import CLAIM_LEASE, MAX_RECEIVES, SENDER_TIMEOUT, VISIBILITY_TIMEOUT
 from mailer.campaigns.variants import NOTHING_NEW_INTRO
+from mailer.campaigns.workers import ThreadPool
 from mailer.container import Container
 from mailer.errors import SettingsError, ThrottlingError
 from mailer.settings import Settings
 from mailer.subscribers.model import Status
 from mailer.subscribers.tokens import Purpose
+from tests.support.conflicts import conflicts_on
 from tests.support.digest import (
     EXPECTED,
     PEOPLE,
@@ -117,6 +122,23 @@ def test_mjml_compiles_once_per_audience_and_topics(p: Container, container: Con
     p.planner.plan(p.planner.digest(DEC))  # already planned: Eve is not queued
     drain_queue(p)
     assert p.renderer.compiles == 4  # amal, chidi, dana, eli: four groups
+
+
+def test_variants_are_keyed_by_what_the_email_says(p: Container) -> None:
+    """Same content, same key (another campaign object, another process); any difference in
+    what the email says, a different key, so the renderer never mixes two emails up."""
+    campaign = p.planner.digest(DEC)
+    first = p.sender.variants(campaign, p.resources())
+    again = p.sender.variants(p.planner.digest(DEC), p.resources())
+    schools = first.for_group("schools", ("law-and-policy",))
+    assert schools is not None
+    assert schools.key == again.for_group("schools", ("law-and-policy",)).key
+    others = [
+        first.for_group("schools"),
+        first.for_group("individuals", ("law-and-policy",)),
+        first.for_group("schools", ("law-and-policy", "survivor-voice")),
+    ]
+    assert len({schools.key, *(v.key for v in others if v is not None)}) == 4
 
 
 def test_sqs_delivers_a_batch_twice_one_email_per_subscriber(p: Container, handler) -> None:
@@ -456,6 +478,131 @@ def test_nothing_relevant_is_skipped_unless_the_nothing_new_note_is_switched_on(
     assert "/unsubscribe/" in bea.headers["List-Unsubscribe"]
 
 
+# --- concurrency ------------------------------------------------------------------------------
+
+
+def test_concurrent_senders_collide_on_campaign_items_yet_mail_everyone_once(
+    container: Container, clock: FakeClock
+) -> None:
+    """Two senders of four threads each, and every write to the campaigns table first rejected
+    as if another transaction held its item (moto never does): every subscriber is mailed
+    exactly once, no batch fails, and the campaign finishes with the right counts."""
+    spy = spy_on_ses(container)
+    senders = [pipeline(container, clock, concurrently=ThreadPool(4)) for _ in range(2)]
+    add_people(senders[0].subscriber_store)
+    people = [(f"reader{i}@example.org", "individuals", (), "") for i in range(24)]
+    add_people(senders[0].subscriber_store, people)
+    table = container.settings.campaigns_table
+    with conflicts_on(container.clients.dynamodb, table) as injector:
+        senders[0].planner.plan(senders[0].planner.digest(DEC))
+        results: list[object] = []
+        threads = [
+            threading.Thread(
+                target=drain,
+                args=(container.clients.sqs, container.settings.send_queue_url),
+                kwargs={
+                    "process_batch": s.sender.process_batch,
+                    "on_record": lambda record, result: results.append(result),
+                },
+            )
+            for s in senders
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert injector.by_operation.get("PutItem") and injector.by_operation.get("UpdateItem")
+    assert None not in results, "a batch failed"
+    mailed = [r["Destination"]["ToAddresses"][0] for r in spy.requests]
+    expected = set(RELEVANT) | {address for address, *_ in people}
+    assert sorted(mailed) == sorted(expected), "someone got no email, or two"
+    status = senders[0].campaigns.status("digest#2026-12")
+    assert status.finished_at and status.in_flight == 0
+    assert status.totals["sent"] == len(expected)
+
+
+def test_a_sender_sends_the_records_of_a_batch_at_once(container: Container, clock) -> None:
+    """Three sends wait for each other inside SES: only senders sending at once get past."""
+    together = threading.Barrier(3, timeout=30)
+    spy = spy_on_ses(container, fault=lambda n, request: together.wait() if n <= 3 else None)
+    p = pipeline(container, clock, concurrently=ThreadPool(3))
+    add_people(p.subscriber_store)
+    p.planner.plan(p.planner.digest(DEC))
+    assert None not in drain_queue(p)
+    assert spy.calls == len(RELEVANT) and not together.broken
+
+
+def test_finishing_is_checked_once_the_queue_drains_not_after_every_batch(
+    p: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counted: list[str] = []
+    real_count = p.campaigns.count
+    monkeypatch.setattr(
+        p.campaigns, "count", lambda c, *rest: counted.append(c.id) or real_count(c, *rest)
+    )
+    first = receive_event(p, limit=2)
+    p.sender.process_batch(first)
+    assert counted == [], "the queue still holds recipients: no need to count the ledger"
+    assert not p.campaigns.status("digest#2026-12").finished_at
+    counted.clear()
+    assert None not in drain_queue(p)
+    assert counted == ["digest#2026-12"]  # once, by the batch that found the queue empty
+    assert p.campaigns.status("digest#2026-12").finished_at
+
+
+def test_a_campaign_whose_last_record_is_a_redelivered_duplicate_still_finishes(
+    p: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first sender recorded every outcome, then died before its finish check; SQS hands
+    the records over again, and the sender that finds them done finishes the campaign."""
+    first = batch(p)
+    monkeypatch.setattr(p.sender, "_queue_drained", lambda: False)  # it died first
+    p.sender.process_batch(first)
+    assert not p.campaigns.status("digest#2026-12").finished_at
+    monkeypatch.undo()
+    response = p.sender.process_batch(redelivered(first)).response
+    assert response == {"batchItemFailures": []}
+    assert p.campaigns.status("digest#2026-12").finished_at
+
+
+def test_too_little_time_to_count_the_ledger_leaves_finishing_for_later_not_the_batch(
+    p: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counting a million entries takes longer than a sender has: it stops in time, the batch
+    is reported done (not redelivered), and a later check finishes the campaign."""
+    from mailer.campaigns import store
+
+    monkeypatch.setattr(store, "COUNT_MARGIN", 60.0)  # more than the 30 s a sender ever has
+    response = p.sender.process_batch(receive_event(p), time_left=lambda: 30.0).response
+    assert response == {"batchItemFailures": []}
+    assert len(sent_mail()) == len(RELEVANT)
+    assert not p.campaigns.status("digest#2026-12").finished_at
+    assert p.campaigns.try_finish("digest#2026-12")
+
+
+def test_a_conflict_left_when_finishing_the_campaign_never_fails_the_batch(
+    container: Container, clock: FakeClock
+) -> None:
+    """The campaign record collides on every attempt (retries run out) after the emails are
+    out: the batch still succeeds, and the next check finishes the campaign."""
+    spy = spy_on_ses(container)
+    p = pipeline(container, clock)
+    add_people(p.subscriber_store)
+    p.planner.plan(p.planner.digest(DEC))
+
+    def on_the_record(operation: str, request: dict[str, Any]) -> bool:
+        return request.get("Key", {}).get("sk") == {"S": "meta"}
+
+    table = p.settings.campaigns_table
+    with conflicts_on(p.clients.dynamodb, table, times=99, when=on_the_record) as injector:
+        response = p.sender.process_batch(receive_event(p)).response
+    assert injector.rejected > 1
+    assert response == {"batchItemFailures": []}
+    assert spy.calls == len(RELEVANT)
+    assert not p.campaigns.status("digest#2026-12").finished_at
+    assert p.campaigns.try_finish("digest#2026-12")  # the next check, once the item is free
+
+
 # --- pacing -----------------------------------------------------------------------------------
 
 
@@ -473,7 +620,53 @@ def test_the_token_bucket_paces_to_its_rate() -> None:
 def test_each_sender_gets_its_share_of_the_account_rate(container: Container) -> None:
     settings = Settings.from_env({**TEST_ENV, "MAX_SEND_RATE": "14", "SENDER_CONCURRENCY": "4"})
     p = Container(settings, container.clients)
-    assert p.sender.bucket.rate == 3.5
+    assert p.sender.bucket.rate == pytest.approx(14 * 0.9 / 4)  # 90% by default: room for notices
+    assert p.sender.bucket.capacity == pytest.approx(3)  # a few tokens banked across batch gaps
+    fast = TokenBucket.for_sender(1000, 0.9, 10)
+    assert fast.capacity == pytest.approx(90 * 0.25)  # at high rates, a quarter second's worth
+
+
+def test_a_bucket_banks_a_few_tokens_while_idle_and_shares_turns_between_threads() -> None:
+    clock = FakeClock(0.0)
+    bucket = TokenBucket(10.0, 3.0, clock, clock.sleep)
+    assert [bucket.acquire() for _ in range(3)] == [0.0, 0.0, 0.0]  # the banked three
+    assert bucket.acquire() == pytest.approx(0.1)
+    clock.advance(60)  # a long pause banks three, not six hundred
+    assert [bucket.acquire() for _ in range(4)] == pytest.approx([0.0, 0.0, 0.0, 0.1])
+    waits: list[float] = []
+    shared = TokenBucket(10.0, 1.0, clock=lambda: 0.0, sleep=lambda _: None)
+    threads = [threading.Thread(target=lambda: waits.append(shared.acquire())) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Each thread reserved its own turn: one free, then 0.1 s apart, none sharing a turn.
+    assert sorted(waits) == pytest.approx([0.0, 0.1, 0.2, 0.3, 0.4])
+
+
+def test_senders_pace_at_a_share_of_the_quota_ses_reports(container: Container) -> None:
+    """SES's GetAccount gives the quota (moto has no GetAccount: a stub answers as SES does)."""
+    settings = Settings.from_env(
+        {**TEST_ENV, "SENDER_CONCURRENCY": "4", "SEND_RATE_SHARE": "0.8", "MAX_SEND_RATE": "1"}
+    )
+    p = Container(settings, container.clients)
+    client = container.clients.sesv2  # a real client, answered by the stub
+    stub = Stubber(client)
+    stub.add_response(
+        "get_account",
+        {
+            "SendQuota": {"Max24HourSend": 1e6, "MaxSendRate": 200.0, "SentLast24Hours": 0.0},
+            "ProductionAccessEnabled": True,
+        },
+    )
+    container.clients.sesv2_send = client  # type: ignore[misc]
+    with stub:
+        assert p.sender.bucket.rate == pytest.approx(200 * 0.8 / 4)
+    stub.assert_no_pending_responses()
+    refused = Container(settings, container.clients)
+    with Stubber(client) as denied:
+        denied.add_client_error("get_account", "AccessDeniedException", http_status_code=403)
+        assert refused.sender.bucket.rate == pytest.approx(1 * 0.8 / 4)  # MAX_SEND_RATE
 
 
 def test_backoff_grows_with_jitter_and_gives_up_in_time() -> None:

@@ -13,4 +13,7 @@ TEST_ENV = {
     "SECRET_KEY": "test-secret-key",
     "AWS_REGION": "eu-west-2",
     "POSTAL_ADDRESS": "1 Test Street, London",
+    # One record at a time, so tests that inject a fault into the n-th call know which record
+    # it hits; the threaded tests set their own.
+    "SENDER_THREADS": "1",
 }

@@ -282,3 +282,115 @@ def test_long_unsubscribe_url_stays_a_plain_header_in_the_raw_bytes() -> None:
 def test_to_must_parse_to_exactly_the_one_address_intended(to: str) -> None:
     with pytest.raises(HeaderInjectionError):
         build(to=to)
+
+
+# --- the campaign path: a variant's message built once, each recipient filled in ---------------
+
+
+def both_paths(rendered: RenderedEmail, **overrides: Any) -> tuple[Any, Any, bytes]:
+    """The same email by build_message and by MessageTemplate.fill, each parsed back."""
+    from mailer.emails.mime import MessageTemplate
+
+    kwargs: dict[str, Any] = {
+        "to": "sam@example.com",
+        "list_unsubscribe_url": UNSUBSCRIBE,
+        "date": SENT,
+        **overrides,
+    }
+    template = MessageTemplate(
+        subject=rendered.subject,
+        sender="news@antislavery.example",
+        sender_name="Anti-Slavery International",
+    )
+    raw = template.fill(rendered, **kwargs)
+    naive = build(rendered, **kwargs)
+    parse = lambda b: email.message_from_bytes(b, policy=email.policy.default)  # noqa: E731
+    return parse(naive.as_bytes()), parse(raw), raw
+
+
+def assert_same_email(naive: Any, fast: Any) -> None:
+    """Every header but the Message-ID, and both decoded bodies, equal."""
+    skip = {"Message-ID", "Content-Type"}
+    assert [(k, str(v)) for k, v in naive.items() if k not in skip] == [
+        (k, str(v)) for k, v in fast.items() if k not in skip
+    ]
+    assert naive.get_content_type() == fast.get_content_type() == "multipart/alternative"
+    for subtype in ("plain", "html"):
+        want, got = naive.get_body((subtype,)), fast.get_body((subtype,))
+        assert want.get_content() == got.get_content()
+        assert want["Content-Type"] == got["Content-Type"]
+    assert fast["Message-ID"].endswith("@antislavery.example>")
+
+
+@pytest.mark.parametrize(
+    ("subject", "text", "html"),
+    [
+        (EMAIL.subject, TEXT, HTML),
+        (
+            "Caf\u00e9 \u2014 r\u00e9sum\u00e9 for Zo\u00eb",
+            "Hello Zo\u00eb,\r\nline with trailing space \nx=y\t\n" + "long " * 60 + "\n",
+            "<p>" + "\u00e9" * 200 + "</p>\n<a href='https://x/u?a=1&b=2'>=</a>",
+        ),
+        ("Plain", "no newline at the end", "<p>" + "a" * 2000 + "</p>"),
+    ],
+)
+def test_a_filled_template_parses_to_the_same_email_as_the_email_package(
+    subject: str, text: str, html: str
+) -> None:
+    rendered = RenderedEmail("digest", subject, html, text)
+    naive, fast, raw = both_paths(rendered)
+    assert_same_email(naive, fast)
+    _head, _, body = raw.partition(b"\r\n\r\n")
+    assert all(len(line) <= 76 for line in body.split(b"\r\n")), "RFC 2045 line length"
+    assert f"\r\nList-Unsubscribe: <{UNSUBSCRIBE}>\r\n".encode() in raw  # never folded
+
+
+def test_a_filled_template_keeps_a_long_unsubscribe_url_on_one_line() -> None:
+    url = "https://mailer.example.org/unsubscribe/" + "A1b2-C3d4_" * 20
+    naive, fast, raw = both_paths(EMAIL, list_unsubscribe_url=url)
+    assert_same_email(naive, fast)
+    assert f"\r\nList-Unsubscribe: <{url}>\r\n".encode() in raw
+
+
+def test_a_filled_template_falls_back_for_what_it_cannot_write_as_is() -> None:
+    """A List-Unsubscribe URL too long for one header line goes through the email package."""
+    long_url = "https://mailer.example.org/unsubscribe/" + "x" * 950
+    naive, fast, _ = both_paths(EMAIL, list_unsubscribe_url=long_url)
+    assert_same_email(naive, fast)
+
+
+def test_a_filled_template_refuses_header_injection() -> None:
+    from mailer.emails.mime import MessageTemplate
+
+    template = MessageTemplate(subject=EMAIL.subject, sender="news@antislavery.example")
+    with pytest.raises(HeaderInjectionError):
+        template.fill(EMAIL, to="sam@example.com\r\nBcc: eve@example.com")
+    with pytest.raises(HeaderInjectionError):
+        template.fill(EMAIL, to="sam@example.com", list_unsubscribe_url="https://x/\nBcc: e")
+    with pytest.raises(HeaderInjectionError):  # two recipients, or a name, in place of one
+        template.fill(EMAIL, to="sam@example.com, eve@example.com")
+
+
+@given(
+    text=st.text(st.characters(blacklist_categories=("Cs",)), max_size=300),
+    html=st.text(st.characters(blacklist_categories=("Cs",)), max_size=300),
+)
+@settings(max_examples=60)
+def test_any_body_fills_to_the_same_email_as_the_email_package(text: str, html: str) -> None:
+    naive, fast, raw = both_paths(RenderedEmail("digest", "Subject", html, text))
+    assert_same_email(naive, fast)
+    body = raw.partition(b"\r\n\r\n")[2]
+    assert all(len(line) <= 76 for line in body.split(b"\r\n"))
+
+
+def test_one_template_fills_many_recipients_each_exactly() -> None:
+    """Lines encoded for one recipient are reused for the next; only their own lines differ."""
+    from mailer.emails.mime import MessageTemplate
+
+    template = MessageTemplate(subject=EMAIL.subject, sender="news@antislavery.example")
+    for name in ("Sam", "Zo\u00eb", "S\u00e1m " * 30):
+        rendered = RenderedEmail("digest", EMAIL.subject, f"<p>Hello {name},</p>\n{HTML}", TEXT)
+        raw = template.fill(rendered, to="sam@example.com", date=SENT)
+        fast = email.message_from_bytes(raw, policy=email.policy.default)
+        naive = build(rendered, sender_name="", list_unsubscribe_url=None)
+        assert_same_email(round_trip(naive), fast)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -9,7 +10,9 @@ from botocore.exceptions import BotoCoreError
 
 from mailer.aws.retry import Backoff
 from mailer.aws.translate import aws_errors
-from mailer.errors import UnknownSendOutcomeError
+from mailer.errors import MailerError, UnknownSendOutcomeError
+
+logger = logging.getLogger(__name__)
 
 
 class SesAdapter:
@@ -52,6 +55,19 @@ class SesAdapter:
         return self._backoff.call(
             lambda: self._send_once(request), before_each=before_each, time_left=time_left
         )
+
+    def max_send_rate(self, fallback: float) -> float:
+        """The account's SES quota in messages a second (GetAccount's SendQuota.MaxSendRate),
+        or `fallback` when it cannot be read."""
+        try:
+            with aws_errors("reading the SES sending quota"):
+                rate = float(self._client.get_account()["SendQuota"]["MaxSendRate"])
+        except (MailerError, KeyError, TypeError, ValueError) as exc:
+            logger.warning("SES quota unknown (%s): pacing at MAX_SEND_RATE", exc)
+            return fallback
+        except NotImplementedError:  # moto (tests, the local stack) has no GetAccount
+            return fallback
+        return rate if rate > 0 else fallback
 
     def _send_once(self, request: dict[str, Any]) -> str:
         with aws_errors("sending an email"):

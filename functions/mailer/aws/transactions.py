@@ -1,9 +1,10 @@
-"""DynamoDB transactions with the mailer's domain errors, retried when another writer collides."""
+"""DynamoDB writes retried while another writer holds their item, and transactions with the
+mailer's domain errors."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -11,10 +12,18 @@ from mailer.aws.retry import Backoff
 from mailer.aws.translate import aws_errors
 from mailer.errors import ConflictError, StoreError, TransactionConflictError
 
-# A transaction that touches an item another transaction is writing at that moment is cancelled
-# with "TransactionConflict". The campaign record is such a hot item (every send adds to its
-# counts), so a few quick retries are normal, not an error.
-CONFLICT_BACKOFF = Backoff(attempts=5, base=0.05)
+T = TypeVar("T")
+
+# DynamoDB rejects any write to an item that a transaction is writing at that moment, with
+# "TransactionConflict" (in a transaction) or TransactionConflictException (a single write).
+# The conflict lasts as long as the other transaction, a few milliseconds: a few quick retries
+# are normal, not an error. moto never raises it; tests inject it (tests/support/conflicts.py).
+CONFLICT_BACKOFF = Backoff(attempts=8, base=0.02, cap=1.0)
+
+
+def retry_conflicts(write: Callable[[], T], *, backoff: Backoff = CONFLICT_BACKOFF) -> T:
+    """Run one write (wrapped in aws_errors), retrying while a transaction holds its item."""
+    return backoff.call(write, retry_on=(TransactionConflictError,))
 
 
 def transact(
@@ -50,4 +59,4 @@ def transact(
                     raise TransactionConflictError(f"{action}: another writer collided") from exc
                 raise StoreError(f"{action} failed: {', '.join(sorted(codes))}") from exc
 
-    backoff.call(write, retry_on=(TransactionConflictError,))
+    retry_conflicts(write, backoff=backoff)

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
-from mailer.errors import ConflictError, StoreError, ThrottlingError
+from mailer.errors import ConflictError, StoreError, ThrottlingError, TransactionConflictError
 
 _THROTTLING_CODES = frozenset(
     {
@@ -23,13 +23,17 @@ _THROTTLING_CODES = frozenset(
 
 @contextmanager
 def aws_errors(action: str) -> Iterator[None]:
-    """Raise ThrottlingError, ConflictError or StoreError (naming `action`) for AWS failures."""
+    """Raise ThrottlingError, ConflictError, TransactionConflictError or StoreError (naming
+    `action`) for AWS failures."""
     try:
         yield
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "Unknown")
         if code in _THROTTLING_CODES:
             raise ThrottlingError(f"{action}: AWS throttled the call ({code})") from exc
+        if code == "TransactionConflictException":
+            # A single-item write to an item a transaction holds: retryable (transactions.py).
+            raise TransactionConflictError(f"{action}: another writer collided") from exc
         if code in ("ConditionalCheckFailedException", "AlreadyExistsException"):
             raise ConflictError(f"{action}: {code}") from exc
         raise StoreError(f"{action} failed: {code}") from exc

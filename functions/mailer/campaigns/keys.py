@@ -16,19 +16,21 @@ Outside any campaign:
                                   an SES bounce or complaint already acted on, so a
                                   redelivered event is ignored; expires after 30 days (TTL)
 
-Counts on the campaign record are top-level numbers named "count#<audience>#<outcome>", plus
-"total#planned" and "total#done"; they only change in the same transaction as the item they
-count, so a retried step never counts twice. TTL (`expires_at`) applies to final ledger entries
-and SES event markers only.
+No item is written by every send: a campaign's counts are counted from its ledger entries,
+"moved" markers and checkpoints (each checkpoint carries "planned", its audience's recipients
+queued so far) when the status is read, and stored on the campaign record, as a map "counts"
+(audience -> outcome -> number), once when the campaign finishes, since TTL later deletes the
+ledger entries. So concurrent senders never write the same item, and DynamoDB has nothing to
+reject with TransactionConflict. TTL (`expires_at`) applies to final ledger entries and SES
+event markers only.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 META = "meta"
-TOTAL_PLANNED = "total#planned"
-TOTAL_DONE = "total#done"
+LEDGER_PREFIX = "ledger#"
+MOVED_PREFIX = "moved#"
+CHECKPOINT_PREFIX = "checkpoint#"
 PLANNED = "planned"
 
 
@@ -44,22 +46,22 @@ def meta_key(campaign_id: str) -> dict[str, str]:
 
 def checkpoint_sk(audience: str) -> str:
     """The sort key of the planner's checkpoint in one audience."""
-    return f"checkpoint#{audience}"
+    return f"{CHECKPOINT_PREFIX}{audience}"
 
 
 def ledger_sk(subscriber_key: str) -> str:
     """The sort key of one subscriber's ledger entry."""
-    return f"ledger#{subscriber_key}"
+    return f"{LEDGER_PREFIX}{subscriber_key}"
 
 
 def subscriber_of_ledger_sk(sk: str) -> str:
     """The subscriber key inside a ledger entry's sort key."""
-    return sk.removeprefix("ledger#")
+    return sk.removeprefix(LEDGER_PREFIX)
 
 
 def moved_sk(audience: str, subscriber_key: str) -> str:
     """The sort key of the marker that counts a moved subscriber's second job once."""
-    return f"moved#{audience}#{subscriber_key}"
+    return f"{MOVED_PREFIX}{audience}#{subscriber_key}"
 
 
 def ses_event_key(event_id: str) -> dict[str, str]:
@@ -67,28 +69,6 @@ def ses_event_key(event_id: str) -> dict[str, str]:
     return {"pk": f"ses-event#{event_id}", "sk": "processed"}
 
 
-def count_name(audience: str, outcome: str) -> str:
-    """The campaign record's attribute counting one outcome in one audience."""
-    return f"count#{audience}#{outcome}"
-
-
-def parse_count_name(name: str) -> tuple[str, str] | None:
-    """(audience, outcome) of a count attribute, or None for any other attribute."""
-    parts = name.split("#")
-    if len(parts) == 3 and parts[0] == "count":
-        return parts[1], parts[2]
-    return None
-
-
-def count_update(campaign_id: str, audience: str, outcome: str, delta: int = 1) -> dict[str, Any]:
-    """A transaction item adding delta to one count and its total on the campaign record."""
-    total = TOTAL_PLANNED if outcome == PLANNED else TOTAL_DONE
-    return {
-        "Update": {
-            "Key": meta_key(campaign_id),
-            "UpdateExpression": "ADD #count :delta, #total :delta",
-            "ConditionExpression": "attribute_exists(pk)",
-            "ExpressionAttributeNames": {"#count": count_name(audience, outcome), "#total": total},
-            "ExpressionAttributeValues": {":delta": delta},
-        }
-    }
+def audience_of_moved_sk(sk: str) -> str:
+    """The audience inside a moved marker's sort key."""
+    return sk.removeprefix(MOVED_PREFIX).partition("#")[0]

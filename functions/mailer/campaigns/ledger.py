@@ -14,8 +14,9 @@ An entry's life:
 * A claim is a lease. A sender that dies (crash, Lambda timeout) leaves its entry "claimed";
   after the lease (the queue's visibility timeout minus the sender's timeout, so no live sender
   can still hold it) a redelivered record may take it over.
-* finish moves claimed -> final in one transaction with the campaign record's counts, and only
-  for the claim's owner, so a duplicate never counts twice. release deletes a claim when the
+* finish moves claimed -> final with a single conditional write, only for the claim's owner, so
+  a duplicate never counts twice: counts are counted from these entries (store.py), so no send
+  writes a shared item that concurrent senders would collide on. release deletes a claim when the
   sender knows SES did not accept the message (throttled, or it never got as far as sending).
 
 The one window: from the moment SES accepts a message until the transaction that marks its
@@ -26,6 +27,8 @@ visibility timeout, the lease has run out, and the retry sends again: that subsc
 emails. A crash anywhere before SES accepts leads to exactly one send on retry; anywhere after
 the commit, the retry sends nothing. (If the commit itself fails after SES accepted, the sender
 logs the SES message id and reports the record done, not failed, so SQS does not redeliver it.)
+
+Every write here is retried while DynamoDB reports a TransactionConflict (aws/transactions.py).
 """
 
 from __future__ import annotations
@@ -39,11 +42,11 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr
 
-from mailer.aws.transactions import CONFLICT_BACKOFF, transact
+from mailer.aws.transactions import CONFLICT_BACKOFF, retry_conflicts
 from mailer.aws.translate import aws_errors
 from mailer.errors import ConflictError, MailerError
 
-from .keys import campaign_pk, count_update, ledger_sk, moved_sk, subscriber_of_ledger_sk
+from .keys import campaign_pk, ledger_sk, moved_sk, subscriber_of_ledger_sk
 from .model import Campaign, SendOutcome
 
 CLAIMED = "claimed"
@@ -119,8 +122,12 @@ class Ledger:
             "attempt": 1,
         }
         try:
-            with aws_errors("claiming a send"):
-                self._table.put_item(Item=item, ConditionExpression=Attr("sk").not_exists())
+            self._write(
+                "claiming a send",
+                self._table.put_item,
+                Item=item,
+                ConditionExpression=Attr("sk").not_exists(),
+            )
             return claim
         except ConflictError:
             pass
@@ -138,21 +145,15 @@ class Ledger:
         """Count, once, a job queued under a second audience for someone already handled.
 
         A subscriber who changes group while the planner runs is queued in both audiences; the
-        ledger lets only one job send, so the other is counted skipped, or the campaign's
-        planned count would never be met and it would never be marked finished.
+        ledger lets only one job send, so the other is counted skipped (by this marker), or the
+        campaign's planned count would never be met and it would never be marked finished.
         """
-        marker = {
-            "Put": {
-                "Item": {"pk": campaign.pk, "sk": moved_sk(audience, subscriber_key)},
-                "ConditionExpression": "attribute_not_exists(sk)",
-            }
-        }
         try:
-            transact(
-                self._table,
-                [marker, count_update(campaign.id, audience, SendOutcome.SKIPPED.value)],
+            self._write(
                 "counting a moved subscriber",
-                backoff=self._backoff,
+                self._table.put_item,
+                Item={"pk": campaign.pk, "sk": moved_sk(audience, subscriber_key)},
+                ConditionExpression=Attr("sk").not_exists(),
             )
         except ConflictError:
             return  # this job was counted already (SQS delivered it twice)
@@ -167,15 +168,17 @@ class Ledger:
             uuid.uuid4().hex,
             int(current.get("attempt", 1)) + 1,
         )
-        update: dict[str, Any] = {
-            "Update": {
-                "Key": claim.key,
-                "UpdateExpression": (
+        try:
+            self._write(
+                "re-claiming a send",
+                self._table.update_item,
+                Key=claim.key,
+                UpdateExpression=(
                     "SET #state = :claimed, claim_id = :new, claimed_at = :now, attempt = :attempt"
                 ),
-                "ConditionExpression": "#state = :was AND claim_id = :old",
-                "ExpressionAttributeNames": {"#state": "state"},
-                "ExpressionAttributeValues": {
+                ConditionExpression="#state = :was AND claim_id = :old",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={
                     ":claimed": CLAIMED,
                     ":new": claim.claim_id,
                     ":now": int(now),
@@ -183,14 +186,7 @@ class Ledger:
                     ":was": current.get("state", ""),
                     ":old": current.get("claim_id", ""),
                 },
-            }
-        }
-        items = [update]
-        if current.get("state") == SendOutcome.FAILED.value:
-            # A failed entry was counted as done; taking it back un-counts it in the same write.
-            items.append(count_update(claim.campaign_id, audience, SendOutcome.FAILED.value, -1))
-        try:
-            transact(self._table, items, "re-claiming a send", backoff=self._backoff)
+            )
         except ConflictError:
             raise InFlightError("another sender re-claimed this send first") from None
         return claim
@@ -198,7 +194,7 @@ class Ledger:
     def finish(
         self, claim: Claim, outcome: SendOutcome, ses_message_id: str = "", reason: str = ""
     ) -> None:
-        """Make the entry final and count it, only if this sender still owns the claim.
+        """Make the entry final (one conditional write), only if this sender still owns the claim.
 
         ConflictError means the lease ran out and another sender took the entry over.
         """
@@ -218,30 +214,33 @@ class Ledger:
         if reason:
             sets.append("reason = :reason")
             values[":reason"] = reason
-        update = {
-            "Update": {
-                "Key": claim.key,
-                "UpdateExpression": "SET " + ", ".join(sets),
-                "ConditionExpression": "#state = :claimed AND claim_id = :mine",
-                "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": values,
-            }
-        }
-        transact(
-            self._table,
-            [update, count_update(claim.campaign_id, claim.audience, outcome.value)],
+        self._write(
             "recording a send",
-            backoff=self._backoff,
+            self._table.update_item,
+            Key=claim.key,
+            UpdateExpression="SET " + ", ".join(sets),
+            ConditionExpression="#state = :claimed AND claim_id = :mine",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
         )
 
     def release(self, claim: Claim) -> None:
         """Give the claim back (SES did not accept the message), so a retry can claim at once."""
         try:
-            with aws_errors("releasing a send"):
-                self._table.delete_item(
-                    Key=claim.key,
-                    ConditionExpression=Attr("state").eq(CLAIMED)
-                    & Attr("claim_id").eq(claim.claim_id),
-                )
+            self._write(
+                "releasing a send",
+                self._table.delete_item,
+                Key=claim.key,
+                ConditionExpression=Attr("state").eq(CLAIMED) & Attr("claim_id").eq(claim.claim_id),
+            )
         except ConflictError:
             return  # someone else owns it now; nothing of ours to release
+
+    def _write(self, action: str, call: Callable[..., Any], **request: Any) -> None:
+        """One conditional write, retried while a transaction elsewhere holds the item."""
+
+        def write() -> None:
+            with aws_errors(action):
+                call(**request)
+
+        retry_conflicts(write, backoff=self._backoff)

@@ -239,3 +239,4 @@ class Checkpoint:
     pages: int = 0
     next_start: dict[str, Any] | None = None
     done: bool = False
+    planned: int = 0  # recipients queued in this audience so far

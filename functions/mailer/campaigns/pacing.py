@@ -1,8 +1,9 @@
-"""Pacing for SES: a token bucket per sender (retries live in aws/retry.py).
+"""Pacing for SES: a token bucket per sender, shared by its threads (retries: aws/retry.py).
 
 Several senders run at once (the SQS event source's maximum concurrency), so each paces itself
-at the account's rate divided by that number; together they stay under the SES quota. The clock
-and the sleep are injected so tests run in no time and can see every wait.
+at its share of the rate the campaigns may use: a configurable share (SEND_RATE_SHARE, 90% by
+default, leaving room for confirm emails) of the account's SES quota, divided by the number of
+senders. The clock and the sleep are injected so tests run in no time and can see every wait.
 """
 
 from __future__ import annotations
@@ -11,9 +12,21 @@ import time
 from collections.abc import Callable
 from threading import Lock
 
+# What a sender may bank while idle: at least three tokens, or a quarter second of its rate.
+# Between one batch and the next a sender waits about 120 ms (the last send's answer, the
+# ledger, SQS, the next invoke); a bank smaller than that loses rate for good after every
+# batch. More would let all senders burst together above the quota, which the 10% left by
+# SEND_RATE_SHARE absorbs (and SES throttling, retried, beyond it).
+BANKED_TOKENS = 3.0
+BANKED_SECONDS = 0.25
+
 
 class TokenBucket:
-    """Allows `rate` calls a second on average, with bursts of at most `capacity` calls."""
+    """Allows `rate` calls a second on average, with bursts of at most `capacity` calls.
+
+    Callers reserve their token under the lock and wait outside it, so many threads can share
+    one bucket: each waits exactly until its own turn, and none holds the lock while asleep.
+    """
 
     def __init__(
         self,
@@ -25,37 +38,35 @@ class TokenBucket:
         if rate <= 0 or capacity < 1:
             raise ValueError("a token bucket needs a rate above 0 and room for one token")
         self.rate = rate
-        self._capacity = capacity
+        self.capacity = capacity
         self._clock = clock
         self._sleep = sleep
-        self._tokens = capacity
+        self._tokens = capacity  # below 0: turns already promised to waiting callers
         self._updated = clock()
         self._lock = Lock()
 
     @classmethod
     def for_sender(
         cls,
-        max_send_rate: float,
+        quota: float,
+        share: float,
         concurrency: int,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> TokenBucket:
-        """One sender's share of the account's rate. Capacity 1: a burst from every sender at
-        once would otherwise exceed the quota for that second."""
-        return cls(max_send_rate / max(1, concurrency), 1.0, clock, sleep)
+        """One sender's share of `share` of the account's quota (messages a second)."""
+        rate = quota * share / max(1, concurrency)
+        capacity = max(1.0, min(rate, max(BANKED_TOKENS, rate * BANKED_SECONDS)))
+        return cls(rate, capacity, clock, sleep)
 
     def acquire(self) -> float:
-        """Take one token, sleeping until there is one; return how long it waited."""
+        """Take one token, sleeping until it is this caller's turn; return how long it waited."""
         with self._lock:
             now = self._clock()
-            self._tokens = min(self._capacity, self._tokens + (now - self._updated) * self.rate)
+            self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
             self._updated = now
-            if self._tokens >= 1:
-                self._tokens -= 1
-                return 0.0
-            wait = (1 - self._tokens) / self.rate
+            self._tokens -= 1
+            wait = 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+        if wait > 0:
             self._sleep(wait)
-            # The token that accrued while we slept is spent at once.
-            self._tokens = 0.0
-            self._updated = now + wait
-            return wait
+        return wait

@@ -25,10 +25,15 @@ from .queue import ENQUEUE_BACKOFF, SendJob, enqueue
 from .selection import Pick
 from .store import CampaignStore
 from .variants import CampaignContent
+from .workers import Concurrently, ThreadPool
 
 logger = logging.getLogger(__name__)
 
-PAGE_SIZE = 100
+# Subscribers per Query page and checkpoint. A page of the keys-plus-topics index is well
+# under DynamoDB's 1 MB page limit, and 1,000 recipients go out as 100 SQS batch calls run
+# ENQUEUE_THREADS at a time: a few hundred milliseconds between checkpoints.
+PAGE_SIZE = 1000
+ENQUEUE_THREADS = 16
 TIME_MARGIN = 60.0  # seconds: with less left, stop cleanly rather than be killed mid-page
 
 
@@ -79,8 +84,10 @@ class Planner:
         load_resources: Callable[[], Sequence[Resource]],
         page_size: int = PAGE_SIZE,
         sleep: Callable[[float], None] = time.sleep,
+        concurrently: Concurrently[None] | None = None,
     ) -> None:
-        """`page_size` subscribers are queued per checkpoint; `sleep` waits between retries."""
+        """`page_size` subscribers are queued per checkpoint; `sleep` waits between retries;
+        `concurrently` runs a page's SQS batch calls (ENQUEUE_THREADS threads by default)."""
         self._campaigns = campaigns
         self._subscribers = subscribers
         self._sqs = sqs
@@ -89,6 +96,7 @@ class Planner:
         self._load_resources = load_resources
         self._page_size = page_size
         self._enqueue_backoff = replace(ENQUEUE_BACKOFF, sleep=sleep)
+        self._concurrently = concurrently or ThreadPool(ENQUEUE_THREADS)
 
     # --- what to plan -----------------------------------------------------------------------
 
@@ -229,7 +237,13 @@ class Planner:
                 audience, checkpoint.next_start, self._page_size
             )
             jobs = [SendJob(campaign.id, s.key, audience) for s in page.subscribers]
-            enqueue(self._sqs, self._queue_url, jobs, backoff=self._enqueue_backoff)
+            enqueue(
+                self._sqs,
+                self._queue_url,
+                jobs,
+                backoff=self._enqueue_backoff,
+                concurrently=self._concurrently,
+            )
             try:
                 checkpoint = self._campaigns.advance(
                     campaign, checkpoint, page.next_start, len(jobs)

@@ -19,6 +19,7 @@ from mailer.aws.translate import aws_errors
 from mailer.errors import MailerError, StoreError
 
 from .model import is_campaign_id
+from .workers import Concurrently, in_turn
 
 _KEY = re.compile(r"^[0-9a-f]{64}$")
 _AUDIENCE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -75,16 +76,33 @@ class _EntriesRefusedError(StoreError):
 
 
 def enqueue(
-    sqs: Any, queue_url: str, jobs: Sequence[SendJob], *, backoff: Backoff = ENQUEUE_BACKOFF
+    sqs: Any,
+    queue_url: str,
+    jobs: Sequence[SendJob],
+    *,
+    backoff: Backoff = ENQUEUE_BACKOFF,
+    concurrently: Concurrently[None] = in_turn,
 ) -> None:
-    """Put jobs on the queue in batches of ten, retrying entries SQS did not take.
+    """Put jobs on the queue in batches of ten, the batch calls run by `concurrently` (a thread
+    pool in the planner: one call at a time takes about 20 ms on AWS, too slow for a million),
+    retrying entries SQS did not take.
 
     StoreError if some still fail: the planner then stops without moving its checkpoint, and
     its retry enqueues the page again (the ledger makes the duplicates harmless).
     """
-    for start in range(0, len(jobs), SQS_BATCH):
-        batch = _Batch(sqs, queue_url, jobs[start : start + SQS_BATCH])
-        backoff.call(batch.send_pending, retry_on=(_EntriesRefusedError,))
+    batches = [
+        _Batch(sqs, queue_url, jobs[start : start + SQS_BATCH])
+        for start in range(0, len(jobs), SQS_BATCH)
+    ]
+    outcomes = concurrently(
+        [
+            lambda batch=batch: backoff.call(batch.send_pending, retry_on=(_EntriesRefusedError,))
+            for batch in batches
+        ]
+    )
+    failures = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
+    if failures:
+        raise failures[0]
 
 
 class _Batch:
@@ -190,6 +208,22 @@ def _visible(sqs: Any, queue_url: str) -> int:
             QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"]
         )["Attributes"]
     return int(attributes.get("ApproximateNumberOfMessages", 0))
+
+
+def drained(sqs: Any, queue_url: str) -> bool:
+    """True when the queue has no message waiting to be received (messages being sent by some
+    sender may remain: each sender checks after its own batch, so the last one to record its
+    outcomes sees every other's)."""
+    with aws_errors("reading the queue length"):
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed"],
+        )["Attributes"]
+    return (
+        int(attributes.get("ApproximateNumberOfMessages", 0))
+        + int(attributes.get("ApproximateNumberOfMessagesDelayed", 0))
+        == 0
+    )
 
 
 def as_record(message: Mapping[str, Any]) -> dict[str, Any]:

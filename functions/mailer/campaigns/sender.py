@@ -5,6 +5,10 @@ planner ran), claims the ledger entry, renders from the cached compiled variant,
 raw MIME through SES v2, paced by a token bucket and retried with backoff when throttled.
 Anything that still fails raises, so the record is reported failed and SQS delivers it again;
 after the queue's last attempt the entry is marked failed and the message moves to the DLQ.
+
+A batch's records are sent at once by the sender's threads, which share its token bucket. No
+write on the send path touches an item another send writes (keys.py), and once the queue has
+nothing waiting the sender checks, once, whether its campaigns have finished.
 """
 
 from __future__ import annotations
@@ -15,14 +19,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from threading import Lock
 from typing import Any
-
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 
 from mailer.aws.retry import OutOfTimeError
 from mailer.aws.ses import SesAdapter
 from mailer.catalogue.schema import Resource, Vocabulary
-from mailer.emails.mime import Identity, build_message
+from mailer.emails.mime import Identity, MessageTemplate
 from mailer.emails.render import EmailRenderer, RenderedEmail
 from mailer.emails.views import greeting
 from mailer.errors import ConflictError, MailerError, UnknownSendOutcomeError
@@ -36,6 +39,7 @@ from .pacing import TokenBucket
 from .queue import BatchReport, MalformedJobError, SendJob
 from .store import CampaignStore
 from .variants import CampaignContent, Variant
+from .workers import Concurrently, in_turn
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +54,7 @@ MAX_RECEIVES = 5
 CLAIM_LEASE = VISIBILITY_TIMEOUT - SENDER_TIMEOUT
 START_MARGIN = 5.0  # seconds: with less time left, leave the record for the next invocation
 CONTENT_CACHE = 8  # campaigns whose content a warm sender keeps
+MESSAGE_TEMPLATES = 512  # variants' message templates a warm sender keeps (as the renderer)
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,11 @@ class Sender:
         ses: SesAdapter,
         bucket: TokenBucket,
         clock: Callable[[], float] = time.time,
+        concurrently: Concurrently[Result | None] = in_turn,
+        queue_drained: Callable[[], bool] = lambda: True,
     ) -> None:
+        """`concurrently` runs a batch's records (a thread pool in Lambda); `queue_drained` says
+        whether the send queue has nothing waiting, so finishing is checked only then."""
         self._config = config
         self._campaigns = campaigns
         self._ledger = ledger
@@ -105,32 +114,50 @@ class Sender:
         self._ses = ses
         self.bucket = bucket
         self._clock = clock
+        self._concurrently = concurrently
+        self._queue_drained = queue_drained
         self._content: OrderedDict[str, CampaignContent] = OrderedDict()
+        self._content_lock = Lock()
+        self._templates: OrderedDict[str, MessageTemplate] = OrderedDict()
         self._touched: set[str] = set()
 
     def process_batch(
         self, event: Any, time_left: Callable[[], float] | None = None
     ) -> BatchReport:
-        """Send a batch of SQS records (a Lambda event, or a list of records the CLI received),
-        then mark finished the campaigns whose recipients all have an outcome.
+        """Send a batch of SQS records (a Lambda event, or a list of records the CLI received)
+        at once, then, if the queue has nothing waiting, mark finished the campaigns whose
+        recipients all have an outcome.
 
         Failed records come back as None results, for SQS to deliver again; anything that is
         not an SQS event is logged and answered with no failures, since retrying cannot help.
+        Nothing after the sends can fail the batch: its emails are out.
         """
         records = event.get("Records") if isinstance(event, Mapping) else event
         if not isinstance(records, list) or not records:
             logger.error("not an SQS event: nothing to send or retry")
             return BatchReport()
-        processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-        with processor(records, lambda record: self.process_record(record.raw_event, time_left)):
-            processed = processor.process()
-        self.finish_campaigns()
-        return BatchReport(
-            [
-                (record, result if status == "success" else None)
-                for (status, result, _), record in zip(processed, records, strict=True)
-            ]
+        outcomes = self._concurrently(
+            [lambda record=record: self.process_record(record, time_left) for record in records]
         )
+        results: list[tuple[Mapping[str, Any], object | None]] = []
+        for record, outcome in zip(records, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                logger.warning("record %s failed: %r", record.get("messageId", "?"), outcome)
+                results.append((record, None))
+            else:
+                results.append((record, outcome))
+        self._finish_if_drained(time_left)
+        return BatchReport(results)
+
+    def _finish_if_drained(self, time_left: Callable[[], float] | None) -> None:
+        """Check the touched campaigns once the queue has nothing waiting (the last batches)."""
+        try:
+            if self._touched and self._queue_drained():
+                self.finish_campaigns(time_left)
+        except MailerError:
+            # Finishing is bookkeeping: the next drained batch, or `mailer digest status`,
+            # checks again. Failing the batch would send its emails twice.
+            logger.exception("could not check whether campaigns finished")
 
     def process_record(
         self, record: Mapping[str, Any], time_left: Callable[[], float] | None = None
@@ -160,13 +187,14 @@ class Sender:
         content = self.content(job.campaign_id)
         campaign = content.campaign
         claimed = self._ledger.claim(campaign, job.subscriber_key, job.audience)
+        # Even a duplicate may be the campaign's last record (its first sender died after
+        # recording the outcome), so the finish check covers it too.
+        self._touched.add(campaign.id)
         if isinstance(claimed, Done):
             logger.info("already %s: %s %s", claimed.state, campaign.id, job.subscriber_key[:12])
             if claimed.audience and claimed.audience != job.audience:
                 self._ledger.count_moved(campaign, job.subscriber_key, job.audience)
-                self._touched.add(campaign.id)
             return Result(campaign.id, "duplicate", claimed.ses_message_id)
-        self._touched.add(campaign.id)
         try:
             decision = self._decide(content, job.subscriber_key)
             if isinstance(decision, _NotSent):
@@ -188,22 +216,27 @@ class Sender:
         self._record_sent(claimed, campaign, message_id)
         return Result(campaign.id, SendOutcome.SENT.value, message_id)
 
-    def finish_campaigns(self) -> list[str]:
-        """Mark finished every campaign this sender touched whose recipients all have outcomes."""
-        finished = [c for c in sorted(self._touched) if self._campaigns.try_finish(c)]
-        self._touched.clear()
-        return finished
+    def finish_campaigns(self, time_left: Callable[[], float] | None = None) -> list[str]:
+        """Mark finished every campaign this sender touched whose recipients all have outcomes
+        (OutOfTimeError if counting would outlast the invocation)."""
+        touched, self._touched = sorted(self._touched), set()
+        return [c for c in touched if self._campaigns.try_finish(c, time_left)]
 
     def content(self, campaign_id: str) -> CampaignContent:
         """What a campaign says to each group, read once per process and kept for later records."""
-        content = self._content.get(campaign_id)
-        if content is None:
-            campaign = self._campaigns.get(campaign_id)
-            if campaign is None:
-                logger.error("a record names campaign %r, which has no record", campaign_id)
-                raise MalformedJobError(f"no campaign {campaign_id!r}")
-            content = self.variants(campaign, self._load_resources())
-            self._content[campaign_id] = content
+        with self._content_lock:
+            content = self._content.get(campaign_id)
+        if content is not None:
+            return content
+        # Read outside the lock (no thread waits on another's DynamoDB call); threads that
+        # miss together each read once, and the first to finish is kept.
+        campaign = self._campaigns.get(campaign_id)
+        if campaign is None:
+            logger.error("a record names campaign %r, which has no record", campaign_id)
+            raise MalformedJobError(f"no campaign {campaign_id!r}")
+        content = self.variants(campaign, self._load_resources())
+        with self._content_lock:
+            content = self._content.setdefault(campaign_id, content)
             if len(self._content) > CONTENT_CACHE:
                 self._content.popitem(last=False)
         return content
@@ -245,15 +278,30 @@ class Sender:
         email = self._renderer.render(
             variant.template, variant.context, recipient, variant_key=variant.key
         )
-        message = build_message(
+        raw = self._template(email.subject).fill(
             email,
-            sender=self._config.sender.address,
-            sender_name=self._config.sender.name,
             to=subscriber.email,
             list_unsubscribe_url=unsubscribe_url,
             date=dt.datetime.fromtimestamp(self._clock(), dt.UTC),
         )
-        return email, message.as_bytes()
+        return email, raw
+
+    def _template(self, subject: str) -> MessageTemplate:
+        """The message template for a variant's subject, built on first use and kept."""
+        with self._content_lock:
+            template = self._templates.get(subject)
+            if template is None:
+                template = MessageTemplate(
+                    subject=subject,
+                    sender=self._config.sender.address,
+                    sender_name=self._config.sender.name,
+                )
+                self._templates[subject] = template
+                if len(self._templates) > MESSAGE_TEMPLATES:
+                    self._templates.popitem(last=False)
+            else:
+                self._templates.move_to_end(subject)
+            return template
 
     def _deliver(
         self,

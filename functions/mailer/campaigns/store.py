@@ -1,5 +1,8 @@
-"""The campaigns table's stores: campaign records with their counts and planner checkpoints, and
-the markers of SES events already acted on. Keys and item kinds: keys.py."""
+"""The campaigns table's stores: campaign records, their counts (counted from the ledger) and
+planner checkpoints, and the markers of SES events already acted on. Keys and item kinds: keys.py.
+
+No write here shares an item with the senders' writes, and each is one conditional write,
+retried while DynamoDB reports a TransactionConflict."""
 
 from __future__ import annotations
 
@@ -9,25 +12,40 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from boto3.dynamodb.conditions import Attr
+from boto3.dynamodb.conditions import Attr, Key
 
-from mailer.aws.transactions import CONFLICT_BACKOFF, transact
+from mailer.aws.retry import OutOfTimeError
+from mailer.aws.transactions import CONFLICT_BACKOFF, retry_conflicts
 from mailer.aws.translate import aws_errors
 from mailer.errors import ConflictError
 
 from .keys import (
+    CHECKPOINT_PREFIX,
+    LEDGER_PREFIX,
     META,
+    MOVED_PREFIX,
     PLANNED,
-    TOTAL_DONE,
-    TOTAL_PLANNED,
+    audience_of_moved_sk,
+    campaign_pk,
     checkpoint_sk,
-    count_update,
     meta_key,
-    parse_count_name,
     ses_event_key,
 )
-from .model import COUNTED, Campaign, CampaignStatus, Checkpoint, Kind, Period, campaign_id
+from .model import (
+    COUNTED,
+    Campaign,
+    CampaignStatus,
+    Checkpoint,
+    Kind,
+    Period,
+    SendOutcome,
+    campaign_id,
+)
 
+Counts = dict[str, dict[str, int]]  # audience -> outcome (or "planned") -> number
+FINAL_STATES = frozenset(o.value for o in SendOutcome)
+
+COUNT_MARGIN = 3.0  # seconds: with less left, stop counting (OutOfTimeError)
 SES_EVENT_MARKER_DAYS = 30  # how long a processed SES event is remembered
 
 
@@ -57,12 +75,14 @@ class CampaignStore:
             **campaign.to_item(),
             "plan_state": "planning",
             "started_at": now_iso(self._clock),
-            TOTAL_PLANNED: 0,
-            TOTAL_DONE: 0,
         }
         try:
-            with aws_errors("creating a campaign"):
-                self.table.put_item(Item=item, ConditionExpression=Attr("pk").not_exists())
+            self._write(
+                "creating a campaign",
+                self.table.put_item,
+                Item=item,
+                ConditionExpression=Attr("pk").not_exists(),
+            )
         except ConflictError:
             existing = self.get(campaign.id)
             if existing is None:  # pragma: no cover (records are never deleted)
@@ -80,19 +100,19 @@ class CampaignStore:
         return Campaign.from_item(item) if item else None
 
     def status(self, campaign_id: str) -> CampaignStatus | None:
-        """The campaign record with its counts per audience and outcome."""
+        """The campaign record with its counts per audience and outcome (counted from the
+        ledger until the campaign finishes, then as stored on the record)."""
         item = self._meta(campaign_id)
         return self._status_of(item) if item else None
 
-    @staticmethod
-    def _status_of(item: dict[str, Any]) -> CampaignStatus:
+    def _status_of(self, item: dict[str, Any]) -> CampaignStatus:
         campaign = Campaign.from_item(item)
-        counts = {a: dict.fromkeys(COUNTED, 0) for a in campaign.audiences}
-        for name, value in item.items():
-            audience_outcome = parse_count_name(name)
-            if audience_outcome and audience_outcome[1] in COUNTED:
-                audience, outcome = audience_outcome
-                counts.setdefault(audience, dict.fromkeys(COUNTED, 0))[outcome] = int(value)
+        stored = item.get("counts")
+        counts = (
+            {a: {o: int(n) for o, n in row.items()} for a, row in stored.items()}
+            if stored
+            else self.count(campaign)
+        )
         return CampaignStatus(
             campaign=campaign,
             plan_state=item.get("plan_state", ""),
@@ -113,6 +133,29 @@ class CampaignStore:
             if "LastEvaluatedKey" not in page:
                 return sorted(statuses, key=lambda s: s.started_at, reverse=True)
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def count(self, campaign: Campaign, time_left: Callable[[], float] | None = None) -> Counts:
+        """Count planned recipients and outcomes from the campaign's checkpoints, ledger entries
+        and moved markers: one Query over its partition, reading only what it counts."""
+        counts: Counts = {a: dict.fromkeys(COUNTED, 0) for a in campaign.audiences}
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("pk").eq(campaign_pk(campaign.id)),
+            "ProjectionExpression": "sk, #state, audience, planned",
+            "ExpressionAttributeNames": {"#state": "state"},
+            "ConsistentRead": True,
+        }
+        while True:
+            # A million entries take many pages: stop before a Lambda runs out of time, rather
+            # than be killed and have SQS deliver the batch again.
+            if time_left is not None and time_left() < COUNT_MARGIN:
+                raise OutOfTimeError("too little time left to count the campaign")
+            with aws_errors("counting a campaign"):
+                response = self.table.query(**kwargs)
+            for entry in response["Items"]:
+                _count_item(counts, entry)
+            if "LastEvaluatedKey" not in response:
+                return counts
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def last_digest_before(
         self, period: Period, lookback: int = 12
@@ -141,6 +184,7 @@ class CampaignStore:
             pages=int(item.get("pages", 0)),
             next_start=item.get("next_start") or None,
             done=bool(item.get("done", False)),
+            planned=int(item.get("planned", 0)),
         )
 
     def advance(
@@ -150,13 +194,18 @@ class CampaignStore:
         next_start: dict[str, Any] | None,
         recipients: int,
     ) -> Checkpoint:
-        """Record one more enqueued page and count its recipients as planned, atomically.
+        """Record one more enqueued page and its recipients as planned, in one conditional write
+        to the audience's own checkpoint (never the campaign record, which senders read).
 
         The write is conditional on the page number read, so if two planners race over the same
         page only one advances and counts it; the loser gets ConflictError and re-reads.
         """
         advanced = Checkpoint(
-            checkpoint.audience, checkpoint.pages + 1, next_start, next_start is None
+            checkpoint.audience,
+            checkpoint.pages + 1,
+            next_start,
+            next_start is None,
+            checkpoint.planned + recipients,
         )
         condition: dict[str, Any] = (
             {"ConditionExpression": "attribute_not_exists(sk)"}
@@ -170,63 +219,102 @@ class CampaignStore:
             ":next_pages": advanced.pages,
             ":start": next_start,
             ":done": advanced.done,
+            ":planned": advanced.planned,
             ":now": now_iso(self._clock),
             **condition.pop("ExpressionAttributeValues", {}),
         }
-        update = {
-            "Update": {
-                "Key": {"pk": campaign.pk, "sk": checkpoint_sk(checkpoint.audience)},
-                "UpdateExpression": (
-                    "SET pages = :next_pages, next_start = :start, done = :done, updated_at = :now"
-                ),
-                "ExpressionAttributeValues": values,
-                **condition,
-            }
-        }
-        transact(
-            self.table,
-            [update, count_update(campaign.id, checkpoint.audience, PLANNED, recipients)],
-            "recording planner progress",
-            backoff=self._backoff,
-        )
+
+        def write() -> None:
+            with aws_errors("recording planner progress"):
+                self.table.update_item(
+                    Key={"pk": campaign.pk, "sk": checkpoint_sk(checkpoint.audience)},
+                    UpdateExpression=(
+                        "SET pages = :next_pages, next_start = :start, done = :done, "
+                        "planned = :planned, updated_at = :now"
+                    ),
+                    ExpressionAttributeValues=values,
+                    **condition,
+                )
+
+        retry_conflicts(write, backoff=self._backoff)
         return advanced
 
     def mark_planned(self, campaign: Campaign) -> None:
         """Note that every audience is enqueued (idempotent)."""
         try:
-            with aws_errors("marking a campaign planned"):
-                self.table.update_item(
-                    Key=meta_key(campaign.id),
-                    UpdateExpression="SET plan_state = :planned, planned_at = :now",
-                    ConditionExpression=Attr("plan_state").eq("planning"),
-                    ExpressionAttributeValues={
-                        ":planned": "planned",
-                        ":now": now_iso(self._clock),
-                    },
-                )
+            self._write(
+                "marking a campaign planned",
+                self.table.update_item,
+                Key=meta_key(campaign.id),
+                UpdateExpression="SET plan_state = :planned, planned_at = :now",
+                ConditionExpression=Attr("plan_state").eq("planning"),
+                ExpressionAttributeValues={":planned": "planned", ":now": now_iso(self._clock)},
+            )
         except ConflictError:
             return  # already planned
 
-    def try_finish(self, campaign_id: str) -> bool:
-        """Set finished_at once every planned recipient has an outcome; True if this call did."""
-        try:
+    def _write(self, action: str, call: Callable[..., Any], **request: Any) -> None:
+        """One conditional write, retried while a transaction elsewhere holds the item."""
+
+        def write() -> None:
+            with aws_errors(action):
+                call(**request)
+
+        retry_conflicts(write, backoff=self._backoff)
+
+    def try_finish(self, campaign_id: str, time_left: Callable[[], float] | None = None) -> bool:
+        """Set finished_at, and store the final counts, once every planned recipient has an
+        outcome; True if this call did. Counting reads the whole ledger, so callers run it once
+        a campaign's queue drains, not after every batch."""
+        item = self._meta(campaign_id)
+        if not item or item.get("finished_at") or item.get("plan_state") != "planned":
+            return False
+        campaign = Campaign.from_item(item)
+        counts = self.count(campaign, time_left)
+        planned = sum(row[PLANNED] for row in counts.values())
+        done = sum(row[o] for row in counts.values() for o in FINAL_STATES)
+        if done < planned:
+            return False
+
+        def write() -> None:
             with aws_errors("finishing a campaign"):
                 self.table.update_item(
                     Key=meta_key(campaign_id),
-                    UpdateExpression="SET finished_at = :now",
+                    UpdateExpression="SET finished_at = :now, #counts = :counts",
                     ConditionExpression=(
-                        "attribute_not_exists(finished_at) AND plan_state = :planned "
-                        "AND #done >= #planned"
+                        "attribute_not_exists(finished_at) AND plan_state = :planned"
                     ),
-                    ExpressionAttributeNames={"#done": TOTAL_DONE, "#planned": TOTAL_PLANNED},
+                    ExpressionAttributeNames={"#counts": "counts"},
                     ExpressionAttributeValues={
                         ":now": now_iso(self._clock),
                         ":planned": "planned",
+                        ":counts": counts,
                     },
                 )
+
+        try:
+            retry_conflicts(write, backoff=self._backoff)
         except ConflictError:
-            return False
+            return False  # another sender finished it first
         return True
+
+
+def _count_item(counts: Counts, item: dict[str, Any]) -> None:
+    """Add one item of a campaign's partition to its counts (items that count nothing: none)."""
+    sk = str(item.get("sk", ""))
+    if sk.startswith(CHECKPOINT_PREFIX):
+        audience, outcome, n = (
+            sk.removeprefix(CHECKPOINT_PREFIX),
+            PLANNED,
+            int(item.get("planned", 0)),
+        )
+    elif sk.startswith(MOVED_PREFIX):
+        audience, outcome, n = audience_of_moved_sk(sk), SendOutcome.SKIPPED.value, 1
+    elif sk.startswith(LEDGER_PREFIX) and item.get("state") in FINAL_STATES:
+        audience, outcome, n = str(item.get("audience", "")), str(item["state"]), 1
+    else:
+        return  # the record itself, or a claim still in flight
+    counts.setdefault(audience, dict.fromkeys(COUNTED, 0))[outcome] += n
 
 
 class SesEventMarkers:
@@ -245,7 +333,8 @@ class SesEventMarkers:
         """Remember the event and its kind ("bounce" or "complaint") for
         SES_EVENT_MARKER_DAYS (TTL deletes the marker after; the dashboard counts the rest)."""
         now = self._clock()
-        try:
+
+        def write() -> None:
             with aws_errors("marking an SES event processed"):
                 self._table.put_item(
                     Item={
@@ -256,6 +345,9 @@ class SesEventMarkers:
                     },
                     ConditionExpression=Attr("pk").not_exists(),
                 )
+
+        try:
+            retry_conflicts(write)
         except ConflictError:
             return  # a concurrent delivery of the same event marked it first
 

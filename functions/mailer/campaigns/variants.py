@@ -1,8 +1,11 @@
 """What one campaign says to each group of subscribers (same audience, same topics), or that it
-has nothing for them. Worked out once per group, so the renderer compiles once per group too."""
+has nothing for them. Worked out once per group; the renderer's cache is keyed by the email's
+content itself, so groups, campaigns or processes whose emails come out the same share one
+compile, and no two different emails can ever share one."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
@@ -24,7 +27,8 @@ NOTHING_NEW_INTRO = (
 
 @dataclass(frozen=True)
 class Variant:
-    """The email for one group: template, content, renderer cache key, resources it shows."""
+    """The email for one group: template, content, renderer cache key (what the email says),
+    resources it shows."""
 
     template: str
     context: dict[str, Any]
@@ -81,9 +85,6 @@ class CampaignContent:
         campaign = self.campaign
         if audience not in campaign.audiences or audience not in self._vocabulary.audiences:
             return None
-        # The renderer caches by this key: it must change whenever the content could, and a
-        # preview's campaign (not yet stored, its intro still being written) can change.
-        key = (campaign.id, json.dumps(campaign.to_item(), sort_keys=True), audience, topics)
         if campaign.kind is Kind.ANNOUNCEMENT:
             resource = next((r for r in self._resources if r.id == campaign.resource_id), None)
             if (
@@ -95,7 +96,7 @@ class CampaignContent:
             context = announcement_context(
                 self._vocabulary, self._site_url, audience, topics, resource, campaign.message
             )
-            return Variant("announcement", context, key, (resource.id,))
+            return Variant("announcement", context, content_key(context), (resource.id,))
         assert campaign.period is not None  # a digest always has one (Campaign.digest)
         picks = self.picks(audience, topics)
         if not picks and not self._send_empty:
@@ -103,7 +104,13 @@ class CampaignContent:
         context = digest_context(
             self._vocabulary, self._site_url, audience, topics, campaign.period, picks
         )
-        return Variant("digest", context, key, tuple(p.resource.id for p in picks))
+        return Variant("digest", context, content_key(context), tuple(p.resource.id for p in picks))
+
+
+def content_key(context: dict[str, Any]) -> str:
+    """A key for what an email says: equal exactly when the content is."""
+    text = json.dumps(context, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def digest_context(

@@ -1,0 +1,221 @@
+"""Fakes that enforce what AWS enforces, on simulated time, for the quota benchmark.
+
+How each was checked against AWS's documentation (the SES, SQS and DynamoDB developer guides):
+- SES: the maximum send rate is messages accepted per second; a send above it is refused with
+  `Throttling` ("Maximum sending rate exceeded"), SES v2's TooManyRequestsException; a refused
+  send is not delivered. Latency 50-80 ms per call, as measured from Lambda in the same region.
+- SQS (standard queue): batches of at most 10, receive takes up to 10 visible messages and hides
+  them for the visibility timeout; a receipt handle deletes only its own receipt; after
+  maxReceiveCount receives the message moves to the dead-letter queue. The Lambda event source
+  deletes the records a partial batch response does not name, none if the function raises.
+- DynamoDB: conditions and items are moto's (in process); on top, a write to an item that a
+  transaction is writing at that moment is refused with TransactionConflict(Exception), as
+  DynamoDB does, and every call takes simulated time (a few milliseconds).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from .simtime import SimTime
+
+
+class FakeSes:
+    """SES v2 enforcing `rate` messages a second over any one-second window."""
+
+    def __init__(self, sim: SimTime, rate: float, seed: int = 1) -> None:
+        self._sim = sim
+        self.rate = rate
+        self._accepted: deque[float] = deque()
+        self._random = random.Random(seed)  # noqa: S311 (latency jitter, not security)
+        self.sent: Counter[str] = Counter()
+        self.throttled = 0
+        self.first = self.last = 0.0
+
+    def get_account(self) -> dict[str, Any]:
+        """The account's quota, as GetAccount reports it (no simulated wait: it is called while
+        a cached_property's lock is held, which a task must not sleep inside)."""
+        return {"SendQuota": {"MaxSendRate": self.rate, "Max24HourSend": 1e7}}
+
+    def send_email(self, **request: Any) -> dict[str, Any]:
+        """Accept the message unless `rate` were accepted in the last second."""
+        self._sim.sleep(self._random.uniform(0.05, 0.08) / 2)  # the request reaches SES
+        now = self._sim()
+        while self._accepted and self._accepted[0] <= now - 1.0:
+            self._accepted.popleft()
+        if len(self._accepted) >= self.rate:
+            self.throttled += 1
+            self._sim.sleep(0.03)
+            raise ClientError(
+                {
+                    "Error": {
+                        "Code": "TooManyRequestsException",
+                        "Message": "Maximum sending rate exceeded.",
+                    }
+                },
+                "SendEmail",
+            )
+        self._accepted.append(now)
+        if not self.sent:
+            self.first = now
+        self.last = now
+        self.sent[request["Destination"]["ToAddresses"][0]] += 1
+        self._sim.sleep(self._random.uniform(0.05, 0.08) / 2)  # the answer comes back
+        return {"MessageId": uuid.uuid4().hex}
+
+
+@dataclass
+class _Message:
+    id: str
+    body: str
+    visible_at: float
+    receives: int = 0
+    handle: str = ""
+
+
+@dataclass
+class FakeSqs:
+    """One standard queue with a dead-letter queue, on simulated time."""
+
+    sim: SimTime
+    visibility_timeout: float = 180.0
+    max_receives: int = 5
+    messages: dict[str, _Message] = field(default_factory=dict)
+    dead: list[_Message] = field(default_factory=list)
+    calls: Counter[str] = field(default_factory=Counter)
+
+    def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        """Queue up to ten messages."""
+        if not 1 <= len(Entries) <= 10:
+            raise ClientError({"Error": {"Code": "TooManyEntriesInBatchRequest"}}, "SendBatch")
+        self.calls["SendMessageBatch"] += 1
+        self.sim.sleep(0.02)
+        for entry in Entries:
+            message_id = uuid.uuid4().hex
+            self.messages[message_id] = _Message(message_id, entry["MessageBody"], self.sim())
+        return {"Successful": [{"Id": e["Id"]} for e in Entries], "Failed": []}
+
+    def receive(self, limit: int = 10) -> list[dict[str, Any]]:
+        """What the Lambda event source receives: up to `limit` visible messages, now hidden;
+        a message past its last receive goes to the dead-letter queue instead."""
+        self.calls["ReceiveMessage"] += 1
+        self.sim.sleep(0.02)
+        now = self.sim()
+        taken: list[dict[str, Any]] = []
+        for message in list(self.messages.values()):
+            if len(taken) == limit:
+                break
+            if message.visible_at > now:
+                continue
+            if message.receives >= self.max_receives:
+                self.dead.append(self.messages.pop(message.id))
+                continue
+            message.receives += 1
+            message.visible_at = now + self.visibility_timeout
+            message.handle = uuid.uuid4().hex
+            taken.append(
+                {
+                    "MessageId": message.id,
+                    "ReceiptHandle": message.handle,
+                    "Body": message.body,
+                    "Attributes": {"ApproximateReceiveCount": str(message.receives)},
+                }
+            )
+        return taken
+
+    def delete(self, message_id: str, handle: str) -> None:
+        """Delete a message by its latest receipt (the event source does, in batches)."""
+        message = self.messages.get(message_id)
+        if message is not None and message.handle == handle:
+            del self.messages[message_id]
+
+    def get_queue_attributes(self, QueueUrl: str, AttributeNames: list[str]) -> dict[str, Any]:
+        """Approximate counts, exact here."""
+        self.calls["GetQueueAttributes"] += 1
+        self.sim.sleep(0.01)
+        now = self.sim()
+        visible = sum(1 for m in self.messages.values() if m.visible_at <= now)
+        return {
+            "Attributes": {
+                "ApproximateNumberOfMessages": str(visible),
+                "ApproximateNumberOfMessagesNotVisible": str(len(self.messages) - visible),
+                "ApproximateNumberOfMessagesDelayed": "0",
+            }
+        }
+
+    def idle(self) -> bool:
+        """Nothing left: every message deleted or dead."""
+        return not self.messages
+
+
+class DynamoTiming:
+    """botocore hooks on the DynamoDB client: simulated latency per call, TransactionConflict
+    for writes to items a transaction holds, and a count of calls and request units."""
+
+    WRITES = ("PutItem", "UpdateItem", "DeleteItem")
+
+    def __init__(self, sim: SimTime, client: Any) -> None:
+        self._sim = sim
+        self._held: Counter[str] = Counter()
+        self.calls: Counter[str] = Counter()
+        self.read_units = 0.0
+        self.write_units = 0.0
+        self.conflicts = 0
+        client.meta.events.register("before-call.dynamodb.*", self._before)
+        client.meta.events.register("after-call.dynamodb.*", self._after)
+
+    def _keys(self, operation: str, request: dict[str, Any]) -> list[str]:
+        if operation == "TransactWriteItems":
+            return [
+                json.dumps(next(iter(item.values())).get("Key") or {}, sort_keys=True)
+                for item in request.get("TransactItems", [])
+            ]
+        key = request.get("Key") or request.get("Item", {})
+        return [json.dumps({k: key[k] for k in ("pk", "sk") if k in key}, sort_keys=True)]
+
+    def _before(self, model: Any, params: dict[str, Any], **_: Any) -> Any:
+        operation = model.name
+        request = json.loads(params.get("body") or b"{}")
+        self.calls[operation] += 1
+        if operation in self.WRITES or operation == "TransactWriteItems":
+            keys = self._keys(operation, request)
+            if any(self._held[k] for k in keys):
+                self.conflicts += 1
+                self._sim.sleep(0.005)
+                code = (
+                    "TransactionCanceledException"
+                    if operation == "TransactWriteItems"
+                    else "TransactionConflictException"
+                )
+                error: dict[str, Any] = {"Error": {"Code": code, "Message": "conflict"}}
+                if operation == "TransactWriteItems":
+                    error["CancellationReasons"] = [{"Code": "TransactionConflict"} for _ in keys]
+                return _Http(400), error
+            self.write_units += 2 * len(keys) if operation == "TransactWriteItems" else 1
+            if operation == "TransactWriteItems":
+                for k in keys:
+                    self._held[k] += 1
+                self._sim.sleep(0.015)  # a transaction holds its items while it commits
+                for k in keys:
+                    self._held[k] -= 1
+                return None
+        self._sim.sleep(0.005)
+        return None
+
+    def _after(self, model: Any, parsed: dict[str, Any], **_: Any) -> None:
+        if model.name in ("GetItem", "Query"):
+            size = len(json.dumps(parsed.get("Item") or parsed.get("Items") or {}))
+            self.read_units += max(1, -(-size // 4096))
+
+
+@dataclass
+class _Http:
+    status_code: int = 400
+    headers: dict[str, str] = field(default_factory=dict)
