@@ -23,6 +23,11 @@ from .staff_forms import AnnounceForm, ButtonForm
 
 bp = Blueprint("staff_campaigns", __name__, url_prefix="/staff")
 
+_DONE = {
+    "pause": "Paused: nothing more is sent until you resume.",
+    "resume": "Resumed: sending carries on where it stopped.",
+    "cancel": "Cancelled: no one else gets it.",
+}
 # The preview frame shows an email as a mail client would: its inline styles, nothing else.
 _PREVIEW_CSP = (
     "default-src 'none'; img-src 'self' https: data:; style-src 'unsafe-inline'; "
@@ -210,7 +215,27 @@ def campaign(campaign: str) -> Any:
     status = container_of().campaigns.status(campaign)
     if status is None:
         abort(404, "There is no such campaign.")
-    return page("staff/campaign.html", campaign_status=status, columns=COUNTED)
+    return page("staff/campaign.html", campaign_status=status, columns=COUNTED, button=ButtonForm())
+
+
+@bp.post("/campaigns/<path:campaign>/<any(pause, resume, cancel):action>")
+@staff_required(sender=True)
+def control(campaign: str, action: str) -> Any:
+    """Pause, resume or cancel a campaign that is still sending."""
+    if not ButtonForm().validate_on_submit():
+        abort(400, "Please use the buttons on the campaign page.")
+    container = container_of()
+    try:
+        done = container.planner.control(campaign, action)
+    except MailerError as exc:
+        abort(404, str(exc))
+    past = {"pause": "paused", "resume": "resumed", "cancel": "cancelled"}[action]
+    if done:
+        container.audit_log.record(g.staff, f"{past} a campaign", {"campaign": campaign})
+        flash(_DONE[action])
+    else:
+        flash(f"This campaign cannot be {past} now (it may have finished).")
+    return redirect(url_for("staff_campaigns.campaign", campaign=campaign), 303)
 
 
 def _query(form: AnnounceForm) -> dict[str, Any]:

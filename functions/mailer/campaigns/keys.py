@@ -7,6 +7,8 @@ partition "campaign#<campaign id>", for example "campaign#digest#2026-12" or
   sk "meta"                       the campaign record: definition, times, counts (no expiry)
   sk "checkpoint#<audience>"      where the planner got to in that audience (planner.py)
   sk "ledger#<subscriber key>"    one subscriber's send, claimed then final (ledger.py)
+  sk "parked#<key>"               a job that arrived while the campaign was paused; resuming
+                                  (or cancelling) puts it back on the queue (planner.py)
   sk "moved#<audience>#<key>"     a second job for someone already handled under another
                                   audience, counted skipped once (ledger.py)
 
@@ -30,6 +32,7 @@ from __future__ import annotations
 META = "meta"
 LEDGER_PREFIX = "ledger#"
 MOVED_PREFIX = "moved#"
+PARKED_PREFIX = "parked#"
 CHECKPOINT_PREFIX = "checkpoint#"
 PLANNED = "planned"
 
@@ -57,6 +60,16 @@ def ledger_sk(subscriber_key: str) -> str:
 def subscriber_of_ledger_sk(sk: str) -> str:
     """The subscriber key inside a ledger entry's sort key."""
     return sk.removeprefix(LEDGER_PREFIX)
+
+
+def parked_sk(subscriber_key: str) -> str:
+    """The sort key of a job parked while its campaign was paused."""
+    return f"{PARKED_PREFIX}{subscriber_key}"
+
+
+def subscriber_of_parked_sk(sk: str) -> str:
+    """The subscriber key inside a parked job's sort key."""
+    return sk.removeprefix(PARKED_PREFIX)
 
 
 def moved_sk(audience: str, subscriber_key: str) -> str:

@@ -42,12 +42,12 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr
 
-from mailer.aws.transactions import CONFLICT_BACKOFF, retry_conflicts
+from mailer.aws.transactions import CONFLICT_BACKOFF, retry_conflicts, transact
 from mailer.aws.translate import aws_errors
 from mailer.errors import ConflictError, MailerError
 
-from .keys import campaign_pk, ledger_sk, moved_sk, subscriber_of_ledger_sk
-from .model import Campaign, SendOutcome
+from .keys import campaign_pk, ledger_sk, meta_key, moved_sk, parked_sk, subscriber_of_ledger_sk
+from .model import Campaign, Control, SendOutcome
 
 CLAIMED = "claimed"
 # A final entry is only needed while its campaign's messages can still arrive (SQS keeps them
@@ -140,6 +140,28 @@ class Ledger:
         if state == CLAIMED and int(current.get("claimed_at", 0)) > now - self._lease:
             raise InFlightError("another sender holds this send")
         return self._take_over(campaign, current, now)
+
+    def park(self, campaign: Campaign, subscriber_key: str, audience: str) -> bool:
+        """Set a job aside while its campaign is paused; False if the campaign is no longer
+        paused (the pause check and the parking are one transaction, so a resume that clears
+        the pause first always finds what was parked before it)."""
+        parked = {
+            "Put": {
+                "Item": {"pk": campaign.pk, "sk": parked_sk(subscriber_key), "audience": audience}
+            }
+        }
+        still_paused = {
+            "ConditionCheck": {
+                "Key": meta_key(campaign.id),
+                "ConditionExpression": "control = :paused",
+                "ExpressionAttributeValues": {":paused": Control.PAUSED.value},
+            }
+        }
+        try:
+            transact(self._table, [parked, still_paused], "parking a send", backoff=self._backoff)
+        except ConflictError:
+            return False
+        return True
 
     def count_moved(self, campaign: Campaign, subscriber_key: str, audience: str) -> None:
         """Count, once, a job queued under a second audience for someone already handled.

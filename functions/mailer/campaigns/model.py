@@ -203,6 +203,7 @@ class CampaignStatus:
     planned_at: str
     finished_at: str
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # audience -> outcome -> n
+    control: str = ""  # "paused" or "cancelled" by staff; "" while it runs as planned
 
     @property
     def totals(self) -> dict[str, int]:
@@ -229,6 +230,13 @@ class CampaignStatus:
             "totals": self.totals,
             "in_flight": self.in_flight,
         }
+
+
+class Control(StrEnum):
+    """What staff may do to a campaign while it sends."""
+
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from mailer.catalogue.schema import Resource, Vocabulary
 from mailer.errors import ConflictError, MailerError
 from mailer.subscribers.store import SubscriberStore
 
-from .model import Campaign, Kind, Period, campaign_id
+from .keys import subscriber_of_parked_sk
+from .model import Campaign, Control, Kind, Period, campaign_id
 from .queue import ENQUEUE_BACKOFF, SendJob, enqueue
 from .selection import Pick
 from .store import CampaignStore
@@ -195,6 +196,39 @@ class Planner:
             return {"status": "rejected", "error": str(exc)}
         report = self.plan(campaign, time_left=time_left)
         return {"status": "planned", **report.to_json()}
+
+    # --- pause, resume, cancel -----------------------------------------------------------
+
+    def control(self, campaign_id: str, action: str) -> bool:
+        """Pause, resume or cancel a campaign still sending; False if it cannot be now.
+
+        A pause takes effect at the senders within seconds: jobs that arrive meanwhile are
+        parked in the ledger, not sent. Resume and cancel put every parked job back on the
+        queue; after a cancel the senders record them (and any still queued) as skipped.
+        """
+        campaign = self._campaigns.get(campaign_id)
+        if campaign is None:
+            raise MailerError(f"no campaign {campaign_id!r}")
+        wanted = {"pause": Control.PAUSED, "cancel": Control.CANCELLED, "resume": None}
+        if action not in wanted:
+            raise MailerError(f"unknown action {action!r} (pause, resume or cancel)")
+        if not self._campaigns.set_control(campaign_id, wanted[action]):
+            return False
+        if action != "pause":
+            self._requeue_parked(campaign)
+        logger.info("%s: %s", action, campaign_id)
+        return True
+
+    def _requeue_parked(self, campaign: Campaign) -> None:
+        """Put parked jobs back on the queue, then forget them (a job queued twice is
+        harmless: the ledger lets one send)."""
+        parked = self._campaigns.parked(campaign)
+        jobs = [
+            SendJob(campaign.id, subscriber_of_parked_sk(item["sk"]), item["audience"])
+            for item in parked
+        ]
+        enqueue(self._sqs, self._queue_url, jobs, backoff=self._enqueue_backoff)
+        self._campaigns.forget_parked(campaign, [item["sk"] for item in parked])
 
     def plan(
         self,

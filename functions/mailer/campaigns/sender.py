@@ -34,7 +34,7 @@ from mailer.subscribers.model import Status, Subscriber
 from mailer.subscribers.store import SubscriberStore
 
 from .ledger import Claim, Done, Ledger
-from .model import Campaign, SendOutcome
+from .model import Campaign, Control, SendOutcome
 from .pacing import TokenBucket
 from .queue import BatchReport, MalformedJobError, SendJob
 from .store import CampaignStore
@@ -52,6 +52,8 @@ MAX_RECEIVES = 5
 # SENDER_TIMEOUT, and the record comes back VISIBILITY_TIMEOUT after it was received, so by the
 # time a redelivery arrives the lease has always run out.
 CLAIM_LEASE = VISIBILITY_TIMEOUT - SENDER_TIMEOUT
+# A pause or cancel reaches every warm sender within this many seconds.
+CONTROL_TTL = 2.0
 START_MARGIN = 5.0  # seconds: with less time left, leave the record for the next invocation
 CONTENT_CACHE = 8  # campaigns whose content a warm sender keeps
 MESSAGE_TEMPLATES = 512  # variants' message templates a warm sender keeps (as the renderer)
@@ -120,6 +122,7 @@ class Sender:
         self._content_lock = Lock()
         self._templates: OrderedDict[str, MessageTemplate] = OrderedDict()
         self._touched: set[str] = set()
+        self._controls: dict[str, tuple[float, str]] = {}  # campaign -> (read at, control)
 
     def process_batch(
         self, event: Any, time_left: Callable[[], float] | None = None
@@ -186,6 +189,12 @@ class Sender:
             raise OutOfTimeError("too little time left to start a send")
         content = self.content(job.campaign_id)
         campaign = content.campaign
+        control = self._control(campaign.id)
+        if control == Control.PAUSED and self._ledger.park(
+            campaign, job.subscriber_key, job.audience
+        ):
+            logger.info("parked while paused: %s %s", campaign.id, job.subscriber_key[:12])
+            return Result(campaign.id, "parked")
         claimed = self._ledger.claim(campaign, job.subscriber_key, job.audience)
         # Even a duplicate may be the campaign's last record (its first sender died after
         # recording the outcome), so the finish check covers it too.
@@ -196,7 +205,11 @@ class Sender:
                 self._ledger.count_moved(campaign, job.subscriber_key, job.audience)
             return Result(campaign.id, "duplicate", claimed.ses_message_id)
         try:
-            decision = self._decide(content, job.subscriber_key)
+            decision = (
+                _NotSent(SendOutcome.SKIPPED, "campaign cancelled")
+                if control == Control.CANCELLED
+                else self._decide(content, job.subscriber_key)
+            )
             if isinstance(decision, _NotSent):
                 outcome, reason = decision.outcome, decision.reason
                 self._ledger.finish(claimed, outcome, reason=reason)
@@ -215,6 +228,15 @@ class Sender:
             raise
         self._record_sent(claimed, campaign, message_id)
         return Result(campaign.id, SendOutcome.SENT.value, message_id)
+
+    def _control(self, campaign_id: str) -> str:
+        """The campaign's pause or cancel, read at most every CONTROL_TTL seconds."""
+        now = self._clock()
+        cached = self._controls.get(campaign_id)
+        if cached is None or now - cached[0] >= CONTROL_TTL:
+            cached = (now, self._campaigns.control(campaign_id))
+            self._controls[campaign_id] = cached
+        return cached[1]
 
     def finish_campaigns(self, time_left: Callable[[], float] | None = None) -> list[str]:
         """Mark finished every campaign this sender touched whose recipients all have outcomes

@@ -24,6 +24,7 @@ from .keys import (
     LEDGER_PREFIX,
     META,
     MOVED_PREFIX,
+    PARKED_PREFIX,
     PLANNED,
     audience_of_moved_sk,
     campaign_pk,
@@ -36,6 +37,7 @@ from .model import (
     Campaign,
     CampaignStatus,
     Checkpoint,
+    Control,
     Kind,
     Period,
     SendOutcome,
@@ -120,6 +122,7 @@ class CampaignStore:
             planned_at=item.get("planned_at", ""),
             finished_at=item.get("finished_at", ""),
             counts=counts,
+            control=item.get("control", ""),
         )
 
     def list(self) -> list[CampaignStatus]:
@@ -156,6 +159,66 @@ class CampaignStore:
             if "LastEvaluatedKey" not in response:
                 return counts
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def control(self, campaign_id: str) -> str:
+        """ "paused", "cancelled", or "" while the campaign runs as planned."""
+        with aws_errors("reading a campaign"):
+            item = self.table.get_item(
+                Key=meta_key(campaign_id), ProjectionExpression="control", ConsistentRead=True
+            ).get("Item")
+        return str((item or {}).get("control", ""))
+
+    def set_control(self, campaign_id: str, control: Control | None) -> bool:
+        """Pause, cancel (None: resume) a campaign still sending; False if it cannot now be
+        (finished, cancelled already, or resumed when not paused)."""
+        if control is None:
+            request: dict[str, Any] = {
+                "UpdateExpression": "REMOVE control",
+                "ConditionExpression": "control = :paused",
+                "ExpressionAttributeValues": {":paused": Control.PAUSED.value},
+            }
+        else:
+            allowed = "attribute_not_exists(control)"
+            if control is Control.CANCELLED:
+                allowed = "(attribute_not_exists(control) OR control = :paused)"
+            request = {
+                "UpdateExpression": "SET control = :control",
+                "ConditionExpression": (
+                    f"attribute_exists(pk) AND attribute_not_exists(finished_at) AND {allowed}"
+                ),
+                "ExpressionAttributeValues": {
+                    ":control": control.value,
+                    **({":paused": Control.PAUSED.value} if control is Control.CANCELLED else {}),
+                },
+            }
+        try:
+            key = meta_key(campaign_id)
+            self._write("changing a campaign", self.table.update_item, Key=key, **request)
+        except ConflictError:
+            return False
+        return True
+
+    def parked(self, campaign: Campaign) -> list[dict[str, Any]]:
+        """The jobs parked while the campaign was paused."""
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("pk").eq(campaign.pk)
+            & Key("sk").begins_with(PARKED_PREFIX),
+            "ConsistentRead": True,
+        }
+        while True:
+            with aws_errors("reading parked jobs"):
+                page = self.table.query(**kwargs)
+            items += page["Items"]
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def forget_parked(self, campaign: Campaign, sort_keys: list[str]) -> None:
+        """Delete parked jobs once they are back on the queue."""
+        with aws_errors("forgetting parked jobs"), self.table.batch_writer() as batch:
+            for sk in sort_keys:
+                batch.delete_item(Key={"pk": campaign.pk, "sk": sk})
 
     def last_digest_before(
         self, period: Period, lookback: int = 12

@@ -79,6 +79,37 @@ def campaign_status(ctx: click.Context, campaign_id: str) -> None:
     echo_status(status)
 
 
+@campaign.command("pause")
+@click.argument("campaign_id")
+@click.pass_context
+def campaign_pause(ctx: click.Context, campaign_id: str) -> None:
+    """Stop sending within seconds; jobs that arrive meanwhile wait, parked, for resume."""
+    _control(ctx, campaign_id, "pause")
+
+
+@campaign.command("resume")
+@click.argument("campaign_id")
+@click.pass_context
+def campaign_resume(ctx: click.Context, campaign_id: str) -> None:
+    """Carry on sending a paused campaign; no one is mailed twice."""
+    _control(ctx, campaign_id, "resume")
+
+
+@campaign.command("cancel")
+@click.argument("campaign_id")
+@click.pass_context
+def campaign_cancel(ctx: click.Context, campaign_id: str) -> None:
+    """Send no more of a campaign: everyone not yet mailed is recorded as skipped."""
+    _control(ctx, campaign_id, "cancel")
+
+
+def _control(ctx: click.Context, campaign_id: str, action: str) -> None:
+    if not container_of(ctx).planner.control(campaign_id, action):
+        past = {"pause": "paused", "resume": "resumed", "cancel": "cancelled"}[action]
+        raise MailerError(f"{campaign_id} cannot be {past} now (finished, or not paused?)")
+    click.echo(f"{campaign_id}: {action} done.")
+
+
 def echo_status(status: CampaignStatus) -> None:
     """A campaign's times and counts, as a small table."""
     click.echo(f"\n{status.campaign.id}")
@@ -86,6 +117,8 @@ def echo_status(status: CampaignStatus) -> None:
     click.echo(f"  planned   {status.planned_at or '- (planning)'}")
     click.echo(f"  finished  {status.finished_at or '-'}")
     click.echo(f"  in flight {status.in_flight}")
+    if status.control:
+        click.echo(f"  staff     {status.control}")
     click.echo(f"  {'audience':<14}" + "".join(f"{c:>11}" for c in COUNTED))
     for audience, row in status.counts.items():
         click.echo(f"  {audience:<14}" + "".join(f"{row.get(c, 0):>11}" for c in COUNTED))

@@ -7,6 +7,7 @@ Items: pk "audit#<YYYY-MM>", sk "<ISO time>#<random>", so a month reads newest f
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -36,6 +37,9 @@ class AuditLog:
     def __init__(self, table: Any, clock: Callable[[], float] = time.time) -> None:
         self._table = table
         self._clock = clock
+        # Orders entries of the same second from this process (ties across processes are rare
+        # and harmless); the random part keeps two processes from writing the same key.
+        self._sequence = itertools.count()
 
     def record(
         self, actor: StaffMember | str, action: str, detail: Mapping[str, object] | None = None
@@ -48,7 +52,7 @@ class AuditLog:
             self._table.put_item(
                 Item={
                     "pk": f"audit#{when:%Y-%m}",
-                    "sk": f"{at}#{uuid.uuid4().hex[:8]}",
+                    "sk": f"{at}#{next(self._sequence):09d}#{uuid.uuid4().hex[:8]}",
                     "at": at,
                     "actor": who,
                     "action": action,

@@ -1,0 +1,148 @@
+"""Pause, resume and cancel a campaign while it sends: a pause reaches the senders within
+seconds, nothing is lost, and nobody is mailed twice on resume."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from mailer.campaigns.model import Period
+from mailer.campaigns.sender import CONTROL_TTL
+from mailer.cli.main import main
+from mailer.container import Container
+from tests.support.digest import (
+    RELEVANT,
+    FakeClock,
+    add_people,
+    drain_queue,
+    pipeline,
+    receive_event,
+)
+from tests.support.mail import per_recipient, sent_mail
+
+DEC = "digest#2026-12"
+
+
+@pytest.fixture
+def p(container: Container, clock: FakeClock) -> Container:
+    """December's digest planned for the usual five, nothing sent yet."""
+    built = pipeline(container, clock)
+    add_people(built.subscriber_store)
+    built.planner.plan(built.planner.digest(Period(2026, 12)))
+    return built
+
+
+def _delete(p: Container, event: dict) -> None:
+    """What the event source does with records that succeeded."""
+    for record in event["Records"]:
+        p.clients.sqs.delete_message(
+            QueueUrl=p.settings.send_queue_url, ReceiptHandle=record["receiptHandle"]
+        )
+
+
+def test_a_pause_midway_then_resume_mails_everyone_exactly_once(p, clock) -> None:
+    first = receive_event(p, limit=2)
+    p.sender.process_batch(first)
+    _delete(p, first)
+    sent_before = len(sent_mail())
+    assert p.planner.control(DEC, "pause")
+    clock.advance(CONTROL_TTL)  # the senders' cached view of the campaign expires
+    rest = receive_event(p)
+    outcomes = [r for _, r in p.sender.process_batch(rest).results]
+    _delete(p, rest)
+    assert {r.outcome for r in outcomes} == {"parked"} and len(outcomes) == 3
+    assert len(sent_mail()) == sent_before  # nothing sent while paused
+    status = p.campaigns.status(DEC)
+    assert status.control == "paused" and not status.finished_at
+    assert p.planner.control(DEC, "resume")
+    drain_queue(p)
+    assert per_recipient(sent_mail()) == dict.fromkeys(RELEVANT, 1)
+    finished = p.campaigns.status(DEC)
+    assert finished.finished_at and finished.control == "" and finished.in_flight == 0
+
+
+def test_cancel_records_everyone_not_yet_mailed_as_skipped(p, clock) -> None:
+    first = receive_event(p, limit=1)
+    p.sender.process_batch(first)
+    _delete(p, first)
+    assert p.planner.control(DEC, "pause")
+    clock.advance(CONTROL_TTL)
+    parked = receive_event(p, limit=2)
+    p.sender.process_batch(parked)
+    _delete(p, parked)
+    assert p.planner.control(DEC, "cancel")
+    clock.advance(CONTROL_TTL)
+    drain_queue(p)
+    assert len(sent_mail()) == 1  # only the first, sent before the pause
+    status = p.campaigns.status(DEC)
+    assert status.finished_at and status.control == "cancelled"
+    assert status.totals["sent"] == 1 and status.totals["skipped"] == 4
+    assert not p.planner.control(DEC, "resume")  # a cancelled campaign stays cancelled
+
+
+def test_a_resume_racing_a_sender_that_still_thinks_it_is_paused_loses_nothing(p, clock):
+    """The sender read "paused" a moment ago; the resume clears it and collects what was
+    parked; the sender's park then fails its check against the campaign, so it sends."""
+    assert p.planner.control(DEC, "pause")
+    clock.advance(CONTROL_TTL)
+    one = receive_event(p, limit=1)
+    p.sender.process_batch(one)  # parked, and the sender now caches "paused"
+    _delete(p, one)
+    assert p.planner.control(DEC, "resume")
+    drain_queue(p)  # within CONTROL_TTL: the cache still says paused
+    assert per_recipient(sent_mail()) == dict.fromkeys(RELEVANT, 1)
+    assert p.campaigns.status(DEC).finished_at
+
+
+def test_what_cannot_be_done_says_so(p) -> None:
+    assert not p.planner.control(DEC, "resume")  # not paused
+    drain_queue(p)
+    assert not p.planner.control(DEC, "pause")  # finished
+    with pytest.raises(Exception, match="no campaign"):
+        p.planner.control("digest#2020-01", "pause")
+
+
+def test_the_cli_twins(p, clock) -> None:
+    runner = CliRunner()
+    paused = runner.invoke(main, ["campaign", "pause", DEC], obj=p)
+    assert paused.exit_code == 0 and "pause done" in paused.output
+    status = runner.invoke(main, ["campaign", "status", DEC], obj=p)
+    assert "staff     paused" in status.output
+    again = runner.invoke(main, ["campaign", "pause", DEC], obj=p)
+    assert again.exit_code == 1 and "cannot be paused now" in again.output
+    assert runner.invoke(main, ["campaign", "resume", DEC], obj=p).exit_code == 0
+    assert runner.invoke(main, ["campaign", "cancel", DEC], obj=p).exit_code == 0
+
+
+def test_staff_pause_and_resume_from_the_campaign_page(staff, staff_browser) -> None:
+    from tests.support.staff import CHOSEN, EDITOR, sign_in, signed_in_as_sender, submit
+
+    add_people(staff.subscriber_store)
+    staff.planner.plan(staff.planner.digest(Period(2026, 12)))
+    page_url = "/staff/campaigns/digest%232026-12"
+    people = staff.clients.cognito
+    people.admin_set_user_password(
+        UserPoolId=staff.settings.staff_user_pool_id,
+        Username=EDITOR,
+        Password=CHOSEN,
+        Permanent=True,
+    )
+    assert sign_in(staff_browser, EDITOR, CHOSEN).status_code == 303
+    page = staff_browser.get(page_url).get_data(as_text=True)
+    assert ">Pause<" not in page  # not a sender: no buttons
+    refused = submit(staff_browser, f"{page_url}/pause", page)
+    assert refused.status_code == 403 and staff.campaigns.control(DEC) == ""
+    staff_browser.delete_cookie("staff_session", path="/staff")
+    signed_in_as_sender(staff_browser)
+    page = staff_browser.get(page_url).get_data(as_text=True)
+    assert ">Pause<" in page and ">Cancel<" in page
+    paused = submit(staff_browser, f"{page_url}/pause", page)
+    assert paused.status_code == 303 and staff.campaigns.control(DEC) == "paused"
+    page = staff_browser.get(page_url).get_data(as_text=True)
+    assert "This campaign is <strong>paused</strong>" in page and ">Resume<" in page
+    submit(staff_browser, f"{page_url}/resume", page)
+    assert staff.campaigns.control(DEC) == ""
+    assert [e.action for e in staff.audit_log.recent()][:2] == [
+        "resumed a campaign",
+        "paused a campaign",
+    ]
