@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: run test lint format bench validate clean build check-template
+.PHONY: run test test-fast lint format bench validate clean build check-template
 
 # --- The deployable artifact (SAM's makefile build method calls build-<FunctionLogicalId>) ---
 # Lambda runs Python 3.13 on x86_64: its wheels come from PyPI for that platform, whatever
@@ -75,6 +75,11 @@ test: $(STAMP) $(AXE)
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint infra/template.yaml
 	$(BIN)/python -m pytest
+
+## test-fast: while you work: lint and the unit and component tests (about a minute; no browser)
+test-fast: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest tests/unit tests/component
 
 validate: $(STAMP)
 	$(BIN)/mailer catalogue validate
