@@ -68,13 +68,7 @@ class _Store:
         self, campaign: Campaign, checkpoint: Checkpoint, next_start: Any, recipients: int
     ) -> Checkpoint:
         self._sim.sleep(0.005)
-        advanced = Checkpoint(
-            checkpoint.audience,
-            checkpoint.pages + 1,
-            next_start,
-            next_start is None,
-            checkpoint.planned + recipients,
-        )
+        advanced = checkpoint.advanced(next_start, recipients)
         self._checkpoints[checkpoint.audience] = advanced
         return advanced
 

@@ -31,14 +31,11 @@ def index() -> Any:
     query = request.args.get("q", "").strip().lower()[:100]
     audience = request.args.get("audience", "")
     topic = request.args.get("topic", "")
-    retired = container.catalogue_store.retired_ids()
+    stored = container.catalogue_store.with_retired(vocabulary)
+    retired = {resource.id for resource, is_retired in stored if is_retired}
     shown = [
         r
-        for r in sorted(
-            container.catalogue_store.resources(vocabulary, retired=True),
-            key=lambda r: r.newest_first_key(),
-            reverse=True,
-        )
+        for r in sorted((r for r, _ in stored), key=lambda r: r.newest_first_key(), reverse=True)
         if (not query or query in f"{r.id} {r.title} {r.summary} {r.publisher}".lower())
         and (audience not in vocabulary.audiences or audience in r.audiences)
         and (topic not in vocabulary.topics or topic in r.topics)

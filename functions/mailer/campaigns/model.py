@@ -248,3 +248,9 @@ class Checkpoint:
     next_start: dict[str, Any] | None = None
     done: bool = False
     planned: int = 0  # recipients queued in this audience so far
+
+    def advanced(self, next_start: dict[str, Any] | None, recipients: int) -> Checkpoint:
+        """The checkpoint after one more page of `recipients` (done when no page follows)."""
+        return Checkpoint(
+            self.audience, self.pages + 1, next_start, next_start is None, self.planned + recipients
+        )

@@ -263,13 +263,7 @@ class CampaignStore:
         The write is conditional on the page number read, so if two planners race over the same
         page only one advances and counts it; the loser gets ConflictError and re-reads.
         """
-        advanced = Checkpoint(
-            checkpoint.audience,
-            checkpoint.pages + 1,
-            next_start,
-            next_start is None,
-            checkpoint.planned + recipients,
-        )
+        advanced = checkpoint.advanced(next_start, recipients)
         condition: dict[str, Any] = (
             {"ConditionExpression": "attribute_not_exists(sk)"}
             if checkpoint.pages == 0

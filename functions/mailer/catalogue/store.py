@@ -55,15 +55,12 @@ class CatalogueStore:
 
     def resources(self, vocabulary: Vocabulary, *, retired: bool = False) -> list[Resource]:
         """Every stored resource, validated against the vocabulary (retired ones only if asked)."""
-        return [
-            _resource(item, vocabulary)
-            for item in self.items()
-            if retired or not item.get("retired")
-        ]
+        return [r for r, is_retired in self.with_retired(vocabulary) if retired or not is_retired]
 
-    def retired_ids(self) -> set[str]:
-        """The ids of retired resources (kept, but shown nowhere and sent to no one)."""
-        return {item["id"] for item in self.items() if item.get("retired")}
+    def with_retired(self, vocabulary: Vocabulary) -> list[tuple[Resource, bool]]:
+        """Every stored resource and whether it is retired (kept, but shown nowhere and sent
+        to no one), in one read of the table."""
+        return [(_resource(item, vocabulary), bool(item.get("retired"))) for item in self.items()]
 
     def get(self, resource_id: str, vocabulary: Vocabulary) -> tuple[Resource, bool] | None:
         """One stored resource and whether it is retired, or None."""

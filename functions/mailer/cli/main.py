@@ -84,12 +84,11 @@ def catalogue_export(ctx: click.Context, folder: Path | None) -> None:
     resources' files are removed, so `git diff` shows exactly what staff changed."""
     container = container_of(ctx)
     folder = folder or container.catalogue_dir / "resources"
-    stored = container.catalogue_store.resources(container.vocabulary, retired=True)
-    live = container.catalogue_store.resources(container.vocabulary)
-    written = write_resource_files(live, folder)
+    stored = container.catalogue_store.with_retired(container.vocabulary)
+    written = write_resource_files([r for r, retired in stored if not retired], folder)
     removed = 0
-    for resource in stored:
-        if resource not in live and (folder / f"{resource.id}.yaml").exists():
+    for resource, retired in stored:
+        if retired and (folder / f"{resource.id}.yaml").exists():
             (folder / f"{resource.id}.yaml").unlink()
             removed += 1
     click.echo(f"wrote {len(written)} resource file(s) to {folder}; removed {removed} retired")
