@@ -10,7 +10,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from email.headerregistry import Address
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.policy import SMTP
 from email.utils import format_datetime, getaddresses, make_msgid
 
@@ -66,9 +66,15 @@ def build_message(
     list_unsubscribe_url: str | None = None,
     date: dt.datetime | None = None,
     extra_headers: dict[str, str] | None = None,
+    boundary: str | None = None,
 ) -> EmailMessage:
-    """Make the message: text part first, HTML second; campaign mail gets RFC 8058 headers."""
-    message = EmailMessage(policy=_BODIES)
+    """Make the message: text part first, HTML second; campaign mail gets RFC 8058 headers.
+
+    The `email` package writes the headers (it folds and encodes what is not plain ASCII); both
+    bodies are written by `_qp_body`, the one encoder MessageTemplate uses too, so the two paths
+    give the same bytes for the same recipient.
+    """
+    message = EmailMessage(policy=_HEADERS)
     domain = _safe("From", sender).rpartition("@")[2] or "localhost"
     message["From"] = (
         Address(display_name=_safe("From", sender_name), addr_spec=sender)
@@ -88,19 +94,31 @@ def build_message(
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     for name, value in (extra_headers or {}).items():
         message[_safe("header name", name)] = _safe(name, value)
-    message.set_content(email.text, subtype="plain", charset="utf-8")
-    message.add_alternative(email.html, subtype="html", charset="utf-8")
-    # The parts are encoded now, at 76 columns; the headers are written out with the message.
-    message.policy = _HEADERS
+    message["MIME-Version"] = "1.0"
+    message["Content-Type"] = "multipart/alternative"
+    message.set_boundary(boundary or new_boundary())
+    for subtype, content in (("plain", email.text), ("html", email.html)):
+        part = MIMEPart(policy=_HEADERS)
+        part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
+        part["Content-Transfer-Encoding"] = "quoted-printable"
+        part.set_payload(_qp_body(content, {}).decode("ascii"))
+        message.attach(part)
     return message
 
 
+def new_boundary() -> str:
+    """A multipart boundary like the `email` package's. A quoted-printable body never holds
+    "==" (a literal "=" is written =3D), so the boundary cannot occur inside a part."""
+    return "=" * 15 + f"{secrets.randbelow(10**19):019d}" + "=="
+
+
 _CRLF = b"\r\n"
+_LF = b"\n"
 
 
 def _qp_body(text: str, encoded_lines: dict[bytes, bytes]) -> bytes:
-    """A body part as the `email` package writes it: UTF-8, each line ended by CRLF (and one at
-    the end), quoted-printable in 76-character lines.
+    """A body part in UTF-8 quoted-printable: lines of at most 76, each ended by CRLF (one at
+    the end too, as the `email` package writes it).
 
     Quoted-printable encodes each line on its own, and most lines of a variant are the same for
     every recipient, so each distinct line is encoded once (by binascii, in C) and remembered.
@@ -123,9 +141,14 @@ _QP_LINE = 76
 
 
 def _rewrap(encoded: bytes) -> list[bytes]:
-    """Make every line of binascii's encoding at most 76 characters: it lets a line whose last
-    space it encodes (=20) run to 77. Soft breaks go between escapes, never inside one."""
-    lines = encoded.split(_CRLF)
+    """binascii's encoding of one line, as lines of at most 76 characters.
+
+    Given one line without a line end, binascii ends each soft break with a bare LF (it uses
+    CRLF only when its input does), so its output is split on LF here and joined by CRLF by the
+    caller. It also lets a line whose last space it encodes (=20) run to 77: that rare line is
+    split again, between escapes, never inside one.
+    """
+    lines = encoded.split(_LF)
     if max(map(len, lines)) <= _QP_LINE:
         return lines
     return [piece for line in lines for piece in _split(line)]
@@ -135,18 +158,19 @@ def _split(line: bytes) -> list[bytes]:
     """One encoded line as lines of at most 76, joined by soft breaks."""
     if len(line) <= _QP_LINE:
         return [line]
+    body = line[:-1] if line.endswith(b"=") else line  # a soft break of binascii's: kept last
     pieces: list[bytes] = []
     current = b""
     i = 0
-    while i < len(line):
-        token = line[i : i + 3] if line[i : i + 1] == b"=" else line[i : i + 1]
-        last = i + len(token) == len(line)  # the line may end at 76; else leave room for "="
+    while i < len(body):
+        token = body[i : i + 3] if body[i : i + 1] == b"=" else body[i : i + 1]
+        last = i + len(token) == len(body) and body is line  # may end at 76; else room for "="
         if len(current) + len(token) > (_QP_LINE if last else _QP_LINE - 1):
             pieces.append(current + b"=")
             current = b""
         current += token
         i += len(token)
-    pieces.append(current)
+    pieces.append(current if body is line else current + b"=")
     return pieces
 
 
@@ -175,10 +199,9 @@ class MessageTemplate:
         block = head.as_bytes().split(_CRLF + _CRLF, 1)[0] + _CRLF
         start = block.index(b"Subject:")
         self._from_header, self._subject_header = block[:start], block[start:]
-        # Like the `email` package's boundaries; a quoted-printable body never contains "==",
-        # so one boundary serves every message of the variant.
         self._encoded_lines: dict[bytes, bytes] = {}
-        self._boundary = ("=" * 15 + f"{secrets.randbelow(10**19):019d}" + "==").encode()
+        # One boundary serves every message of the variant: no body can contain it.
+        self.boundary = new_boundary()
 
     def fill(
         self,
@@ -188,7 +211,7 @@ class MessageTemplate:
         list_unsubscribe_url: str | None = None,
         date: dt.datetime | None = None,
     ) -> bytes:
-        """The raw message for one recipient (the same, once parsed, as build_message's)."""
+        """The raw message for one recipient: build_message's bytes, but for Date and Message-ID."""
         if email.subject != self._subject:
             raise ValueError("this template was built for another subject")
         to = _safe("To", to)
@@ -203,8 +226,9 @@ class MessageTemplate:
                 to=to,
                 list_unsubscribe_url=list_unsubscribe_url,
                 date=date,
+                boundary=self.boundary,
             ).as_bytes()
-        boundary = self._boundary
+        boundary = self.boundary.encode()
         parts = [
             self._from_header,
             b"To: " + to.encode() + _CRLF,
@@ -229,7 +253,6 @@ class MessageTemplate:
             _CRLF + b"--" + boundary + _CRLF,
             b'Content-Type: text/html; charset="utf-8"' + _CRLF,
             b"Content-Transfer-Encoding: quoted-printable" + _CRLF,
-            b"MIME-Version: 1.0" + _CRLF,
             _CRLF,
             _qp_body(email.html, self._encoded_lines),
             _CRLF + b"--" + boundary + b"--" + _CRLF,
