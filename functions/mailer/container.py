@@ -327,7 +327,9 @@ class Container:
     def campaign_starter(self) -> CampaignStarter:
         """Hands campaigns to the planner function, or plans them here when there is none."""
         if self.settings.planner_function:
-            return LambdaStarter(self.clients.lambda_, self.settings.planner_function)
+            return LambdaStarter(
+                self.campaigns, self.clients.lambda_, self.settings.planner_function
+            )
         return InProcessStarter(self.planner)
 
     def table(self, name: str) -> Any:

@@ -13,6 +13,7 @@ from typing import Any
 from mailer.errors import MailerError
 
 from .keys import PLANNED, campaign_pk
+from .snapshot import Snapshot
 
 
 class Kind(StrEnum):
@@ -89,6 +90,9 @@ class Campaign:
     new_ids: tuple[str, ...] = ()
     resource_id: str = ""  # announcements: the resource announced
     message: str = ""  # announcements: an optional note from staff
+    # What its emails are made from, frozen when it was approved (snapshot.py). Not part of
+    # the definition's identity: two starts of one campaign compare equal whatever they froze.
+    snapshot: Snapshot | None = field(default=None, compare=False, hash=False)
 
     @classmethod
     def digest(
@@ -98,6 +102,7 @@ class Campaign:
         new_since: dt.date | None = None,
         already_new: Iterable[str] = (),
         new_ids: Iterable[str] = (),
+        snapshot: Snapshot | None = None,
     ) -> Campaign:
         """The monthly digest for a period."""
         return cls(
@@ -107,14 +112,25 @@ class Campaign:
             new_since=new_since,
             already_new=tuple(already_new),
             new_ids=tuple(new_ids),
+            snapshot=snapshot,
         )
 
     @classmethod
     def announcement(
-        cls, resource_id: str, audiences: Iterable[str], message: str = ""
+        cls,
+        resource_id: str,
+        audiences: Iterable[str],
+        message: str = "",
+        snapshot: Snapshot | None = None,
     ) -> Campaign:
         """The announcement of one resource (one per resource: a second plan changes nothing)."""
-        return cls(Kind.ANNOUNCEMENT, tuple(audiences), resource_id=resource_id, message=message)
+        return cls(
+            Kind.ANNOUNCEMENT,
+            tuple(audiences),
+            resource_id=resource_id,
+            message=message,
+            snapshot=snapshot,
+        )
 
     @property
     def id(self) -> str:
@@ -132,15 +148,10 @@ class Campaign:
         return self.id.replace("#", "-")
 
     def planner_event(self) -> dict[str, Any]:
-        """The planner function's event for this campaign (see Planner.campaign_for)."""
-        if self.kind is Kind.DIGEST:
-            return {"kind": "digest", "period": str(self.period)}
-        return {
-            "kind": "announcement",
-            "resource_id": self.resource_id,
-            "audiences": list(self.audiences),
-            "message": self.message,
-        }
+        """The planner function's event for this campaign, once its record exists (see
+        Planner.campaign_for): the planner plans the stored record, snapshot and all, and
+        never rebuilds it from what the catalogue says by then."""
+        return {"kind": "campaign", "campaign_id": self.id}
 
     def to_item(self) -> dict[str, Any]:
         """The definition as attributes of the campaign record."""
@@ -156,6 +167,8 @@ class Campaign:
             item["resource_id"] = self.resource_id
         if self.message:
             item["message"] = self.message
+        if self.snapshot is not None:
+            item["snapshot"] = self.snapshot.to_json()
         return item
 
     @classmethod
@@ -170,6 +183,7 @@ class Campaign:
             new_ids=tuple(item.get("new_ids", ())),
             resource_id=item.get("resource_id", ""),
             message=item.get("message", ""),
+            snapshot=Snapshot.from_json(item["snapshot"]) if item.get("snapshot") else None,
         )
 
 

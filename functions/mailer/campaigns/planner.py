@@ -24,6 +24,7 @@ from .keys import subscriber_of_parked_sk
 from .model import Campaign, Control, Kind, Period, campaign_id
 from .queue import ENQUEUE_BACKOFF, SendJob, enqueue
 from .selection import Pick
+from .snapshot import Snapshot
 from .store import CampaignStore
 from .variants import CampaignContent
 from .workers import Concurrently, ThreadPool
@@ -117,8 +118,9 @@ class Planner:
         since = min(started.date(), earlier.start)
         return since, f"the {earlier} digest started {started.date().isoformat()}"
 
-    def digest(self, period: Period) -> Campaign:
-        """The digest campaign for a period, every audience, with what counts as new in it.
+    def digest(self, period: Period, subjects: Mapping[str, str] | None = None) -> Campaign:
+        """The digest campaign for a period, every audience, with what counts as new in it,
+        frozen from the catalogue as it is now (`subjects`: staff's, per audience).
 
         Resources added on the day the previous digest ran fall on both sides of `new_since`
         (dates have no time of day), so the ids that digest showed as new are excluded by name:
@@ -128,17 +130,28 @@ class Planner:
         previous = self._campaigns.last_digest_before(period)
         earlier = self._campaigns.get(campaign_id(Kind.DIGEST, previous[0])) if previous else None
         already = earlier.new_ids if earlier else ()
+        resources = self._load_resources()
         new_ids = sorted(
-            r.id
-            for r in self._load_resources()
-            if since <= r.added < period.start and r.id not in already
+            r.id for r in resources if since <= r.added < period.start and r.id not in already
         )
-        return Campaign.digest(period, self._vocabulary.audiences, since, already, new_ids)
+        return Campaign.digest(
+            period,
+            self._vocabulary.audiences,
+            since,
+            already,
+            new_ids,
+            snapshot=Snapshot.of(resources, subjects),
+        )
 
     def announcement(
-        self, resource_id: str, audiences: Iterable[str] | None = None, message: str = ""
+        self,
+        resource_id: str,
+        audiences: Iterable[str] | None = None,
+        message: str = "",
+        subjects: Mapping[str, str] | None = None,
     ) -> Campaign:
-        """The announcement of a resource to its audiences (or a subset staff chose)."""
+        """The announcement of a resource to its audiences (or a subset staff chose), the
+        resource frozen as the catalogue has it now (`subjects`: staff's, per audience)."""
         resource = next((r for r in self._load_resources() if r.id == resource_id), None)
         if resource is None:
             raise MailerError(f"no resource {resource_id!r} in the catalogue")
@@ -148,19 +161,28 @@ class Planner:
             raise MailerError(
                 f"announce {resource_id!r} to some of: {', '.join(resource.audiences)}"
             )
-        return Campaign.announcement(resource_id, chosen, message)
+        return Campaign.announcement(
+            resource_id, chosen, message, snapshot=Snapshot.of([resource], subjects)
+        )
 
     def campaign_for(self, event: Any) -> Campaign:
         """The campaign a planner event asks for; MailerError if the event makes no sense.
 
         {"kind": "digest", "scheduled_time": "2026-12-01T09:00:00Z"} is what the schedule sends
         (the month comes from the scheduled time, so a retry hours later plans the same month);
+        {"kind": "campaign", "campaign_id": ...} is what the staff console sends once it has
+        written the approved campaign's record (planned as stored, snapshot and all);
         {"kind": "digest", "period": "2026-12"} or {"kind": "announcement", "resource_id": ...,
-        "audiences": [...], "message": ...} are for people and the staff console.
+        "audiences": [...], "message": ...} are for people.
         """
         if not isinstance(event, Mapping):
             raise MailerError("a planner event must be a JSON object")
         kind = event.get("kind")
+        if kind == "campaign":
+            stored = self._campaigns.get(str(event.get("campaign_id", "")))
+            if stored is None:
+                raise MailerError(f"no campaign {event.get('campaign_id')!r} to plan")
+            return stored
         if kind == "announcement":
             audiences = event.get("audiences")
             if audiences is not None and not isinstance(audiences, list):

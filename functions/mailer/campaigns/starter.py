@@ -1,4 +1,5 @@
-"""Starting a campaign from the staff console: on AWS the planner function plans it (invoked
+"""Starting a campaign from the staff console: on AWS the console writes the approved campaign's
+record (its snapshot with it) and the planner function plans that record (invoked
 asynchronously, so the page answers at once and Lambda retries a failed plan); on the local
 stack and in tests the planner runs in this process. Starting twice is harmless either way:
 the campaign record is written once, and a planned campaign is left alone."""
@@ -12,6 +13,7 @@ from mailer.aws.translate import aws_errors
 
 from .model import Campaign
 from .planner import Planner
+from .store import CampaignStore
 
 
 class CampaignStarter(Protocol):
@@ -23,14 +25,17 @@ class CampaignStarter(Protocol):
 
 
 class LambdaStarter:
-    """Invokes the planner function with the campaign's planner event."""
+    """Writes the campaign's record, then invokes the planner function to plan it."""
 
-    def __init__(self, lambda_client: Any, function_name: str) -> None:
+    def __init__(self, campaigns: CampaignStore, lambda_client: Any, function_name: str) -> None:
+        self._campaigns = campaigns
         self._client = lambda_client
         self._function = function_name
 
     def start(self, campaign: Campaign) -> None:
-        """Invoke the planner asynchronously with this campaign's event."""
+        """Record the campaign as approved (first definition wins), then have the planner plan
+        that record asynchronously: what it plans is what was approved, not a rebuild."""
+        self._campaigns.create(campaign)
         with aws_errors("starting the planner"):
             self._client.invoke(
                 FunctionName=self._function,

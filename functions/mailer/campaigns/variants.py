@@ -49,7 +49,11 @@ class CampaignContent:
         send_empty: bool = False,
     ) -> None:
         self.campaign = campaign
-        self._resources = tuple(resources)
+        # An approved campaign shows only what it froze; `resources` (the live catalogue) is
+        # for records written before snapshots existed.
+        snapshot = campaign.snapshot
+        self._resources = tuple(resources if snapshot is None else snapshot.resources)
+        self._subjects = {} if snapshot is None else dict(snapshot.subjects)
         self._vocabulary = vocabulary
         self._site_url = site_url
         self._send_empty = send_empty
@@ -94,7 +98,13 @@ class CampaignContent:
             ):
                 return None
             context = announcement_context(
-                self._vocabulary, self._site_url, audience, topics, resource, campaign.message
+                self._vocabulary,
+                self._site_url,
+                audience,
+                topics,
+                resource,
+                campaign.message,
+                subject=self._subjects.get(audience, ""),
             )
             return Variant("announcement", context, content_key(context), (resource.id,))
         assert campaign.period is not None  # a digest always has one (Campaign.digest)
@@ -102,7 +112,13 @@ class CampaignContent:
         if not picks and not self._send_empty:
             return None
         context = digest_context(
-            self._vocabulary, self._site_url, audience, topics, campaign.period, picks
+            self._vocabulary,
+            self._site_url,
+            audience,
+            topics,
+            campaign.period,
+            picks,
+            subject=self._subjects.get(audience, ""),
         )
         return Variant("digest", context, content_key(context), tuple(p.resource.id for p in picks))
 
@@ -120,8 +136,10 @@ def digest_context(
     topics: Sequence[str],
     period: Period,
     picks: Sequence[Pick],
+    subject: str = "",
 ) -> dict[str, Any]:
-    """Context for digest.mjml/.txt; the same for every subscriber with this audience and topics."""
+    """Context for digest.mjml/.txt; the same for every subscriber with this audience and topics
+    (`subject`: the one staff approved, else the template's own)."""
     new_count = sum(p.is_new for p in picks)
     if new_count:
         intro = (
@@ -145,6 +163,7 @@ def digest_context(
         "intro": intro,
         "reason": reason_line(vocabulary, audience, topics),
         "resources": [resource_view(p.resource, vocabulary, site_url, p.is_new) for p in picks],
+        "subject": subject,
     }
 
 
@@ -155,9 +174,11 @@ def announcement_context(
     topics: Sequence[str],
     resource: Resource,
     message: str = "",
+    subject: str = "",
 ) -> dict[str, Any]:
-    """Context for announcement.mjml/.txt."""
+    """Context for announcement.mjml/.txt (`subject`: staff's, else the template's own)."""
     return {
+        "subject": subject,
         "audience_label": vocabulary.audiences[audience],
         "message": message,
         "reason": reason_line(vocabulary, audience, topics),
