@@ -20,6 +20,8 @@ import urllib3
 from mailer.aws.clients import Clients
 from mailer.aws.retry import Backoff
 from mailer.aws.ses import SesAdapter
+from mailer.campaigns.approval import Approvals
+from mailer.campaigns.drafts import DraftStore
 from mailer.campaigns.ledger import Ledger
 from mailer.campaigns.pacing import TokenBucket
 from mailer.campaigns.planner import PAGE_SIZE, Planner
@@ -270,6 +272,21 @@ class Container:
     def campaigns(self) -> CampaignStore:
         """Campaign records and planner checkpoints."""
         return CampaignStore(self.table(self.settings.campaigns_table), self.clock, self.sleep)
+
+    @cached_property
+    def drafts(self) -> DraftStore:
+        """Announcement drafts, each change conditional on the version it was made from."""
+        return DraftStore(self.table(self.settings.campaigns_table), self.clock)
+
+    @cached_property
+    def approvals(self) -> Approvals:
+        """Drafts approved (frozen) and sent exactly as approved, once per group."""
+        return Approvals(
+            drafts=self.drafts,
+            campaigns=self.campaigns,
+            planner=self.planner,
+            starter=self.campaign_starter,
+        )
 
     @cached_property
     def ledger(self) -> Ledger:

@@ -57,6 +57,7 @@ def create_app(container: Container | None = None, outbox: OutboxReader | None =
         public,
         staff,
         staff_campaigns,
+        staff_drafts,
         staff_resources,
         subscribe,
         unsubscribe,
@@ -64,7 +65,7 @@ def create_app(container: Container | None = None, outbox: OutboxReader | None =
     from .token_pages import LinkProblem, link_problem_page
 
     blueprints = (public.bp, subscribe.bp, confirm.bp, preferences.bp, unsubscribe.bp)
-    blueprints += (staff.bp, staff_resources.bp, staff_campaigns.bp)
+    blueprints += (staff.bp, staff_resources.bp, staff_campaigns.bp, staff_drafts.bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.register_error_handler(LinkProblem, link_problem_page)

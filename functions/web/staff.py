@@ -58,6 +58,8 @@ def _console_configured() -> None:
 
 def page(template: str, status: int = 200, **context: Any) -> Any:
     """A staff page, with the nav's signed-in member and sign-out button."""
+    groups = container_of().vocabulary.audiences  # group names for people, not slugs
+    context.setdefault("groups", groups)
     return render_template(template, staff=g.staff, sign_out=ButtonForm(), **context), status
 
 

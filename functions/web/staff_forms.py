@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
+    HiddenField,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -15,7 +17,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from mailer.catalogue.schema import Resource, Vocabulary
 
@@ -102,16 +104,62 @@ class ResourceForm(FlaskForm):
         self.added.data = resource.added
 
 
-class AnnounceForm(FlaskForm):
-    """An announcement: which of the resource's audiences, and an optional short intro."""
+_ONE_LINE_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _one_line(form: Any, field: Any) -> None:
+    """A subject is one line of plain text: it becomes a mail header."""
+    if field.data and _ONE_LINE_BREAKS.search(field.data):
+        raise ValidationError(
+            "Write the subject on one line, without tabs or invisible characters."
+        )
+
+
+class DraftVersionForm(FlaskForm):
+    """A button on a draft's page: CSRF, and the version of the draft the page showed."""
+
+    version = HiddenField()
+
+    def version_seen(self) -> int:
+        """The version the page showed (0 when missing or not a number: never current)."""
+        text = self.version.data or ""
+        return int(text) if text.isdigit() and len(text) < 10 else 0
+
+
+class DraftForm(DraftVersionForm):
+    """An announcement draft: its groups, introduction and a subject per group."""
 
     audiences = _Checkboxes("Send to")
     message = TextAreaField(
-        "A short introduction (optional)", validators=[Optional(), Length(max=300)]
+        "A short introduction (optional)",
+        validators=[Optional(), Length(max=300, message="Keep it to 300 characters or fewer.")],
     )
 
-    def __init__(self, vocabulary: Vocabulary, resource: Resource, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.audiences.choices = [(a, vocabulary.audiences[a]) for a in resource.audiences]
-        if not self.audiences.data:
-            self.audiences.data = list(resource.audiences)  # its own audiences by default
+    def subject_fields(self) -> list[tuple[str, Any]]:
+        """(audience, its subject field), in the resource's order."""
+        return [(a, self[f"subject_{a.replace('-', '_')}"]) for a, _ in self.audiences.choices]
+
+    def subjects(self) -> dict[str, str]:
+        """The subjects typed, per audience ("" keeps the generated one)."""
+        return {a: " ".join((f.data or "").split()) for a, f in self.subject_fields()}
+
+
+def draft_form(vocabulary: Vocabulary, resource: Resource, *args: Any, **kwargs: Any) -> DraftForm:
+    """A DraftForm with one subject field per audience of the resource."""
+
+    class _ForThisResource(DraftForm):
+        pass
+
+    for audience in resource.audiences:
+        field = StringField(
+            f"Subject for {vocabulary.audiences[audience].lower()} (empty: the usual one)",
+            validators=[
+                Optional(),
+                Length(max=150, message="Keep the subject to 150 characters or fewer."),
+                _one_line,
+            ],
+        )
+        setattr(_ForThisResource, f"subject_{audience.replace('-', '_')}", field)
+    form = _ForThisResource(*args, **kwargs)
+    form.audiences.choices = [(a, vocabulary.audiences[a]) for a in resource.audiences]
+    return form

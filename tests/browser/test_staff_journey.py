@@ -81,27 +81,37 @@ def test_staff_add_preview_test_and_send_an_announcement(stack, browser) -> None
     page.get_by_text("Saved: Faith and forced labour").wait_for()
 
     page.get_by_role("link", name=re.compile("^Announce Faith and forced labour")).click()
-    page.get_by_text("faith-groups: 1 person").wait_for()
-    page.get_by_text("individuals: 1 person").wait_for()
+    page.get_by_role("button", name="Start a draft to faith groups and individuals").click()
+    page.get_by_text("Faith groups: 1 person").wait_for()
+    page.get_by_text("Individuals: 1 person").wait_for()
+    page.get_by_label("A short introduction (optional)").fill("New for Lent: please share it.")
+    page.get_by_label("Subject for faith groups").fill("For your congregation: forced labour")
+    page.get_by_role("button", name="Save the draft").click()
+    page.get_by_text("Saved: the previews below show it as saved.").wait_for()
     frame = page.frame_locator("iframe").first
     frame.get_by_role(
         "heading", name="Faith and forced labour: a guide for congregations"
     ).wait_for()
+    frame.get_by_text("New for Lent: please share it.").wait_for()
     page.wait_for_load_state("load")
-    page.screenshot(path=ARTIFACTS / "staff-02-preview.png", full_page=True)
+    page.screenshot(path=ARTIFACTS / "staff-02-draft.png", full_page=True)
     page.get_by_role("button", name="Send me a test").click()
-    page.get_by_text(f"Sent 2 test email(s) to {STAFF}.").wait_for()
+    page.get_by_text(f"Sent 2 test emails to {STAFF}.").wait_for()
 
+    page.get_by_role("button", name="Approve this version").click()
+    page.get_by_text("Approved: this is now exactly what will be sent.").wait_for()
     page.get_by_role("button", name="Send to 2 people").click()
     page.get_by_role("heading", name="Send to 2 people?").wait_for()
+    page.get_by_role("cell", name="For your congregation: forced labour").wait_for()
+    page.screenshot(path=ARTIFACTS / "staff-03-confirm.png", full_page=True)
     page.get_by_role("button", name="Yes, send it").click()
     page.get_by_text("finished", exact=False).wait_for(timeout=30_000)
-    page.screenshot(path=ARTIFACTS / "staff-03-campaign.png", full_page=True)
+    page.screenshot(path=ARTIFACTS / "staff-04-campaign.png", full_page=True)
 
     def announcements() -> dict[str, int]:
         counts: dict[str, int] = {}
         for message in stack.outbox():
-            if message["subject"].startswith("New: Faith and forced labour"):
+            if "New for Lent: please share it." in message["raw"].replace("=\r\n", ""):
                 counts[message["to"]] = counts.get(message["to"], 0) + 1
         return counts
 
@@ -110,7 +120,14 @@ def test_staff_add_preview_test_and_send_an_announcement(stack, browser) -> None
         "imam@mosque.example.org": 1,
         "reader@home.example.org": 1,
     }
+    subjects = {
+        m["to"]: m["subject"]
+        for m in stack.outbox()
+        if "New for Lent: please share it." in m["raw"].replace("=\r\n", "")
+    }
+    assert subjects["imam@mosque.example.org"] == "For your congregation: forced labour"
+    assert subjects["reader@home.example.org"].startswith("New: Faith and forced labour")
     page.goto(f"{stack.site}/staff/announce/faith-and-forced-labour")
-    page.get_by_text("sending it again sends nothing").wait_for()
-    assert page.get_by_role("button", name=re.compile("^Send to")).count() == 0
+    page.get_by_text("Every group this resource is for has had it announced").wait_for()
+    assert page.get_by_role("button", name=re.compile("^Start a draft")).count() == 0
     assert announcements()["imam@mosque.example.org"] == 1

@@ -1,19 +1,22 @@
-"""Staff announce a resource: an exact preview per group, a test to themselves, one send per
-resource (double clicks and retries send nothing twice), and only senders may send."""
+"""Staff announce a resource through a draft: saved as edited, previewed as saved, tested as
+shown, approved (frozen) by a sender and sent exactly as approved, once per group."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
+from mailer.campaigns.drafts import DraftState
 from mailer.campaigns.model import Period
 from mailer.container import Container
 from tests.support.digest import add, add_people, drain_queue
 from tests.support.mail import per_recipient, sent_mail
 from tests.support.staff import CHOSEN, EDITOR, SENDER, sign_in, signed_in_as_sender, submit
 
-PAGE = "/staff/announce/safe-homes"  # for individuals and faith groups; housing among its topics
+RESOURCE = "safe-homes"  # for individuals and faith groups; housing among its topics
+PAGE = f"/staff/announce/{RESOURCE}"
 
 
 @pytest.fixture
@@ -32,54 +35,174 @@ def sender(staff_browser, people, staff_clock):
     return staff_browser
 
 
-def test_the_preview_shows_each_group_its_email_and_exact_count(sender) -> None:
-    html = sender.get(PAGE).get_data(as_text=True)
+def start_draft(browser) -> str:
+    """Press "Start a draft" on the resource's announce page; the draft page's path."""
+    page = browser.get(PAGE).get_data(as_text=True)
+    response = submit(browser, PAGE, page)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return (
+        browser.path(response.headers["Location"])
+        if hasattr(browser, "path")
+        else (re.sub(r"^https?://[^/]+", "", response.headers["Location"]))
+    )
+
+
+def save(browser, draft: str, **fields) -> object:
+    """Edit the draft's form and press Save."""
+    page = browser.get(draft).get_data(as_text=True)
+    version = re.search(r'name="version"[^>]*value="(\d+)"', page)[1]
+    return submit(browser, draft, page, version=version, **fields)
+
+
+def press(browser, draft: str, action: str, **fields) -> object:
+    """Press one of the draft page's buttons, as the page shows it now."""
+    page = browser.get(draft).get_data(as_text=True)
+    version = re.search(r'name="version"[^>]*value="(\d+)"', page)[1]
+    return submit(browser, f"{draft}/{action}", page, version=version, **fields)
+
+
+def test_a_draft_shows_each_group_its_email_and_exact_count_as_saved(sender, people) -> None:
+    draft = start_draft(sender)
+    html = sender.get(draft).get_data(as_text=True)
     # Eli (individuals, every topic) and Fay; Dana and Chidi chose other topics; no schools.
-    assert "individuals: 1 person" in html and "faith-groups: 1 person" in html
+    assert "Individuals: 1 person" in html and "Faith groups: 1 person" in html
     assert "Subject:</strong> New: Safe homes" in html
-    assert "Send to 2 people" in html
-    frame = sender.get(f"{PAGE}/preview/individuals.html")
+    assert "Approve this version" in html and "Send to 2" not in html  # approval comes first
+    frame = sender.get(f"{draft}/preview/individuals.html")
     assert frame.status_code == 200 and "Safe homes" in frame.get_data(as_text=True)
     assert "sandbox" in frame.headers["Content-Security-Policy"]
     assert sent_mail() == []  # looking sends nothing
+    assert people.audit_log.recent()[0].action == "created a draft"
 
 
-def test_send_me_a_test_mails_the_member_what_each_group_gets(sender, people) -> None:
-    page = sender.get(PAGE).get_data(as_text=True)
-    response = submit(sender, f"{PAGE}/test", page, audiences=["individuals"], message="Hi")
+def test_a_test_carries_the_saved_draft_not_what_was_typed_and_not_saved(sender, people) -> None:
+    draft = start_draft(sender)
+    assert save(sender, draft, audiences=["individuals"], message="Out today").status_code == 303
+    # Typed into the form but never saved: the button posts only the version it was shown.
+    page = sender.get(draft).get_data(as_text=True)
+    version = re.search(r'name="version"[^>]*value="(\d+)"', page)[1]
+    response = submit(
+        sender, f"{draft}/test", page, version=version, audiences=["faith-groups"], message="X"
+    )
     assert response.status_code == 303
     [test] = sent_mail()
     assert test.to == SENDER and test.subject.startswith("New: Safe homes")
-    assert "Hi" in test.text and "/unsubscribe/PREVIEW" in test.text
+    assert "Out today" in test.text and "/unsubscribe/PREVIEW" in test.text
     assert people.audit_log.recent()[0].action == "sent a test"
-    assert people.campaigns.status("announcement#safe-homes") is None
+    assert people.campaigns.list() == []
 
 
-def test_send_asks_once_more_then_sends_once_whatever_is_repeated(sender, people) -> None:
-    page = sender.get(PAGE).get_data(as_text=True)
-    ask = submit(sender, f"{PAGE}/send", page, audiences=["individuals", "faith-groups"])
-    assert ask.status_code == 200 and "Send to 2 people?" in ask.get_data(as_text=True)
-    assert people.campaigns.status("announcement#safe-homes") is None  # not yet
+def test_a_button_pressed_on_an_older_version_does_nothing_and_says_so(sender, people) -> None:
+    draft = start_draft(sender)
+    old_page = sender.get(draft).get_data(as_text=True)
+    assert save(sender, draft, audiences=["individuals"], message="Newer").status_code == 303
+    for action in ("test", "approve"):
+        response = submit(sender, f"{draft}/{action}", old_page, version="1")
+        assert response.status_code == 409
+        assert "changed since your page was shown" in response.get_data(as_text=True)
+    assert sent_mail() == []
+    stored = people.drafts.get(draft.rsplit("/", 1)[1])
+    assert stored.state is DraftState.DRAFT and stored.message == "Newer"
+
+
+def test_approve_then_confirm_naming_everything_then_send_once(sender, people) -> None:
+    draft = start_draft(sender)
+    subjects = {"subject_faith_groups": "For your congregation: safe homes"}
+    assert (
+        save(
+            sender,
+            draft,
+            audiences=["individuals", "faith-groups"],
+            message="Please share",
+            **subjects,
+        ).status_code
+        == 303
+    )
+    assert press(sender, draft, "approve").status_code == 303
+    page = sender.get(draft).get_data(as_text=True)
+    assert "approved" in page and "Send to 2 people" in page
+    ask = press(sender, draft, "send")
     confirm = ask.get_data(as_text=True)
-    fields = {"audiences": ["individuals", "faith-groups"], "confirmed": "yes"}
-    done = submit(sender, f"{PAGE}/send", confirm, **fields)
+    assert ask.status_code == 200 and "Send to 2 people?" in confirm
+    for words in ("Individuals", "Faith groups", "For your congregation: safe homes",
+                  "New: Safe homes", "Please share"):  # fmt: skip
+        assert words in confirm
+    assert people.campaigns.list() == []  # not yet
+    version = re.search(r'name="version"[^>]*value="(\d+)"', confirm)[1]
+    done = submit(sender, f"{draft}/send", confirm, version=version, confirmed="yes")
     assert done.status_code == 303 and "/staff/campaigns/announcement" in done.headers["Location"]
-    again = submit(sender, f"{PAGE}/send", confirm, **fields)  # a double click, or a refresh
-    assert again.status_code == 303
+    again = submit(sender, f"{draft}/send", confirm, version=version, confirmed="yes")
+    assert again.status_code == 303  # a double click, or a refresh: nothing more
     drain_queue(people)
-    assert per_recipient(sent_mail()) == {"eli@example.org": 1, "fay@example.org": 1}
+    mail = sent_mail()
+    assert per_recipient(mail) == {"eli@example.org": 1, "fay@example.org": 1}
+    by_to = {m.to: m for m in mail}
+    assert by_to["fay@example.org"].subject == "For your congregation: safe homes"
+    assert "Please share" in by_to["eli@example.org"].text
     status_page = sender.get(done.headers["Location"]).get_data(as_text=True)
     assert "finished" in status_page
-    listing = sender.get("/staff/campaigns/").get_data(as_text=True)
-    assert "announcement#safe-homes" in listing and "finished" in listing
-    assert [e.action for e in people.audit_log.recent()].count("sent an announcement") == 1
+    actions = [e.action for e in people.audit_log.recent()]
+    assert actions.count("sent an announcement") == 1 and "approved a draft" in actions
     later = sender.get(PAGE).get_data(as_text=True)
-    assert "sending it again sends nothing" in later and "Send to 2 people" not in later
+    assert "Every group this resource is for has had it announced" in later
 
 
-def test_a_member_outside_senders_cannot_send(staff_browser, people, staff_clock) -> None:
-    from tests.support.staff import TEMPORARY  # noqa: F401 (the editor's first password)
+def test_a_catalogue_edit_after_approval_changes_neither_preview_nor_send(sender, people) -> None:
+    draft = start_draft(sender)
+    assert press(sender, draft, "approve").status_code == 303
+    resource, _ = people.catalogue_store.get(RESOURCE, people.vocabulary)
+    people.catalogue_store.save(resource.model_copy(update={"title": "Changed later"}))
+    page = sender.get(draft).get_data(as_text=True)
+    assert "Changed later" not in page and "New: Safe homes" in page
+    ask = press(sender, draft, "send").get_data(as_text=True)
+    version = re.search(r'name="version"[^>]*value="(\d+)"', ask)[1]
+    submit(sender, f"{draft}/send", ask, version=version, confirmed="yes")
+    drain_queue(people)
+    assert sent_mail() and all("Changed later" not in m.html for m in sent_mail())
 
+
+def test_saving_an_approved_draft_drops_the_approval(sender, people) -> None:
+    draft = start_draft(sender)
+    press(sender, draft, "approve")
+    assert save(sender, draft, audiences=["individuals"], message="Edited").status_code == 303
+    stored = people.drafts.get(draft.rsplit("/", 1)[1])
+    assert stored.state is DraftState.DRAFT and stored.snapshot is None
+    assert "Approve this version" in sender.get(draft).get_data(as_text=True)
+
+
+def test_each_group_gets_a_resource_once_and_a_repeat_is_refused_with_a_link(
+    sender, people
+) -> None:
+    first = start_draft(sender)
+    save(sender, first, audiences=["faith-groups"])
+    press(sender, first, "approve")
+    ask = press(sender, first, "send").get_data(as_text=True)
+    version = re.search(r'name="version"[^>]*value="(\d+)"', ask)[1]
+    submit(sender, f"{first}/send", ask, version=version, confirmed="yes")
+    # Next month, the rest: a new draft offers only individuals.
+    second = start_draft(sender)
+    assert "Individuals" in sender.get(second).get_data(as_text=True)
+    stored = people.drafts.get(second.rsplit("/", 1)[1])
+    assert stored.audiences == ("individuals",)
+    # Ticking faith groups again is refused at approval, naming the earlier campaign.
+    save(sender, second, audiences=["individuals", "faith-groups"])
+    refused = press(sender, second, "approve")
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "already announced to faith-groups" in text
+    assert "/staff/campaigns/announcement" in text
+    save(sender, second, audiences=["individuals"])
+    press(sender, second, "approve")
+    ask = press(sender, second, "send").get_data(as_text=True)
+    version = re.search(r'name="version"[^>]*value="(\d+)"', ask)[1]
+    submit(sender, f"{second}/send", ask, version=version, confirmed="yes")
+    drain_queue(people)
+    assert per_recipient(sent_mail()) == {"fay@example.org": 1, "eli@example.org": 1}
+    assert sender.get(PAGE).get_data(as_text=True).count("see that campaign") == 2
+
+
+def test_a_member_outside_senders_edits_and_tests_but_cannot_approve_or_send(
+    staff_browser, people, staff_clock
+) -> None:
     people.clients.cognito.admin_set_user_password(
         UserPoolId=people.settings.staff_user_pool_id,
         Username=EDITOR,
@@ -87,34 +210,42 @@ def test_a_member_outside_senders_cannot_send(staff_browser, people, staff_clock
         Permanent=True,
     )
     assert sign_in(staff_browser, EDITOR, CHOSEN).status_code == 303
-    page = staff_browser.get(PAGE).get_data(as_text=True)
-    assert "Only members of the senders group" in page and "Send to 2" not in page
-    fields = {"audiences": ["individuals"], "confirmed": "yes"}
-    refused = submit(staff_browser, f"{PAGE}/send", page, **fields)
-    assert refused.status_code == 403
-    assert people.campaigns.status("announcement#safe-homes") is None
-    assert sent_mail() == []
+    draft = start_draft(staff_browser)
+    assert save(staff_browser, draft, audiences=["individuals"]).status_code == 303
+    page = staff_browser.get(draft).get_data(as_text=True)
+    assert "Only members of the senders group" in page and "Approve this version" not in page
+    for action in ("approve", "send"):
+        assert press(staff_browser, draft, action, confirmed="yes").status_code == 403
+    assert people.campaigns.list() == []
+    assert people.drafts.get(draft.rsplit("/", 1)[1]).state is DraftState.DRAFT
 
 
 @pytest.mark.parametrize(
-    ("path", "status", "message"),
+    ("fields", "message"),
     [
-        ("/staff/announce/no-such-resource", 404, "no such resource"),
-        (f"{PAGE}?audiences=schools", 400, "announce &#39;safe-homes&#39; to some of"),
+        ({"audiences": []}, "Choose at least one group."),
+        ({"audiences": ["individuals"], "subject_individuals": "Two\nlines"}, "on one line"),
+        ({"audiences": ["individuals"], "message": "x" * 301}, "300 characters or fewer"),
+        ({"audiences": ["schools"]}, "is not a valid choice"),
     ],
 )
-def test_a_bad_announcement_explains_itself(sender, path: str, status: int, message: str) -> None:
-    response = sender.get(path)
-    assert response.status_code == status and message in response.get_data(as_text=True)
+def test_bad_input_on_a_draft_is_a_message_beside_its_field_and_nothing_is_stored(
+    sender, people, fields, message
+) -> None:
+    draft = start_draft(sender)
+    response = save(sender, draft, **fields)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and message in html and "Nothing was saved" in html
+    typed = fields.get("message") or fields.get("subject_individuals")
+    if typed:
+        assert typed.split("\n")[0] in html  # what was typed is kept in the form
+    assert people.drafts.get(draft.rsplit("/", 1)[1]).version == 1
 
 
-def test_an_announcement_nobody_wants_is_not_sent(staff_browser, staff, staff_clock) -> None:
-    add(staff.subscriber_store, "dana@example.org", "individuals", ("domestic-workers",))
-    signed_in_as_sender(staff_browser)
-    page = staff_browser.get(PAGE).get_data(as_text=True)
-    response = submit(staff_browser, f"{PAGE}/send", page, audiences=["individuals"])
-    assert response.status_code == 400 and "no one to send it to" in response.get_data(as_text=True)
-    assert staff.campaigns.status("announcement#safe-homes") is None
+def test_an_unknown_resource_or_draft_is_a_404(sender) -> None:
+    assert sender.get("/staff/announce/no-such-resource").status_code == 404
+    assert sender.get("/staff/drafts/0123456789").status_code == 404
+    assert sender.get("/staff/drafts/../etc").status_code == 404
 
 
 def test_the_next_digest_preview_is_what_the_schedule_will_send(
@@ -129,12 +260,3 @@ def test_the_next_digest_preview_is_what_the_schedule_will_send(
     frame = sender.get("/staff/digest/faith-groups.html").get_data(as_text=True)
     assert f"Your {period.label} digest" in frame
     assert sent_mail() == [] and people.campaigns.status(f"digest#{period}") is None
-
-
-def test_posting_an_audience_the_resource_is_not_for_is_a_clear_400(sender, people) -> None:
-    page = sender.get(PAGE).get_data(as_text=True)
-    for action in ("test", "send"):
-        response = submit(sender, f"{PAGE}/{action}", page, audiences=["schools"])
-        assert response.status_code == 400
-        assert "Send to: &#39;schools&#39; is not a valid choice" in response.get_data(as_text=True)
-    assert sent_mail() == [] and people.campaigns.status("announcement#safe-homes") is None

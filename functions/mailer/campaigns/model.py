@@ -90,6 +90,7 @@ class Campaign:
     new_ids: tuple[str, ...] = ()
     resource_id: str = ""  # announcements: the resource announced
     message: str = ""  # announcements: an optional note from staff
+    draft_id: str = ""  # announcements approved from a draft (drafts.py): one per draft
     # What its emails are made from, frozen when it was approved (snapshot.py). Not part of
     # the definition's identity: two starts of one campaign compare equal whatever they froze.
     snapshot: Snapshot | None = field(default=None, compare=False, hash=False)
@@ -122,20 +123,23 @@ class Campaign:
         audiences: Iterable[str],
         message: str = "",
         snapshot: Snapshot | None = None,
+        draft_id: str = "",
     ) -> Campaign:
-        """The announcement of one resource (one per resource: a second plan changes nothing)."""
+        """The announcement of one resource: from a draft, one campaign per draft (approval.py
+        lets each group have a resource once); without one, one per resource."""
         return cls(
             Kind.ANNOUNCEMENT,
             tuple(audiences),
             resource_id=resource_id,
             message=message,
+            draft_id=draft_id,
             snapshot=snapshot,
         )
 
     @property
     def id(self) -> str:
-        """'digest#2026-12' or 'announcement#<resource id>'."""
-        return campaign_id(self.kind, self.period, self.resource_id)
+        """'digest#2026-12', 'announcement#<resource id>' or 'announcement#<resource>#<draft>'."""
+        return campaign_id(self.kind, self.period, self.resource_id, self.draft_id)
 
     @property
     def pk(self) -> str:
@@ -167,6 +171,8 @@ class Campaign:
             item["resource_id"] = self.resource_id
         if self.message:
             item["message"] = self.message
+        if self.draft_id:
+            item["draft_id"] = self.draft_id
         if self.snapshot is not None:
             item["snapshot"] = self.snapshot.to_json()
         return item
@@ -183,23 +189,28 @@ class Campaign:
             new_ids=tuple(item.get("new_ids", ())),
             resource_id=item.get("resource_id", ""),
             message=item.get("message", ""),
+            draft_id=item.get("draft_id", ""),
             snapshot=Snapshot.from_json(item["snapshot"]) if item.get("snapshot") else None,
         )
 
 
-def campaign_id(kind: Kind | str, period: Period | None = None, resource_id: str = "") -> str:
-    """The id of a digest (by period) or an announcement (by resource id)."""
+def campaign_id(
+    kind: Kind | str, period: Period | None = None, resource_id: str = "", draft_id: str = ""
+) -> str:
+    """The id of a digest (by period) or an announcement (by resource id, and draft if any)."""
     if Kind(kind) is Kind.DIGEST:
         if period is None:
             raise MailerError("a digest campaign needs a period")
         return f"digest#{period}"
     if not resource_id:
         raise MailerError("an announcement campaign needs a resource id")
-    return f"announcement#{resource_id}"
+    return f"announcement#{resource_id}" + (f"#{draft_id}" if draft_id else "")
 
 
-# A digest's month, or an announced resource's id (a catalogue slug).
-_CAMPAIGN_ID = re.compile(r"^(digest#\d{4}-(0[1-9]|1[0-2])|announcement#[a-z0-9]+(-[a-z0-9]+)*)$")
+# A digest's month, or an announced resource's id (a catalogue slug) and its draft's, if any.
+_CAMPAIGN_ID = re.compile(
+    r"^(digest#\d{4}-(0[1-9]|1[0-2])|announcement#[a-z0-9]+(-[a-z0-9]+)*(#[a-f0-9]{10})?)$"
+)
 
 
 def is_campaign_id(text: object) -> bool:

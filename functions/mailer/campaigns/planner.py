@@ -149,6 +149,7 @@ class Planner:
         audiences: Iterable[str] | None = None,
         message: str = "",
         subjects: Mapping[str, str] | None = None,
+        draft_id: str = "",
     ) -> Campaign:
         """The announcement of a resource to its audiences (or a subset staff chose), the
         resource frozen as the catalogue has it now (`subjects`: staff's, per audience)."""
@@ -162,7 +163,11 @@ class Planner:
                 f"announce {resource_id!r} to some of: {', '.join(resource.audiences)}"
             )
         return Campaign.announcement(
-            resource_id, chosen, message, snapshot=Snapshot.of([resource], subjects)
+            resource_id,
+            chosen,
+            message,
+            snapshot=Snapshot.of([resource], subjects),
+            draft_id=draft_id,
         )
 
     def campaign_for(self, event: Any) -> Campaign:

@@ -72,12 +72,7 @@ class CampaignStore:
     def create(self, campaign: Campaign) -> tuple[Campaign, bool]:
         """Write the campaign record unless it exists; return the stored campaign and whether
         this call created it. The first definition wins, so a second start changes nothing."""
-        item = {
-            **meta_key(campaign.id),
-            **campaign.to_item(),
-            "plan_state": "planning",
-            "started_at": now_iso(self._clock),
-        }
+        item = self.new_record(campaign)
         try:
             self._write(
                 "creating a campaign",
@@ -91,6 +86,15 @@ class CampaignStore:
                 raise
             return existing, False
         return campaign, True
+
+    def new_record(self, campaign: Campaign) -> dict[str, Any]:
+        """The campaign record as it is first written (also inside approval's transaction)."""
+        return {
+            **meta_key(campaign.id),
+            **campaign.to_item(),
+            "plan_state": "planning",
+            "started_at": now_iso(self._clock),
+        }
 
     def _meta(self, campaign_id: str) -> dict[str, Any] | None:
         with aws_errors("reading a campaign"):

@@ -1,0 +1,166 @@
+"""Approving and sending drafts: what a sender approves is frozen, and what is sent is exactly
+that. The console and the CLI both act through this module.
+
+A resource is announced once to each group. Sending writes, all or nothing, the campaign record
+(with the draft's snapshot), one "announced" marker per group ("announced#<resource>", sort key
+the audience, naming the campaign) and the draft's move to "sent": a double click, a second tab
+or a retried request finds the markers or the sent draft and starts nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+
+from mailer.aws.transactions import transact
+from mailer.aws.translate import aws_errors
+from mailer.catalogue.schema import Resource
+from mailer.errors import ConflictError, MailerError
+
+from .drafts import Draft, DraftState, DraftStore, StaleDraftError
+from .model import Campaign, Kind, campaign_id
+from .planner import Planner
+from .starter import CampaignStarter
+from .store import CampaignStore
+
+logger = logging.getLogger(__name__)
+
+ANNOUNCED_PREFIX = "announced#"
+
+
+class AlreadyAnnouncedError(MailerError):
+    """Some chosen group has had this resource announced already."""
+
+    def __init__(self, message: str, earlier: Mapping[str, str]) -> None:
+        super().__init__(message)
+        self.earlier = dict(earlier)  # audience -> the campaign that announced it
+
+
+def announced_key(resource_id: str, audience: str) -> dict[str, str]:
+    """The marker that says this group has had this resource announced."""
+    return {"pk": f"{ANNOUNCED_PREFIX}{resource_id}", "sk": audience}
+
+
+class Approvals:
+    """Drafts from creation to sending."""
+
+    def __init__(
+        self,
+        *,
+        drafts: DraftStore,
+        campaigns: CampaignStore,
+        planner: Planner,
+        starter: CampaignStarter,
+    ) -> None:
+        self.drafts = drafts
+        self._campaigns = campaigns
+        self._planner = planner
+        self._starter = starter
+
+    def announced_to(self, resource_id: str) -> dict[str, str]:
+        """Which groups have had this resource announced, and by which campaign."""
+        with aws_errors("reading announcements"):
+            items = self._campaigns.table.query(
+                KeyConditionExpression=Key("pk").eq(f"{ANNOUNCED_PREFIX}{resource_id}"),
+                ConsistentRead=True,
+            ).get("Items", [])
+        earlier = {item["sk"]: item["campaign_id"] for item in items}
+        # Announcements from before drafts: one campaign per resource, to its audiences.
+        legacy = self._campaigns.get(campaign_id(Kind.ANNOUNCEMENT, None, resource_id))
+        for audience in legacy.audiences if legacy else ():
+            earlier.setdefault(audience, legacy.id)
+        return earlier
+
+    def start(self, resource: Resource, member: str) -> Draft:
+        """A new draft announcing `resource` to every group of its own that has not had it."""
+        earlier = self.announced_to(resource.id)
+        left = [a for a in resource.audiences if a not in earlier]
+        if not left:
+            raise AlreadyAnnouncedError(
+                "every group this resource is for has had it announced already", earlier
+            )
+        return self.drafts.create(resource.id, left, member)
+
+    def campaign_of(self, draft: Draft) -> Campaign:
+        """The campaign a draft describes: its frozen snapshot once approved, else built from
+        the catalogue as it is now (what approving would freeze)."""
+        if draft.snapshot is not None:
+            return Campaign.announcement(
+                draft.resource_id,
+                draft.audiences,
+                draft.message,
+                snapshot=draft.snapshot,
+                draft_id=draft.id,
+            )
+        return self._planner.announcement(
+            draft.resource_id,
+            draft.audiences,
+            draft.message,
+            subjects=draft.subjects,
+            draft_id=draft.id,
+        )
+
+    def _refuse_announced(self, draft: Draft) -> None:
+        earlier = self.announced_to(draft.resource_id)
+        repeated = {a: c for a, c in earlier.items() if a in draft.audiences}
+        if repeated:
+            raise AlreadyAnnouncedError(
+                f"already announced to {', '.join(sorted(repeated))}: untick "
+                f"{'that group' if len(repeated) == 1 else 'those groups'} to send to the rest",
+                repeated,
+            )
+
+    def approve(self, draft: Draft, member: str) -> Draft:
+        """Freeze the draft as it is saved (a sender's act); refuse a group that had it."""
+        self._refuse_announced(draft)
+        campaign = self.campaign_of(draft)  # MailerError for a resource gone or a bad group
+        assert campaign.snapshot is not None  # the planner always freezes one
+        return self.drafts.approve(draft, campaign.snapshot, member)
+
+    def send(self, draft: Draft, member: str) -> Campaign:
+        """Send an approved draft exactly as approved; pressing again starts nothing more."""
+        if draft.state is DraftState.SENT:
+            stored = self._campaigns.get(draft.campaign_id)
+            if stored is None:  # pragma: no cover (written in one transaction with the draft)
+                raise MailerError("this draft was sent, but its campaign record is missing")
+            self._starter.start(stored)  # harmless again: a planned campaign is left alone
+            return stored
+        if draft.state is not DraftState.APPROVED or draft.snapshot is None:
+            raise StaleDraftError("a sender must approve this draft before it can be sent")
+        self._refuse_announced(draft)
+        campaign = self.campaign_of(draft)
+        record: dict[str, Any] = {
+            "Put": {
+                "Item": self._campaigns.new_record(campaign),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+        markers = [
+            {
+                "Put": {
+                    "Item": {**announced_key(draft.resource_id, a), "campaign_id": campaign.id},
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+            for a in campaign.audiences
+        ]
+        try:
+            transact(
+                self._campaigns.table,
+                [record, *markers, self.drafts.sent_update(draft, campaign.id, member)],
+                "sending a draft",
+            )
+        except ConflictError:
+            now = self.drafts.get(draft.id)
+            if now is not None and now.state is DraftState.SENT:
+                return self.send(now, member)  # the other press won: start it, once
+            self._refuse_announced(draft)
+            raise StaleDraftError(
+                "someone changed this draft since you opened it: here it is as it is now"
+            ) from None
+        logger.info("sending draft %s as %s", draft.id, campaign.id)
+        self._starter.start(campaign)
+        return campaign

@@ -1,0 +1,255 @@
+"""Drafts: every announcement starts as one, saved as staff edit it, approved by a sender (which
+freezes its snapshot), then sent exactly as approved.
+
+    draft ──save──> draft (version + 1)          any member of staff
+    draft ──approve(version)──> approved         senders: the snapshot is frozen here
+    approved ──save──> draft (approval dropped)  what was approved is never edited in place
+    approved ──send(version)──> sent             senders: the campaign record is written
+    draft | approved ──discard──> discarded
+
+Every change names the version it was made from, so a press on a page that shows an older
+version (another tab, another member) changes nothing and says so. Drafts live in one
+partition of the campaigns table ("drafts"), one item each, listed by a Query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr, Key
+
+from mailer.aws.transactions import retry_conflicts
+from mailer.aws.translate import aws_errors
+from mailer.errors import ConflictError, MailerError
+
+from .model import Kind
+from .snapshot import Snapshot
+
+DRAFTS_PK = "drafts"
+
+
+class DraftState(StrEnum):
+    """Where a draft is in its life (the diagram above)."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+    SENT = "sent"
+    DISCARDED = "discarded"
+
+
+class StaleDraftError(MailerError):
+    """The draft changed since the page that asked for this was shown."""
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An announcement as staff are writing it, or as a sender approved it."""
+
+    id: str
+    resource_id: str
+    audiences: tuple[str, ...]
+    message: str = ""
+    subjects: Mapping[str, str] = field(default_factory=dict)  # audience -> subject ("": ours)
+    state: DraftState = DraftState.DRAFT
+    version: int = 1
+    created_by: str = ""
+    updated_by: str = ""
+    updated_at: str = ""
+    approved_by: str = ""
+    approved_at: str = ""
+    snapshot: Snapshot | None = None  # frozen at approval
+    campaign_id: str = ""  # once sent
+    kind: Kind = Kind.ANNOUNCEMENT
+
+    @property
+    def editable(self) -> bool:
+        """Drafts and approved drafts can be edited (an edit drops the approval)."""
+        return self.state in (DraftState.DRAFT, DraftState.APPROVED)
+
+    def to_item(self) -> dict[str, Any]:
+        """The draft as its DynamoDB item."""
+        item: dict[str, Any] = {
+            "pk": DRAFTS_PK,
+            "sk": self.id,
+            "kind": self.kind.value,
+            "resource_id": self.resource_id,
+            "audiences": list(self.audiences),
+            "message": self.message,
+            "subjects": dict(self.subjects),
+            "state": self.state.value,
+            "version": self.version,
+            "created_by": self.created_by,
+            "updated_by": self.updated_by,
+            "updated_at": self.updated_at,
+            "approved_by": self.approved_by,
+            "approved_at": self.approved_at,
+            "campaign_id": self.campaign_id,
+        }
+        if self.snapshot is not None:
+            item["snapshot"] = self.snapshot.to_json()
+        return item
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any]) -> Draft:
+        """Rebuild a draft from its item."""
+        return cls(
+            id=item["sk"],
+            kind=Kind(item.get("kind", Kind.ANNOUNCEMENT.value)),
+            resource_id=item.get("resource_id", ""),
+            audiences=tuple(item.get("audiences", ())),
+            message=item.get("message", ""),
+            subjects=dict(item.get("subjects", {})),
+            state=DraftState(item.get("state", DraftState.DRAFT.value)),
+            version=int(item.get("version", 1)),
+            created_by=item.get("created_by", ""),
+            updated_by=item.get("updated_by", ""),
+            updated_at=item.get("updated_at", ""),
+            approved_by=item.get("approved_by", ""),
+            approved_at=item.get("approved_at", ""),
+            snapshot=Snapshot.from_json(item["snapshot"]) if item.get("snapshot") else None,
+            campaign_id=item.get("campaign_id", ""),
+        )
+
+
+def new_draft_id() -> str:
+    """A short random id: lower-case hex, so it fits a campaign id and an SES tag."""
+    return secrets.token_hex(5)
+
+
+class DraftStore:
+    """Drafts in the campaigns table; every change is conditional on the version it came from."""
+
+    def __init__(self, table: Any, clock: Callable[[], float] = time.time) -> None:
+        self.table = table
+        self._clock = clock
+
+    def _now(self) -> str:
+        return dt.datetime.fromtimestamp(self._clock(), dt.UTC).isoformat(timespec="seconds")
+
+    def create(self, resource_id: str, audiences: Iterable[str], member: str) -> Draft:
+        """A new draft announcing a resource to these groups."""
+        draft = Draft(
+            id=new_draft_id(),
+            resource_id=resource_id,
+            audiences=tuple(audiences),
+            created_by=member,
+            updated_by=member,
+            updated_at=self._now(),
+        )
+        self._put(draft, Attr("pk").not_exists(), "creating a draft")
+        return draft
+
+    def get(self, draft_id: str) -> Draft | None:
+        """The draft with this id, if there is one."""
+        with aws_errors("reading a draft"):
+            item = self.table.get_item(
+                Key={"pk": DRAFTS_PK, "sk": draft_id}, ConsistentRead=True
+            ).get("Item")
+        return Draft.from_item(item) if item else None
+
+    def list(self) -> list[Draft]:
+        """Every draft, most recently changed first."""
+        drafts: list[Draft] = []
+        request: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(DRAFTS_PK)}
+        while True:
+            with aws_errors("listing drafts"):
+                page = self.table.query(**request)
+            drafts += [Draft.from_item(item) for item in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                break
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return sorted(drafts, key=lambda d: d.updated_at, reverse=True)
+
+    def save(
+        self,
+        draft: Draft,
+        *,
+        audiences: Iterable[str],
+        message: str,
+        subjects: Mapping[str, str],
+        member: str,
+    ) -> Draft:
+        """Store an edit made from `draft` (as the page showed it); an approval is dropped."""
+        if not draft.editable:
+            raise StaleDraftError(f"this draft is {draft.state}: it can no longer be edited")
+        edited = replace(
+            draft,
+            audiences=tuple(audiences),
+            message=message,
+            subjects={a: s for a, s in subjects.items() if s},
+            state=DraftState.DRAFT,
+            approved_by="",
+            approved_at="",
+            snapshot=None,
+        )
+        return self._advance(draft, edited, member, "saving a draft")
+
+    def approve(self, draft: Draft, snapshot: Snapshot, member: str) -> Draft:
+        """Freeze the draft as shown (its version) with this snapshot."""
+        if draft.state is not DraftState.DRAFT:
+            raise StaleDraftError(f"this draft is {draft.state}, not waiting for approval")
+        now = self._now()
+        approved = replace(
+            draft,
+            state=DraftState.APPROVED,
+            approved_by=member,
+            approved_at=now,
+            snapshot=snapshot,
+        )
+        return self._advance(draft, approved, member, "approving a draft")
+
+    def discard(self, draft: Draft, member: str) -> Draft:
+        """Set a draft aside for good (it stays listed, as discarded)."""
+        if not draft.editable:
+            raise StaleDraftError(f"this draft is {draft.state}: it cannot be discarded")
+        discarded = replace(draft, state=DraftState.DISCARDED)
+        return self._advance(draft, discarded, member, "discarding a draft")
+
+    def sent_update(self, draft: Draft, campaign_id: str, member: str) -> dict[str, Any]:
+        """The transaction entry that marks an approved draft sent (approval.py writes it with
+        the campaign record, all or nothing)."""
+        sent = replace(
+            draft,
+            state=DraftState.SENT,
+            campaign_id=campaign_id,
+            version=draft.version + 1,
+            updated_by=member,
+            updated_at=self._now(),
+        )
+        return {
+            "Put": {
+                "Item": sent.to_item(),
+                "ConditionExpression": "#v = :v AND #s = :approved",
+                "ExpressionAttributeNames": {"#v": "version", "#s": "state"},
+                "ExpressionAttributeValues": {
+                    ":v": draft.version,
+                    ":approved": DraftState.APPROVED.value,
+                },
+            }
+        }
+
+    def _advance(self, seen: Draft, changed: Draft, member: str, action: str) -> Draft:
+        """Write `changed` as the next version, if the stored one is still `seen`'s."""
+        changed = replace(
+            changed, version=seen.version + 1, updated_by=member, updated_at=self._now()
+        )
+        try:
+            self._put(changed, Attr("version").eq(seen.version), action)
+        except ConflictError:
+            raise StaleDraftError(
+                "someone changed this draft since you opened it: here it is as it is now"
+            ) from None
+        return changed
+
+    def _put(self, draft: Draft, condition: Any, action: str) -> None:
+        def write() -> None:
+            with aws_errors(action):
+                self.table.put_item(Item=draft.to_item(), ConditionExpression=condition)
+
+        retry_conflicts(write)
