@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 
 from mailer.campaigns.model import COUNTED, Campaign, Period
 from mailer.errors import MailerError
@@ -21,7 +21,10 @@ bp = Blueprint("staff_campaigns", __name__, url_prefix="/staff")
 _DONE = {
     "pause": "Paused: nothing more is sent until you resume.",
     "resume": "Resumed: sending carries on where it stopped.",
-    "cancel": "Cancelled: no one else gets it.",
+    "cancel": (
+        "Cancelled: no one else gets it, but for anyone whose email was already on its way "
+        "(they count as sent)."
+    ),
 }
 
 
@@ -71,14 +74,23 @@ def campaign(campaign: str) -> Any:
 @bp.post("/campaigns/<path:campaign>/<any(pause, resume, cancel):action>")
 @staff_required(sender=True)
 def control(campaign: str, action: str) -> Any:
-    """Pause, resume or cancel a campaign that is still sending."""
+    """Pause, resume or cancel a campaign that is still sending. Cancel asks first, naming who
+    has had it and who will not; resume and cancel hand the requeue of parked jobs to the
+    planner, which pages through them (a big campaign's would outlast this request)."""
     if not ButtonForm().validate_on_submit():
         abort(400, "Please use the buttons on the campaign page.")
     container = container_of()
+    status = container.campaigns.status(campaign)
+    if status is None:
+        abort(404, "There is no such campaign.")
+    if action == "cancel" and request.form.get("confirmed") != "yes":
+        return page("staff/confirm_cancel.html", campaign_status=status, button=ButtonForm())
     try:
-        done = container.planner.control(campaign, action)
+        done = container.planner.control(campaign, action, requeue=False)
+        if done and action != "pause":
+            container.campaign_starter.requeue(campaign)
     except MailerError as exc:
-        abort(404, str(exc))
+        abort(409, str(exc))
     past = {"pause": "paused", "resume": "resumed", "cancel": "cancelled"}[action]
     if done:
         container.audit_log.record(g.staff, f"{past} a campaign", {"campaign": campaign})

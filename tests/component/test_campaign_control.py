@@ -146,3 +146,98 @@ def test_staff_pause_and_resume_from_the_campaign_page(staff, staff_browser) -> 
         "resumed a campaign",
         "paused a campaign",
     ]
+
+
+def _park_everyone(p: Container, clock: FakeClock) -> None:
+    """Pause December's digest before anything is sent: every job is parked."""
+    assert p.planner.control(DEC, "pause")
+    clock.advance(CONTROL_TTL)
+    drain_queue(p)
+    assert sent_mail() == [] and len(p.campaigns.parked_page(p.campaigns.get(DEC))) == 5
+
+
+def test_a_requeue_cut_off_resumes_where_it_stopped_and_mails_everyone_once(p, clock) -> None:
+    """The planner function requeues page by page; out of time it stops, and Lambda's retry
+    (the same event again) carries on with what is still parked."""
+    from mailer.campaigns.planner import PlanningIncompleteError
+
+    small_pages = pipeline(p, clock, page_size=2)
+    _park_everyone(small_pages, clock)
+    assert small_pages.planner.control(DEC, "resume", requeue=False)
+    budget = iter([60.0, 60.0, 0.0])  # time for two pages, then the invocation runs out
+    event = {"kind": "requeue", "campaign_id": DEC}
+    with pytest.raises(PlanningIncompleteError, match="requeued 4 parked job"):
+        small_pages.planner.handle(event, time_left=lambda: next(budget))
+    assert len(small_pages.campaigns.parked_page(small_pages.campaigns.get(DEC))) == 1
+    assert small_pages.planner.handle(event) == {"status": "requeued", "campaign": DEC, "jobs": 1}
+    drain_queue(small_pages)
+    assert per_recipient(sent_mail()) == dict.fromkeys(RELEVANT, 1)
+    assert small_pages.campaigns.status(DEC).state == "finished"
+
+
+def test_resume_pressed_again_while_jobs_are_still_parked_requeues_the_rest(p, clock) -> None:
+    _park_everyone(p, clock)
+    assert p.planner.control(DEC, "resume", requeue=False)  # the hand-off was lost
+    assert p.planner.control(DEC, "resume")  # so the second press is allowed, and requeues
+    drain_queue(p)
+    assert per_recipient(sent_mail()) == dict.fromkeys(RELEVANT, 1)
+    assert not p.planner.control(DEC, "resume")  # nothing left to do now
+
+
+def test_the_console_hands_resume_to_the_planner_function(staff, staff_browser) -> None:
+    """On AWS the web request only changes the control and invokes the planner; it never
+    touches the send queue (its role may not)."""
+    import json
+
+    from mailer.campaigns.starter import LambdaStarter
+    from tests.support.staff import signed_in_as_sender, submit
+
+    add_people(staff.subscriber_store)
+    staff.planner.plan(staff.planner.digest(Period(2026, 12)))
+    invoked: list[dict] = []
+
+    class Lambda:
+        def invoke(self, **request):
+            invoked.append(json.loads(request["Payload"]))
+
+    staff.campaign_starter = LambdaStarter(staff.campaigns, Lambda(), "planner")
+    assert staff.planner.control(DEC, "pause")
+    signed_in_as_sender(staff_browser)
+    page_url = "/staff/campaigns/digest%232026-12"
+    page = staff_browser.get(page_url).get_data(as_text=True)
+    assert submit(staff_browser, f"{page_url}/resume", page).status_code == 303
+    assert invoked == [{"kind": "requeue", "campaign_id": DEC}]
+
+
+def test_cancel_asks_first_with_exact_counts_and_a_send_under_way_counts_as_had_it(
+    staff, staff_browser, staff_clock
+) -> None:
+    from tests.support.staff import signed_in_as_sender, submit
+
+    add_people(staff.subscriber_store)
+    staff.planner.plan(staff.planner.digest(Period(2026, 12)))
+    first = receive_event(staff, limit=1)
+    staff.sender.process_batch(first)  # one sent
+    _delete(staff, first)
+    second = receive_event(staff, limit=1)
+    job = second["Records"][0]
+    from mailer.campaigns.queue import SendJob
+
+    under_way = SendJob.from_body(job["body"])
+    campaign = staff.campaigns.get(DEC)
+    staff.ledger.claim(campaign, under_way.subscriber_key, under_way.audience)  # SES call now
+    signed_in_as_sender(staff_browser)
+    page_url = "/staff/campaigns/digest%232026-12"
+    page = staff_browser.get(page_url).get_data(as_text=True)
+    ask = submit(staff_browser, f"{page_url}/cancel", page)
+    text = " ".join(ask.get_data(as_text=True).split())
+    assert ask.status_code == 200 and "Cancel this campaign?" in text
+    assert "2 people have had it (including 1 whose email is on its way now" in text
+    assert "3 people planned so far will not get it" in text
+    assert staff.campaigns.control(DEC) == ""  # nothing done yet
+    done = submit(staff_browser, f"{page_url}/cancel", ask.get_data(as_text=True), confirmed="yes")
+    assert done.status_code == 303 and staff.campaigns.control(DEC) == "cancelled"
+    listing = staff_browser.get("/staff/campaigns/").get_data(as_text=True)
+    assert "<td>cancelled</td>" in listing
+    result = CliRunner().invoke(main, ["campaign", "list"], obj=staff)
+    assert "cancelled" in result.output and "finished" not in result.output

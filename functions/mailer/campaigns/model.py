@@ -236,6 +236,22 @@ class CampaignStatus:
         return {c: sum(row.get(c, 0) for row in self.counts.values()) for c in COUNTED}
 
     @property
+    def under_way(self) -> int:
+        """Recipients whose email a sender is sending right now (claimed in the ledger): a
+        cancel cannot stop those, so they count as having had it."""
+        return sum(row.get("claimed", 0) for row in self.counts.values())
+
+    @property
+    def state(self) -> str:
+        """One word for people, the same in the console and the CLI: sending, paused,
+        finished or cancelled (drafts and scheduled campaigns have no record yet)."""
+        if self.control == Control.CANCELLED:
+            return "cancelled"
+        if self.finished_at:
+            return "finished"
+        return "paused" if self.control == Control.PAUSED else "sending"
+
+    @property
     def in_flight(self) -> int:
         """Planned recipients with no outcome yet (queued, or being sent)."""
         totals = self.totals
@@ -254,6 +270,7 @@ class CampaignStatus:
             "counts": self.counts,
             "totals": self.totals,
             "in_flight": self.in_flight,
+            "state": self.state,
         }
 
 

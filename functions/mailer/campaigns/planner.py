@@ -216,6 +216,15 @@ class Planner:
         A malformed event is logged and answered "rejected": retrying it cannot help. Running
         out of time raises PlanningIncompleteError, so Lambda retries and the plan resumes.
         """
+        if isinstance(event, Mapping) and event.get("kind") == "requeue":
+            try:
+                requeued = self.requeue_parked(str(event.get("campaign_id", "")), time_left)
+            except PlanningIncompleteError:
+                raise
+            except MailerError as exc:
+                logger.error("rejected a requeue event: %s", exc)
+                return {"status": "rejected", "error": str(exc)}
+            return {"status": "requeued", "campaign": event.get("campaign_id"), "jobs": requeued}
         try:
             campaign = self.campaign_for(event)
         except MailerError as exc:
@@ -226,12 +235,16 @@ class Planner:
 
     # --- pause, resume, cancel -----------------------------------------------------------
 
-    def control(self, campaign_id: str, action: str) -> bool:
+    def control(self, campaign_id: str, action: str, *, requeue: bool = True) -> bool:
         """Pause, resume or cancel a campaign still sending; False if it cannot be now.
 
         A pause takes effect at the senders within seconds: jobs that arrive meanwhile are
         parked in the ledger, not sent. Resume and cancel put every parked job back on the
-        queue; after a cancel the senders record them (and any still queued) as skipped.
+        queue (here, or, with `requeue=False`, by whoever the caller hands it to: the staff
+        console hands it to the planner function, since a big campaign's requeue outlasts a
+        web request); after a cancel the senders record them (and any still queued) as
+        skipped. Pressing resume or cancel again while parked jobs remain (an earlier requeue
+        was cut off) is allowed: it requeues the rest.
         """
         campaign = self._campaigns.get(campaign_id)
         if campaign is None:
@@ -239,23 +252,52 @@ class Planner:
         wanted = {"pause": Control.PAUSED, "cancel": Control.CANCELLED, "resume": None}
         if action not in wanted:
             raise MailerError(f"unknown action {action!r} (pause, resume or cancel)")
-        if not self._campaigns.set_control(campaign_id, wanted[action]):
+        changed = self._campaigns.set_control(campaign_id, wanted[action])
+        if not changed and (
+            action == "pause" or not self._unfinished_requeue(campaign, wanted[action])
+        ):
             return False
-        if action != "pause":
-            self._requeue_parked(campaign)
         logger.info("%s: %s", action, campaign_id)
+        if action != "pause" and requeue:
+            self.requeue_parked(campaign_id)
         return True
 
-    def _requeue_parked(self, campaign: Campaign) -> None:
-        """Put parked jobs back on the queue, then forget them (a job queued twice is
-        harmless: the ledger lets one send)."""
-        parked = self._campaigns.parked(campaign)
-        jobs = [
-            SendJob(campaign.id, subscriber_of_parked_sk(item["sk"]), item["audience"])
-            for item in parked
-        ]
-        enqueue(self._sqs, self._queue_url, jobs, backoff=self._enqueue_backoff)
-        self._campaigns.forget_parked(campaign, [item["sk"] for item in parked])
+    def _unfinished_requeue(self, campaign: Campaign, control: Control | None) -> bool:
+        """True when the campaign already has this control but parked jobs remain."""
+        status = self._campaigns.status(campaign.id)
+        if status is None or status.finished_at or status.control != (control or ""):
+            return False
+        return bool(self._campaigns.parked_page(campaign, limit=1))
+
+    def requeue_parked(self, campaign_id: str, time_left: Callable[[], float] | None = None) -> int:
+        """Put parked jobs back on the queue page by page, forgetting each page once it is
+        queued; return how many. Cut off (PlanningIncompleteError), a second run carries on
+        with what is still parked; a job queued twice is harmless (the ledger lets one send)."""
+        campaign = self._campaigns.get(campaign_id)
+        if campaign is None:
+            raise MailerError(f"no campaign {campaign_id!r}")
+        requeued = 0
+        while True:
+            if time_left is not None and time_left() < TIME_MARGIN:
+                raise PlanningIncompleteError(
+                    f"requeued {requeued} parked job(s) of {campaign_id}; run again to resume"
+                )
+            parked = self._campaigns.parked_page(campaign, self._page_size)
+            if not parked:
+                return requeued
+            jobs = [
+                SendJob(campaign.id, subscriber_of_parked_sk(item["sk"]), item["audience"])
+                for item in parked
+            ]
+            enqueue(
+                self._sqs,
+                self._queue_url,
+                jobs,
+                backoff=self._enqueue_backoff,
+                concurrently=self._concurrently,
+            )
+            self._campaigns.forget_parked(campaign, [item["sk"] for item in parked])
+            requeued += len(jobs)
 
     def plan(
         self,

@@ -23,6 +23,10 @@ class CampaignStarter(Protocol):
         """Plan the campaign (now or soon)."""
         ...
 
+    def requeue(self, campaign_id: str) -> None:
+        """Put a resumed or cancelled campaign's parked jobs back on the queue (now or soon)."""
+        ...
+
 
 class LambdaStarter:
     """Writes the campaign's record, then invokes the planner function to plan it."""
@@ -43,6 +47,16 @@ class LambdaStarter:
                 Payload=json.dumps(campaign.planner_event()).encode(),
             )
 
+    def requeue(self, campaign_id: str) -> None:
+        """Have the planner requeue the parked jobs, page by page, resuming if cut off (Lambda
+        retries an asynchronous invocation that fails), instead of the web request."""
+        with aws_errors("starting the planner"):
+            self._client.invoke(
+                FunctionName=self._function,
+                InvocationType="Event",
+                Payload=json.dumps({"kind": "requeue", "campaign_id": campaign_id}).encode(),
+            )
+
 
 class InProcessStarter:
     """Plans the campaign here and now (the local stack has no planner function)."""
@@ -53,3 +67,7 @@ class InProcessStarter:
     def start(self, campaign: Campaign) -> None:
         """Plan it in this process."""
         self._planner.plan(campaign)
+
+    def requeue(self, campaign_id: str) -> None:
+        """Requeue the parked jobs in this process."""
+        self._planner.requeue_parked(campaign_id)

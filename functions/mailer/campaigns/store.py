@@ -44,7 +44,8 @@ from .model import (
     campaign_id,
 )
 
-Counts = dict[str, dict[str, int]]  # audience -> outcome (or "planned") -> number
+Counts = dict[str, dict[str, int]]  # audience -> outcome (or "planned", "claimed") -> number
+UNDER_WAY = "claimed"  # a ledger entry a sender holds: its email is being sent now
 FINAL_STATES = frozenset(o.value for o in SendOutcome)
 
 COUNT_MARGIN = 3.0  # seconds: with less left, stop counting (OutOfTimeError)
@@ -202,21 +203,17 @@ class CampaignStore:
             return False
         return True
 
-    def parked(self, campaign: Campaign) -> list[dict[str, Any]]:
-        """The jobs parked while the campaign was paused."""
-        items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("pk").eq(campaign.pk)
-            & Key("sk").begins_with(PARKED_PREFIX),
-            "ConsistentRead": True,
-        }
-        while True:
-            with aws_errors("reading parked jobs"):
-                page = self.table.query(**kwargs)
-            items += page["Items"]
-            if "LastEvaluatedKey" not in page:
-                return items
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    def parked_page(self, campaign: Campaign, limit: int = 500) -> list[dict[str, Any]]:
+        """Up to `limit` of the jobs parked while the campaign was paused (the first ones
+        left: requeued jobs are forgotten, so the next page starts where this one ended)."""
+        with aws_errors("reading parked jobs"):
+            page = self.table.query(
+                KeyConditionExpression=Key("pk").eq(campaign.pk)
+                & Key("sk").begins_with(PARKED_PREFIX),
+                ConsistentRead=True,
+                Limit=limit,
+            )
+        return list(page["Items"])
 
     def forget_parked(self, campaign: Campaign, sort_keys: list[str]) -> None:
         """Delete parked jobs once they are back on the queue."""
@@ -371,11 +368,12 @@ def _count_item(counts: Counts, item: dict[str, Any]) -> None:
         )
     elif sk.startswith(MOVED_PREFIX):
         audience, outcome, n = audience_of_moved_sk(sk), SendOutcome.SKIPPED.value, 1
-    elif sk.startswith(LEDGER_PREFIX) and item.get("state") in FINAL_STATES:
+    elif sk.startswith(LEDGER_PREFIX) and item.get("state") in (*FINAL_STATES, UNDER_WAY):
         audience, outcome, n = str(item.get("audience", "")), str(item["state"]), 1
     else:
-        return  # the record itself, or a claim still in flight
-    counts.setdefault(audience, dict.fromkeys(COUNTED, 0))[outcome] += n
+        return  # the record itself, or a parked job
+    row = counts.setdefault(audience, dict.fromkeys(COUNTED, 0))
+    row[outcome] = row.get(outcome, 0) + n
 
 
 class SesEventMarkers:

@@ -61,7 +61,7 @@ def campaign_list(ctx: click.Context) -> None:
         click.echo("No campaigns yet.")
     for status in statuses:
         totals = status.totals
-        state = "finished" if status.finished_at else status.plan_state or "-"
+        state = status.state
         click.echo(
             f"{status.campaign.id:<50} {status.started_at or '-':<26} {state:<9} "
             + ", ".join(f"{totals[c]} {c}" for c in COUNTED)
@@ -116,6 +116,7 @@ def echo_status(status: CampaignStatus) -> None:
     click.echo(f"  started   {status.started_at or '-'}")
     click.echo(f"  planned   {status.planned_at or '- (planning)'}")
     click.echo(f"  finished  {status.finished_at or '-'}")
+    click.echo(f"  state     {status.state}")
     click.echo(f"  in flight {status.in_flight}")
     if status.control:
         click.echo(f"  staff     {status.control}")

@@ -136,6 +136,11 @@ class LocalStarter:
         self._container.planner.plan(campaign)
         threading.Thread(target=self._send, name="local-senders", daemon=True).start()
 
+    def requeue(self, campaign_id: str) -> None:
+        """Requeue parked jobs now; send them from a background thread."""
+        self._container.planner.requeue_parked(campaign_id)
+        threading.Thread(target=self._send, name="local-senders", daemon=True).start()
+
     def _send(self) -> None:
         try:
             drain(
