@@ -23,6 +23,11 @@ class TemplateContextError(MailerError):
     """An email template needs a value the caller did not give."""
 
 
+class EmailRenderError(MailerError):
+    """An email could not be made from its content (the MJML compiler refused it): the same
+    content fails the same way every time, so retrying cannot help."""
+
+
 class HeaderInjectionError(MailerError):
     """A value bound for an email header contains CR or LF."""
 

@@ -143,3 +143,37 @@ def test_a_snapshot_too_large_for_one_record_is_refused_in_words(
     with pytest.raises(SnapshotTooLargeError, match="more than one campaign record can keep"):
         container.campaigns.create(campaign)
     assert container.campaigns.get(campaign.id) is None
+
+
+def test_a_group_whose_email_cannot_be_made_fails_alone_once_and_is_not_retried(
+    container: Container, clock: FakeClock, outbox: Outbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A form feed (pasted from a PDF) in a schools-only resource's title breaks the MJML
+    compiler for the schools' digest: its recipients are recorded failed at once, with one
+    alarm line; faith groups and individuals get theirs."""
+    import dataclasses
+
+    from mailer.catalogue.schema import Resource
+
+    p = pipeline(container, clock)
+    add_people(p.subscriber_store)
+    campaign = p.planner.digest(DEC)
+    template = next(r for r in campaign.snapshot.resources if "schools" in r.audiences)
+    broken = Resource.model_construct(
+        **{**dict(template), "id": "broken", "title": "Broken\x0ctitle", "audiences": ("schools",)}
+    )
+    frozen = Snapshot.of([*campaign.snapshot.resources, broken])
+    p.planner.plan(dataclasses.replace(campaign, snapshot=frozen))
+
+    results = drain_queue(p)
+
+    assert None not in results, "a record was handed back to SQS for a retry"
+    status = p.campaigns.status(campaign.id)
+    assert status.finished_at
+    schools = status.counts["schools"]
+    assert (schools["failed"], schools["sent"], schools["skipped"]) == (1, 0, 1)  # Bea: housing
+    got = {m.to for m in outbox.all()}
+    assert {"chidi@example.org", "dana@example.org", "eli@example.org"} <= got
+    assert not got & {"amal@example.org", "bea@example.org"}
+    alarms = [r for r in caplog.records if "email variant could not be rendered" in r.message]
+    assert len(alarms) == 1

@@ -28,7 +28,13 @@ from mailer.catalogue.schema import Resource, Vocabulary
 from mailer.emails.mime import Identity, MessageTemplate
 from mailer.emails.render import EmailRenderer, RenderedEmail
 from mailer.emails.views import greeting
-from mailer.errors import ConflictError, MailerError, UnknownSendOutcomeError
+from mailer.errors import (
+    ConflictError,
+    EmailRenderError,
+    MailerError,
+    TemplateContextError,
+    UnknownSendOutcomeError,
+)
 from mailer.subscribers.links import Links
 from mailer.subscribers.model import Status, Subscriber
 from mailer.subscribers.store import SubscriberStore
@@ -123,6 +129,7 @@ class Sender:
         self._templates: OrderedDict[str, MessageTemplate] = OrderedDict()
         self._touched: set[str] = set()
         self._controls: dict[str, tuple[float, str]] = {}  # campaign -> (read at, control)
+        self._failed_variants: set[tuple[str, str]] = set()  # (campaign, audience) alarmed
 
     def process_batch(
         self, event: Any, time_left: Callable[[], float] | None = None
@@ -218,7 +225,10 @@ class Sender:
                 )
                 return Result(campaign.id, outcome.value)
             subscriber, variant = decision
-            message_id = self._deliver(campaign, subscriber, variant, time_left)
+            try:
+                message_id = self._deliver(campaign, subscriber, variant, time_left)
+            except (EmailRenderError, TemplateContextError) as exc:
+                return self._variant_failed(claimed, campaign, subscriber.audience, exc)
         except UnknownSendOutcomeError:
             # The one window: leave the claim standing; after the lease a retry sends again.
             logger.error("send outcome unknown: %s %s", campaign.id, claimed.subscriber_key[:12])
@@ -341,6 +351,20 @@ class Sender:
             before_each=self.bucket.acquire,
             time_left=None if time_left is None else (lambda: time_left() - START_MARGIN),
         )
+
+    def _variant_failed(
+        self, claim: Claim, campaign: Campaign, audience: str, exc: MailerError
+    ) -> Result:
+        """A group's email cannot be made: the same content fails every time, so record this
+        recipient failed at once (no retry, no dead letter per recipient) and alarm, once per
+        campaign and group in this process; every other group's email goes on."""
+        key = (campaign.id, audience)
+        if key not in self._failed_variants:
+            self._failed_variants.add(key)
+            # The metric filter in infra/template.yaml counts this phrase: keep it as it is.
+            logger.error("email variant could not be rendered: %s %s: %s", *key, exc)
+        self._ledger.finish(claim, SendOutcome.FAILED, reason=f"email not made: {exc}"[:300])
+        return Result(campaign.id, SendOutcome.FAILED.value)
 
     def _give_back(self, claim: Claim, receive_count: int, exc: Exception) -> None:
         """SES did not take the message: free the claim, or on the last attempt mark it failed."""

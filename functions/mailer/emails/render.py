@@ -15,7 +15,7 @@ import jinja2
 from markupsafe import Markup, escape
 from mjml import mjml2html
 
-from mailer.errors import TemplateContextError, TemplateNotFoundError
+from mailer.errors import EmailRenderError, TemplateContextError, TemplateNotFoundError
 
 EMAILS = (
     "confirm_subscription",
@@ -155,7 +155,10 @@ class EmailRenderer:
         # The block's output is already escaped HTML; unescape it back to plain header text.
         rendered_subject = "".join(subject_block(mjml_template.new_context(context)))
         subject = Markup(rendered_subject).unescape()  # noqa: S704 (unescaped, not trusted)
-        html = mjml2html(mjml_template.render(context))
+        try:
+            html = mjml2html(mjml_template.render(context))
+        except ValueError as exc:  # mjml-python's only complaint: input it cannot parse
+            raise EmailRenderError(f"the MJML compiler refused this email: {exc}") from None
         self.compiles += 1
         return _CompiledVariant(
             subject=shorten_subject(subject),
