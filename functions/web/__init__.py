@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from mailer.container import Container, current
 from mailer.errors import MailerError
 
+from . import words
 from .extensions import csrf
 
 # What the dev outbox lists: the local stack passes in a reader of its fake SES.
@@ -48,6 +49,7 @@ def create_app(container: Container | None = None, outbox: OutboxReader | None =
         ),
     )
     app.extensions["mailer"] = container
+    app.jinja_env.filters.update(when=words.when, people=words.people)
     csrf.init_app(app)
 
     from . import (

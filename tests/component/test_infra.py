@@ -225,14 +225,22 @@ def test_api_5xx_alarm_and_access_logs_that_name_the_route(template: Template) -
     json.loads(access["Format"].replace("\n", " "))
 
 
-def test_the_cap_alarm_counts_the_line_the_code_logs(template: Template) -> None:
-    """Item 1: the hourly caps raise an alarm through a metric filter on the web log."""
+def test_each_log_alarm_counts_the_line_the_code_logs(template: Template) -> None:
+    """Item 1 and issue 16: the hourly caps (web log) and a group's email that cannot be made
+    (sender log) raise alarms through metric filters on the phrases the code logs."""
+    from mailer.campaigns.sender import VARIANT_FAILED_LOG
     from mailer.subscribers.lifecycle import CAP_REACHED_LOG
 
-    [metric_filter] = template.of_type("AWS::Logs::MetricFilter").values()
-    assert metric_filter["Properties"]["FilterPattern"] == f'"{CAP_REACHED_LOG}"'
-    metric = metric_filter["Properties"]["MetricTransformations"][0]["MetricName"]
-    assert any(
-        a["Properties"]["MetricName"] == metric
-        for a in template.of_type("AWS::CloudWatch::Alarm").values()
-    )
+    filters = template.of_type("AWS::Logs::MetricFilter")
+    expected = {
+        "SubscribeCapMetricFilter": (CAP_REACHED_LOG, "WebLogGroup"),
+        "EmailVariantFailedMetricFilter": (VARIANT_FAILED_LOG, "DigestSenderLogGroup"),
+    }
+    assert set(filters) == set(expected)
+    alarms = template.of_type("AWS::CloudWatch::Alarm").values()
+    for name, (phrase, log_group) in expected.items():
+        properties = filters[name]["Properties"]
+        assert properties["FilterPattern"] == f'"{phrase}"'
+        assert properties["LogGroupName"] == {"Ref": log_group}
+        metric = properties["MetricTransformations"][0]["MetricName"]
+        assert any(a["Properties"]["MetricName"] == metric for a in alarms)

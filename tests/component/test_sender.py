@@ -496,10 +496,23 @@ def test_concurrent_senders_collide_on_campaign_items_yet_mail_everyone_once(
     with conflicts_on(container.clients.dynamodb, table) as injector:
         senders[0].planner.plan(senders[0].planner.digest(DEC))
         results: list[object] = []
+        # moto's ReceiveMessage is not atomic: two threads can take the same message at once
+        # (a duplicate delivery, which test_sqs_delivers_a_batch_twice covers). Receiving in
+        # turn keeps this test about collisions on campaign items.
+        receiving = threading.Lock()
+
+        class OneReceiverAtATime:
+            def __getattr__(self, name: str) -> object:
+                return getattr(container.clients.sqs, name)
+
+            def receive_message(self, **request: object) -> object:
+                with receiving:
+                    return container.clients.sqs.receive_message(**request)
+
         threads = [
             threading.Thread(
                 target=drain,
-                args=(container.clients.sqs, container.settings.send_queue_url),
+                args=(OneReceiverAtATime(), container.settings.send_queue_url),
                 kwargs={
                     "process_batch": s.sender.process_batch,
                     "on_record": lambda record, result: results.append(result),

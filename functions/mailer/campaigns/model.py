@@ -142,6 +142,15 @@ class Campaign:
         return campaign_id(self.kind, self.period, self.resource_id, self.draft_id)
 
     @property
+    def name(self) -> str:
+        """What people call it: 'December 2026 digest', 'Announcement: <title>'."""
+        if self.kind is Kind.DIGEST and self.period is not None:
+            return f"{self.period.label} digest"
+        frozen = self.snapshot.resources if self.snapshot else ()
+        title = next((r.title for r in frozen if r.id == self.resource_id), self.resource_id)
+        return f"Announcement: {title}"
+
+    @property
     def pk(self) -> str:
         """The partition key of every item of this campaign."""
         return campaign_pk(self.id)

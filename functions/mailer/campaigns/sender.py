@@ -61,6 +61,8 @@ CLAIM_LEASE = VISIBILITY_TIMEOUT - SENDER_TIMEOUT
 # A pause or cancel reaches every warm sender within this many seconds.
 CONTROL_TTL = 2.0
 START_MARGIN = 5.0  # seconds: with less time left, leave the record for the next invocation
+# The template's EmailVariantFailedMetricFilter counts lines with this phrase (a test checks).
+VARIANT_FAILED_LOG = "email variant could not be rendered"
 CONTENT_CACHE = 8  # campaigns whose content a warm sender keeps
 MESSAGE_TEMPLATES = 512  # variants' message templates a warm sender keeps (as the renderer)
 
@@ -361,8 +363,7 @@ class Sender:
         key = (campaign.id, audience)
         if key not in self._failed_variants:
             self._failed_variants.add(key)
-            # The metric filter in infra/template.yaml counts this phrase: keep it as it is.
-            logger.error("email variant could not be rendered: %s %s: %s", *key, exc)
+            logger.error("%s: %s %s: %s", VARIANT_FAILED_LOG, *key, exc)
         self._ledger.finish(claim, SendOutcome.FAILED, reason=f"email not made: {exc}"[:300])
         return Result(campaign.id, SendOutcome.FAILED.value)
 
