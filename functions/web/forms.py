@@ -122,7 +122,8 @@ class _GroupAndTopics(FlaskForm):
         validators=[InputRequired(message="Please choose who you are subscribing as.")],
     )
     topics = MultiCheckboxField("Topics I am interested in")
-    no_topics_hint = ""  # what else a person who ticked no topic might have meant
+    # None: no topic ticked means every topic (the subscribe form, whose callers may send none).
+    no_topics_hint: str | None = None
 
     def __init__(self, vocabulary: Vocabulary, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -130,16 +131,17 @@ class _GroupAndTopics(FlaskForm):
         self.topics.choices = list(vocabulary.topics.items())
 
     def validate_topics(self, field: Any) -> None:
-        """At least one topic, and only known ones (the field's own check says little).
+        """Only known topics (the field's own check says little), and at least one where the
+        form asks for it.
 
-        No topic ticked used to be saved as "every topic" and the page said "saved": a
-        subscriber who unticked them all meant something else (fewer emails, or none), so ask
-        rather than guess; unsubscribing is one button away on both pages.
+        On the preferences page no topic ticked used to be saved as "every topic" and the page
+        said "saved": a subscriber who unticked them all meant something else (fewer emails,
+        or none), so ask rather than guess, and change nothing.
         """
-        if not field.data:
+        if not field.data and self.no_topics_hint is not None:
             raise ValidationError(
                 "Please tick at least one topic. To hear about every topic, including ones we "
-                "add later, tick them all; to get nothing, unsubscribe instead."
+                "add later, tick them all." + self.no_topics_hint
             )
         known = {value for value, _ in field.choices}
         if any(topic not in known for topic in field.data or ()):
@@ -178,7 +180,7 @@ class PreferencesForm(_GroupAndTopics):
         "School, faith group or organisation (optional)",
         validators=[Optional(), Length(max=150), _no_control_characters],
     )
-    no_topics_hint = " To get no emails at all, press Unsubscribe below."
+    no_topics_hint: str | None = " To get no emails at all, press Unsubscribe below."
 
 
 class EraseForm(FlaskForm):
