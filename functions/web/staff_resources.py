@@ -121,7 +121,7 @@ def _save(form: ResourceForm, editing: str = "") -> Any:
 def new() -> Any:
     """Add a resource."""
     form = ResourceForm(container_of().vocabulary)
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD (which Flask routes alike)
         form.added.data = dt.datetime.fromtimestamp(container_of().clock(), dt.UTC).date()
         return _form_page(form)
     return _save(form)
@@ -133,7 +133,7 @@ def edit(resource_id: str) -> Any:
     """Change a resource (its id stays)."""
     found = _found(resource_id)
     form = ResourceForm(container_of().vocabulary)
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD (which Flask routes alike)
         form.fill_from(found[0])
         return _form_page(form, resource_id, retired=found[1])
     return _save(form, resource_id)
