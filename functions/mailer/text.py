@@ -108,6 +108,13 @@ def checked(value: str, what: str, *, one_line: bool = False) -> str:
     return value
 
 
+def cleaned(value: str, *, one_line: bool = False) -> str:
+    """`value` with every refused character dropped (line breaks as spaces where one line is
+    wanted): for text stored before this rule, which must still be readable and sendable."""
+    value = "".join(c for c in normalise_newlines(value) if not refused(c))
+    return " ".join(value.split("\n")) if one_line else value
+
+
 def one_line(value: str, what: str) -> str:
     """A one-line field (a title, a publisher, a subject) checked: see checked()."""
     return checked(value, what, one_line=True)

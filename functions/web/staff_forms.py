@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -23,7 +24,7 @@ from mailer.catalogue.schema import Resource, Vocabulary
 _CODE = Regexp(r"^\d{6}$", message="Enter the six digits the app shows.")
 
 
-def staff_text(what: str, *, one_line: bool = False) -> Any:
+def staff_text(what: str, *, one_line: bool = False) -> Callable[[Any, Any], None]:
     """A field validator: text that cannot break an email (mailer/text.py), newlines as LF."""
 
     def check(form: Any, field: Any) -> None:

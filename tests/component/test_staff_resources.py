@@ -286,3 +286,20 @@ def test_restoring_needs_the_csrf_token_and_a_sender(
 def test_a_path_that_is_no_id_is_a_404_not_a_503(signed_in) -> None:
     for path in ("/staff/resources/" + "x" * 3000 + "/edit", "/staff/resources/%20/edit"):
         assert signed_in.get(path).status_code == 404
+
+
+def test_a_resource_stored_before_the_rule_is_read_cleaned_not_a_500(
+    signed_in, staff: Container
+) -> None:
+    """A form feed saved before this rule must not stop every page and send that reads the
+    catalogue: the store drops it on reading, and the next save stores the clean text."""
+    table = staff.table(staff.settings.catalogue_table)
+    item = table.get_item(Key={"id": "safe-homes"})["Item"]
+    table.put_item(Item={**item, "title": "Safe homes:\x0c Ensuring\naccess", "source": "console"})
+    assert staff.catalogue_store.get("safe-homes", staff.vocabulary)[0].title == (
+        "Safe homes: Ensuring access"
+    )
+    assert signed_in.get("/staff/resources/").status_code == 200
+    assert "Safe homes: Ensuring access" in signed_in.get("/").get_data(as_text=True)
+    page = signed_in.get("/staff/resources/safe-homes/edit")
+    assert page.status_code == 200 and "\x0c" not in page.get_data(as_text=True)

@@ -141,3 +141,9 @@ def test_any_text_the_validator_accepts_renders_through_mjml(
     email = shared_renderer.render("announcement", context, RECIPIENT)
     assert email.html and email.text and email.subject.startswith("New: A")
     assert "The" in email.html and "press" in email.text  # the publisher, on both parts
+
+
+def test_text_stored_before_the_rule_is_cleaned_not_refused() -> None:
+    assert text.cleaned("Safe\x0c homes\u2028 for\ufffe all\r\nnow") == "Safe homes for all\nnow"
+    assert text.cleaned("Safe homes\r\nfor all", one_line=True) == "Safe homes for all"
+    assert text.problem(text.cleaned("".join(map(chr, range(0x00, 0xA0)))), "summary") is None

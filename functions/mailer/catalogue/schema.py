@@ -61,17 +61,17 @@ class Resource(BaseModel):
     @field_validator("title", "publisher")
     @classmethod
     def _one_line(cls, value: str, info: ValidationInfo) -> str:
-        return text.one_line(value, str(info.field_name))
+        return _text(value, str(info.field_name), info, one_line=True)
 
     @field_validator("summary")
     @classmethod
-    def _summary(cls, value: str) -> str:
-        return text.checked(value, "summary")
+    def _summary(cls, value: str, info: ValidationInfo) -> str:
+        return _text(value, "summary", info)
 
     @field_validator("url")
     @classmethod
-    def _url(cls, value: str) -> str:
-        value = text.one_line(value, "address")
+    def _url(cls, value: str, info: ValidationInfo) -> str:
+        value = _text(value, "address", info, one_line=True)
         if not value:
             return value  # unknown addresses stay empty rather than guessed
         parts = urlsplit(value)
@@ -123,6 +123,15 @@ class Resource(BaseModel):
         item["audiences"] = list(self.audiences)
         item["topics"] = list(self.topics)
         return item
+
+
+def _text(value: str, what: str, info: ValidationInfo, *, one_line: bool = False) -> str:
+    """Text that cannot break an email: refused with a message for people, except in an item
+    the store already holds (`stored` in the context), which was saved before the rule and is
+    cleaned instead, so one old character cannot stop every page and send that reads it."""
+    if info.context and info.context.get("stored"):
+        return text.cleaned(value, one_line=one_line).strip()
+    return text.checked(value, what, one_line=one_line)
 
 
 def _vocab(info: ValidationInfo) -> Vocabulary:
@@ -267,10 +276,12 @@ def field_message(error: Any, data: dict[str, Any]) -> str:
         return f"must be text: put quotes around {value!r}"
     if value in (None, "", [], ()) and field_name in _EMPTY:
         return _EMPTY[field_name]
+    # The lengths counted are what the model counts: the text without its outer spaces.
+    length = len(str(value).strip())
     if kind == "string_too_short":
-        return f"too short: at least {ctx.get('min_length')} characters (this has {len(value)})"
+        return f"too short: at least {ctx.get('min_length')} characters (this has {length})"
     if kind == "string_too_long":
-        return f"too long: at most {ctx.get('max_length')} characters (this has {len(value)})"
+        return f"too long: at most {ctx.get('max_length')} characters (this has {length})"
     if kind == "string_pattern_mismatch" and field_name == "id":
         return "must be a slug: lowercase letters, digits and single hyphens, like safe-homes"
     if kind == "tuple_type":
