@@ -122,6 +122,8 @@ class _GroupAndTopics(FlaskForm):
         validators=[InputRequired(message="Please choose who you are subscribing as.")],
     )
     topics = MultiCheckboxField("Topics I am interested in")
+    # None: no topic ticked means every topic (the subscribe form, whose callers may send none).
+    no_topics_hint: str | None = None
 
     def __init__(self, vocabulary: Vocabulary, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -129,7 +131,18 @@ class _GroupAndTopics(FlaskForm):
         self.topics.choices = list(vocabulary.topics.items())
 
     def validate_topics(self, field: Any) -> None:
-        """Only known topics (the field's own check says little)."""
+        """Only known topics (the field's own check says little), and at least one where the
+        form asks for it.
+
+        On the preferences page no topic ticked used to be saved as "every topic" and the page
+        said "saved": a subscriber who unticked them all meant something else (fewer emails,
+        or none), so ask rather than guess, and change nothing.
+        """
+        if not field.data and self.no_topics_hint is not None:
+            raise ValidationError(
+                "Please tick at least one topic. To hear about every topic, including ones we "
+                "add later, tick them all." + self.no_topics_hint
+            )
         known = {value for value, _ in field.choices}
         if any(topic not in known for topic in field.data or ()):
             raise ValidationError("Please choose topics from the list.")
@@ -167,6 +180,7 @@ class PreferencesForm(_GroupAndTopics):
         "School, faith group or organisation (optional)",
         validators=[Optional(), Length(max=150), _no_control_characters],
     )
+    no_topics_hint: str | None = " To get no emails at all, press Unsubscribe below."
 
 
 class EraseForm(FlaskForm):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -19,9 +19,23 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from mailer import text
 from mailer.catalogue.schema import Resource, Vocabulary
 
 _CODE = Regexp(r"^\d{6}$", message="Enter the six digits the app shows.")
+
+
+def staff_text(what: str, *, one_line: bool = False) -> Callable[[Any, Any], None]:
+    """A field validator: text that cannot break an email (mailer/text.py), newlines as LF."""
+
+    def check(form: Any, field: Any) -> None:
+        if field.data:
+            try:
+                field.data = text.checked(field.data, what, one_line=one_line)
+            except ValueError as exc:
+                raise ValidationError(str(exc)) from None
+
+    return check
 
 
 class SignInForm(FlaskForm):
@@ -104,17 +118,6 @@ class ResourceForm(FlaskForm):
         self.added.data = resource.added
 
 
-_ONE_LINE_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def _one_line(form: Any, field: Any) -> None:
-    """A subject is one line of plain text: it becomes a mail header."""
-    if field.data and _ONE_LINE_BREAKS.search(field.data):
-        raise ValidationError(
-            "Write the subject on one line, without tabs or invisible characters."
-        )
-
-
 class DraftVersionForm(FlaskForm):
     """A button on a draft's page: CSRF, and the version of the draft the page showed."""
 
@@ -132,7 +135,11 @@ class DraftForm(DraftVersionForm):
     audiences = _Checkboxes("Send to")
     message = TextAreaField(
         "A short introduction (optional)",
-        validators=[Optional(), Length(max=300, message="Keep it to 300 characters or fewer.")],
+        validators=[
+            Optional(),
+            Length(max=300, message="Keep it to 300 characters or fewer."),
+            staff_text("introduction"),
+        ],
     )
 
     def subject_fields(self) -> list[tuple[str, Any]]:
@@ -156,7 +163,7 @@ def draft_form(vocabulary: Vocabulary, resource: Resource, *args: Any, **kwargs:
             validators=[
                 Optional(),
                 Length(max=150, message="Keep the subject to 150 characters or fewer."),
-                _one_line,
+                staff_text("subject", one_line=True),
             ],
         )
         setattr(_ForThisResource, f"subject_{audience.replace('-', '_')}", field)

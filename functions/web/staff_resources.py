@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from pydantic import ValidationError
 
-from mailer.catalogue.schema import Resource
+from mailer.catalogue.schema import ID_MAX, ID_PATTERN, Resource, field_message
 
 from .extensions import container_of
 from .staff import page, staff_required
@@ -52,35 +52,67 @@ def index() -> Any:
     )
 
 
-def _form_page(form: ResourceForm, editing: str = "", status: int = 200) -> Any:
-    return page("staff/resource_form.html", status, form=form, editing=editing)
+def _found(resource_id: str) -> tuple[Resource, bool]:
+    """The stored resource a path names, and whether it is retired; 404 if there is none (a
+    path that is no id at all is never looked up: the table refuses empty or long keys)."""
+    container = container_of()
+    found = (
+        container.catalogue_store.get(resource_id, container.vocabulary)
+        if len(resource_id) <= ID_MAX and ID_PATTERN.match(resource_id)
+        else None
+    )
+    if found is None:
+        abort(404, "There is no resource with that id.")
+    return found
+
+
+def _form_page(
+    form: ResourceForm, editing: str = "", status: int = 200, retired: bool = False
+) -> Any:
+    return page("staff/resource_form.html", status, form=form, editing=editing, retired=retired)
+
+
+def _sentence(message: str) -> str:
+    """A catalogue message as a sentence beside a field: capital first, full stop last."""
+    message = message[:1].upper() + message[1:]
+    return message if message.endswith((".", "!", "?")) else message + "."
 
 
 def _save(form: ResourceForm, editing: str = "") -> Any:
-    """Validate with the catalogue's own model; store and audit, or show the errors."""
+    """Validate with the catalogue's own model; store and audit, or show the errors beside
+    their fields with everything typed kept. Editing a retired resource keeps it retired."""
     container = container_of()
-    if not form.validate_on_submit():
-        return _form_page(form, editing, 400)
+    form_ok = form.validate_on_submit()
+    retired = bool(editing) and _found(editing)[1]
+    if "csrf_token" in form.errors:
+        return _form_page(form, editing, 400, retired)
     data = form.resource_data()
     if editing:
         data["id"] = editing  # an id never changes: emails and links name it
-    elif container.catalogue_store.get(data["id"], container.vocabulary) is not None:
-        form.id.errors.append("A resource with this id exists already: choose another.")
-        return _form_page(form, editing, 400)
+    resource = None
     try:
         resource = Resource.model_validate(data, context={"vocabulary": container.vocabulary})
     except ValidationError as exc:
         for error in exc.errors():
             name = str(error["loc"][0]) if error["loc"] else ""
             field = getattr(form, name, None)
-            message = error["msg"].removeprefix("Value error, ")
+            if field is not None and field.errors:
+                continue  # the form's own check said it already, in its words
+            message = _sentence(field_message(error, data))
             (field.errors if field is not None else form.form_errors).append(message)
-        return _form_page(form, editing, 400)
-    container.catalogue_store.save(resource)
+    # Only a well-formed id is looked up: the table refuses an empty or oversized key.
+    id_ok = not editing and not form.id.errors
+    if id_ok and container.catalogue_store.get(data["id"], container.vocabulary) is not None:
+        form.id.errors.append("A resource with this id exists already: choose another.")
+        resource = None
+    if resource is None or not form_ok:
+        return _form_page(form, editing, 400, retired)
+    # Restoring is its own button (senders only), never a side effect of saving an edit.
+    container.catalogue_store.save(resource, retired=retired)
     container.audit_log.record(
         g.staff, "edited a resource" if editing else "added a resource", {"resource": resource.id}
     )
-    flash(f"Saved: {resource.title}")
+    flash(f"Saved: {resource.title}" + (" (still retired)" if retired else ""))
     return redirect(url_for("staff_resources.index"), 303)
 
 
@@ -89,7 +121,7 @@ def _save(form: ResourceForm, editing: str = "") -> Any:
 def new() -> Any:
     """Add a resource."""
     form = ResourceForm(container_of().vocabulary)
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD (which Flask routes alike)
         form.added.data = dt.datetime.fromtimestamp(container_of().clock(), dt.UTC).date()
         return _form_page(form)
     return _save(form)
@@ -99,14 +131,11 @@ def new() -> Any:
 @staff_required()
 def edit(resource_id: str) -> Any:
     """Change a resource (its id stays)."""
-    container = container_of()
-    found = container.catalogue_store.get(resource_id, container.vocabulary)
-    if found is None:
-        abort(404, "There is no resource with that id.")
-    form = ResourceForm(container.vocabulary)
-    if request.method == "GET":
+    found = _found(resource_id)
+    form = ResourceForm(container_of().vocabulary)
+    if request.method != "POST":  # GET, and HEAD (which Flask routes alike)
         form.fill_from(found[0])
-        return _form_page(form, resource_id)
+        return _form_page(form, resource_id, retired=found[1])
     return _save(form, resource_id)
 
 
@@ -117,10 +146,29 @@ def retire(resource_id: str) -> Any:
     container = container_of()
     if not ButtonForm().validate_on_submit():
         abort(400, "Please use the button on the resources page.")
-    found = container.catalogue_store.get(resource_id, container.vocabulary)
-    if found is None:
-        abort(404, "There is no resource with that id.")
+    found = _found(resource_id)
     container.catalogue_store.save(found[0], retired=True)
     container.audit_log.record(g.staff, "retired a resource", {"resource": resource_id})
     flash(f"Retired: {found[0].title}")
+    return redirect(url_for("staff_resources.index"), 303)
+
+
+@bp.post("/<resource_id>/restore")
+@staff_required(sender=True)
+def restore(resource_id: str) -> Any:
+    """Bring a retired resource back into the catalogue, digests and announcements.
+
+    Senders only: a restored resource reaches subscribers again, and what reaches them is a
+    sender's decision (issue 16). Editing never restores: this button is the only way back.
+    """
+    container = container_of()
+    if not ButtonForm().validate_on_submit():
+        abort(400, "Please use the button on the resources page.")
+    found = _found(resource_id)
+    if not found[1]:
+        flash(f"Not retired, so nothing to restore: {found[0].title}")
+        return redirect(url_for("staff_resources.index"), 303)
+    container.catalogue_store.save(found[0], retired=False)
+    container.audit_log.record(g.staff, "restored a resource", {"resource": resource_id})
+    flash(f"Restored: {found[0].title}")
     return redirect(url_for("staff_resources.index"), 303)

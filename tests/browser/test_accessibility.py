@@ -183,7 +183,7 @@ def test_every_staff_page_has_no_serious_accessibility_violation(stack, browser,
     page.get_by_role("button", name=re.compile("^Start a draft")).click()
     page.get_by_role("heading", name="Announcement draft").wait_for()
     visit("staff draft")
-    page.get_by_label("Subject for individuals").fill("Two\tlines")
+    page.get_by_label("Subject for individuals").fill("Form\x0cfeed")
     page.get_by_role("button", name="Save the draft").click()
     visit("staff draft with errors")
     visit("staff drafts", f"{staff}/drafts/")

@@ -99,6 +99,26 @@ def test_bad_preferences_are_refused_and_nothing_is_lost(user, page, store, subs
     assert store.get(subscriber.key) == subscriber
 
 
+def test_unticking_every_topic_asks_for_one_and_changes_nothing(
+    user, page, store, subscriber, outbox
+) -> None:
+    """It once said "saved" and quietly ticked every topic again: ask instead, change nothing,
+    and keep what was typed (the new group and name stay on the page, not yet saved)."""
+    response = user.post_form(
+        page, page, {"audience": "individuals", "name": "Ana B", "organisation": "Hill School"}
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'id="topics-error"' in html
+    assert "Please tick at least one topic." in html and "tick them all" in html
+    assert "To get no emails at all, press Unsubscribe below." in html
+    assert "saved" not in html.lower()
+    assert 'value="Ana B"' in html
+    assert re.search(r'<input checked id="[^"]+" name="audience"[^>]*value="individuals"', html)
+    assert store.get(subscriber.key) == subscriber
+    assert outbox.all() == []
+
+
 def test_save_without_csrf_token_is_refused(user, page, store, subscriber) -> None:
     response = user.client.post(page, data={"audience": "individuals"})
     assert response.status_code == 400

@@ -12,11 +12,12 @@ from mailer.campaigns.drafts import DraftState
 from mailer.campaigns.model import Period
 from mailer.container import Container
 from tests.support.digest import add, add_people, drain_queue
+from tests.support.drafts import press, save, start_draft
 from tests.support.mail import per_recipient, sent_mail
 from tests.support.staff import CHOSEN, EDITOR, SENDER, sign_in, signed_in_as_sender, submit
 
 RESOURCE = "safe-homes"  # for individuals and faith groups; housing among its topics
-PAGE = f"/staff/announce/{RESOURCE}"
+PAGE = f"/staff/announce/{RESOURCE}"  # the one start_draft() presses
 
 
 @pytest.fixture
@@ -33,32 +34,6 @@ def sender(staff_browser, people, staff_clock):
     signed_in_as_sender(staff_browser)
     staff_clock.advance(1)
     return staff_browser
-
-
-def start_draft(browser) -> str:
-    """Press "Start a draft" on the resource's announce page; the draft page's path."""
-    page = browser.get(PAGE).get_data(as_text=True)
-    response = submit(browser, PAGE, page)
-    assert response.status_code == 303, response.get_data(as_text=True)
-    return (
-        browser.path(response.headers["Location"])
-        if hasattr(browser, "path")
-        else (re.sub(r"^https?://[^/]+", "", response.headers["Location"]))
-    )
-
-
-def save(browser, draft: str, **fields) -> object:
-    """Edit the draft's form and press Save."""
-    page = browser.get(draft).get_data(as_text=True)
-    version = re.search(r'name="version"[^>]*value="(\d+)"', page)[1]
-    return submit(browser, draft, page, version=version, **fields)
-
-
-def press(browser, draft: str, action: str, **fields) -> object:
-    """Press one of the draft page's buttons, as the page shows it now."""
-    page = browser.get(draft).get_data(as_text=True)
-    version = re.search(r'name="version"[^>]*value="(\d+)"', page)[1]
-    return submit(browser, f"{draft}/{action}", page, version=version, **fields)
 
 
 def test_a_draft_shows_each_group_its_email_and_exact_count_as_saved(sender, people) -> None:
@@ -224,7 +199,7 @@ def test_a_member_outside_senders_edits_and_tests_but_cannot_approve_or_send(
     ("fields", "message"),
     [
         ({"audiences": []}, "Choose at least one group."),
-        ({"audiences": ["individuals"], "subject_individuals": "Two\nlines"}, "on one line"),
+        ({"audiences": ["individuals"], "subject_individuals": "Two\nlines"}, "must be one line"),
         ({"audiences": ["individuals"], "message": "x" * 301}, "300 characters or fewer"),
         ({"audiences": ["schools"]}, "is not a valid choice"),
     ],

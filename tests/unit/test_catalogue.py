@@ -128,14 +128,49 @@ RULES = [
     pytest.param(setter("published", "1899"), "published", "YYYY-MM", id="published-too-old"),
     pytest.param(deleter("publisher"), "publisher", "missing required field", id="missing"),
     pytest.param(setter("author", "Jo"), "author", "unknown field", id="extra-field"),
-    pytest.param(setter("audiences", []), "audiences", "at least 1", id="no-audiences"),
+    pytest.param(setter("audiences", []), "audiences", "at least one group", id="no-audiences"),
     pytest.param(
         setter("summary", "x" * (SUMMARY_MAX + 1)),
         "summary",
-        "too long (301 > 300 characters)",
+        "too long: at most 300 characters (this has 301)",
         id="summary-too-long",
     ),
     pytest.param(setter("added", "someday"), "added", "date", id="added-not-a-date"),
+    # Characters that break the email (issue 16, item 4), written as YAML escapes ("\f").
+    pytest.param(
+        setter("title", "Safe homes:\f Ensuring access"),
+        "title",
+        "The title contains a form feed (often pasted from a PDF), U+000C, as its 12th "
+        "character, just after “Safe homes:”",
+        id="title-form-feed",
+    ),
+    pytest.param(
+        setter("title", "Safe homes:\nEnsuring access"), "title", "must be one line", id="title-lf"
+    ),
+    pytest.param(
+        setter("summary", "A summary long enough\x01 to pass."),
+        "summary",
+        "The summary contains an invisible control character, U+0001",
+        id="summary-C0",
+    ),
+    pytest.param(
+        setter("publisher", "ATMG\x85 with Hope at Home"),
+        "publisher",
+        "a next-line character",
+        id="publisher-C1",
+    ),
+    pytest.param(
+        setter("summary", "A summary long enough\u2028 to pass."),
+        "summary",
+        "a line separator",
+        id="summary-U+2028",
+    ),
+    pytest.param(
+        setter("publisher", "ATMG\ufffe"), "publisher", "noncharacter, U+FFFE", id="nonchar"
+    ),
+    pytest.param(
+        setter("url", "https://example.org/\x00"), "url", "a null character", id="url-null"
+    ),
 ]
 
 

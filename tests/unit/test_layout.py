@@ -12,6 +12,7 @@ FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 # Lowest first: a module may import its own layer or any below it, never one above.
 LAYERS = [
     "mailer.errors",
+    "mailer.text",
     "mailer.settings",
     "mailer.paths",
     "mailer.aws",

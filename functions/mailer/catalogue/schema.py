@@ -13,9 +13,11 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from mailer import text
 from mailer.errors import CatalogueError
 
 SUMMARY_MAX = 300
+ID_MAX = 60
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 PUBLISHED_PATTERN = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>\d{2}))?$")
 
@@ -45,7 +47,7 @@ class Resource(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    id: str = Field(min_length=3, max_length=60, pattern=ID_PATTERN.pattern)
+    id: str = Field(min_length=3, max_length=ID_MAX, pattern=ID_PATTERN.pattern)
     title: str = Field(min_length=3, max_length=250)
     summary: str = Field(min_length=20, max_length=SUMMARY_MAX)
     url: str = Field(max_length=500)
@@ -56,9 +58,20 @@ class Resource(BaseModel):
     topics: tuple[str, ...] = Field(min_length=1)
     added: dt.date
 
+    @field_validator("title", "publisher")
+    @classmethod
+    def _one_line(cls, value: str, info: ValidationInfo) -> str:
+        return _text(value, str(info.field_name), info, one_line=True)
+
+    @field_validator("summary")
+    @classmethod
+    def _summary(cls, value: str, info: ValidationInfo) -> str:
+        return _text(value, "summary", info)
+
     @field_validator("url")
     @classmethod
-    def _url(cls, value: str) -> str:
+    def _url(cls, value: str, info: ValidationInfo) -> str:
+        value = _text(value, "address", info, one_line=True)
         if not value:
             return value  # unknown addresses stay empty rather than guessed
         parts = urlsplit(value)
@@ -110,6 +123,15 @@ class Resource(BaseModel):
         item["audiences"] = list(self.audiences)
         item["topics"] = list(self.topics)
         return item
+
+
+def _text(value: str, what: str, info: ValidationInfo, *, one_line: bool = False) -> str:
+    """Text that cannot break an email: refused with a message for people, except in an item
+    the store already holds (`stored` in the context), which was saved before the rule and is
+    cleaned instead, so one old character cannot stop every page and send that reads it."""
+    if info.context and info.context.get("stored"):
+        return text.cleaned(value, one_line=one_line).strip()
+    return text.checked(value, what, one_line=one_line)
 
 
 def _vocab(info: ValidationInfo) -> Vocabulary:
@@ -223,20 +245,54 @@ def _field_problems(
     except ValidationError as exc:
         for error in exc.errors():
             field_name = str(error["loc"][0]) if error["loc"] else "-"
-            message = error["msg"].removeprefix("Value error, ")
-            if error["type"] == "missing":
-                message = "missing required field"
-            elif error["type"] == "extra_forbidden":
-                message = "unknown field (check the spelling)"
-            elif error["type"] == "string_pattern_mismatch" and field_name == "id":
-                message = "must be a slug: lowercase letters, digits and single hyphens"
-            elif error["type"] == "string_type":
-                message = f"must be text: put quotes around {data.get(field_name)!r}"
-            elif field_name == "added" and error["type"].startswith("date"):
-                message = "must be a real date written YYYY-MM-DD"
-            elif error["type"] == "string_too_long" and field_name == "summary":
-                message = f"summary too long ({len(data['summary'])} > {SUMMARY_MAX} characters)"
-            yield Problem(name, entry, field_name, message)
+            yield Problem(name, entry, field_name, field_message(error, data))
+
+
+# What an empty field needs, in the words of a person filling it in.
+_EMPTY = {
+    "id": "an id is needed: a short slug like safe-homes, which never changes",
+    "title": "a title is needed",
+    "summary": f"a summary is needed: one to three plain sentences, at most {SUMMARY_MAX} "
+    "characters",
+    "publisher": "a publisher is needed",
+    "type": "choose a type",
+    "audiences": "choose at least one group it is for",
+    "topics": "choose at least one topic",
+    "added": "the day it joins the catalogue is needed, written YYYY-MM-DD",
+}
+
+
+def field_message(error: Any, data: dict[str, Any]) -> str:
+    """One of pydantic's errors (an ErrorDetails) as people read it beside the field or in
+    `mailer catalogue validate`: never pydantic's own wording or a regular expression."""
+    field_name = str(error["loc"][0]) if error["loc"] else "-"
+    kind, ctx = error["type"], error.get("ctx") or {}
+    value = data.get(field_name)
+    if kind == "missing":
+        return "missing required field"
+    if kind == "extra_forbidden":
+        return "unknown field (check the spelling)"
+    if kind == "string_type":
+        return f"must be text: put quotes around {value!r}"
+    if value in (None, "", [], ()) and field_name in _EMPTY:
+        return _EMPTY[field_name]
+    # The lengths counted are what the model counts: the text without its outer spaces.
+    length = len(str(value).strip())
+    if kind == "string_too_short":
+        return f"too short: at least {ctx.get('min_length')} characters (this has {length})"
+    if kind == "string_too_long":
+        return f"too long: at most {ctx.get('max_length')} characters (this has {length})"
+    if kind == "string_pattern_mismatch" and field_name == "id":
+        return "must be a slug: lowercase letters, digits and single hyphens, like safe-homes"
+    if kind == "tuple_type":
+        return "must be a list, like [schools, faith-groups]"
+    if field_name == "added" and kind.startswith("date"):
+        return "must be a real date written YYYY-MM-DD"
+    if kind == "value_error":
+        return str(error["msg"]).removeprefix("Value error, ")  # our own validators' words
+    # Anything else pydantic can say (a list where text was expected, a number...): name the
+    # field's expected shape rather than echo the library.
+    return "this value is not what this field takes: check it against an existing resource"
 
 
 # libyaml's parser when PyYAML has it (every wheel does): several times faster than pure Python.

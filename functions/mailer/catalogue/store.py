@@ -101,6 +101,9 @@ class CatalogueStore:
 
 def _resource(item: dict[str, Any], vocabulary: Vocabulary) -> Resource:
     fields = set(Resource.model_fields)
+    # "stored": text saved before the rule on characters that break emails is cleaned, not
+    # refused (schema._text), so an old item never stops the pages and sends that read it.
     return Resource.model_validate(
-        {k: v for k, v in item.items() if k in fields}, context={"vocabulary": vocabulary}
+        {k: v for k, v in item.items() if k in fields},
+        context={"vocabulary": vocabulary, "stored": True},
     )
