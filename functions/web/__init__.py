@@ -119,9 +119,15 @@ def _security_headers(response: Any) -> Any:
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "no-referrer")
     headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if request.path.startswith(_TOKEN_PATHS):
+    if request.path.startswith(_TOKEN_PATHS) or _is_staff(request.path):
+        # Token pages and every staff page (the authenticator's seed, subscriber counts, the
+        # audit log) must not be kept by a browser or a shared cache.
         headers["Cache-Control"] = "no-store"
     return response
+
+
+def _is_staff(path: str) -> bool:
+    return path == "/staff" or path.startswith("/staff/")
 
 
 def _csrf_error(error: CSRFError) -> Any:
