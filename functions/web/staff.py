@@ -71,17 +71,18 @@ def page(template: str, status: int = 200, **context: Any) -> Any:
 
 
 def staff_required(
-    *, sender: bool = False, admin: bool = False
+    *, sender: bool = False, admin: bool = False, fresh: bool = False
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Guard a view: anonymous, forged, expired or no-longer-valid sessions go to sign-in;
-    a sender action re-validates with Cognito first; non-senders (non-admins) get 403."""
+    a sender action (or one marked `fresh`: it mails the member) re-validates with Cognito
+    first; non-senders (non-admins) get 403."""
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             _console_configured()
             member = container_of().staff_guard.member(
-                request.cookies.get(COOKIE, ""), sender_action=sender
+                request.cookies.get(COOKIE, ""), sender_action=sender or fresh or admin
             )
             if member is None:
                 if request.method != "GET":

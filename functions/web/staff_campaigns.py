@@ -22,6 +22,7 @@ from .staff import page, staff_required
 from .staff_forms import AnnounceForm, ButtonForm
 
 bp = Blueprint("staff_campaigns", __name__, url_prefix="/staff")
+TEST_LIMIT = 20  # test emails per member an hour: plenty to check a draft, no mail cannon
 
 _DONE = {
     "pause": "Paused: nothing more is sent until you resume.",
@@ -135,16 +136,20 @@ def _posted(resource_id: str) -> tuple[AnnounceForm, Any, Campaign]:
 
 
 @bp.post("/announce/<resource_id>/test")
-@staff_required()
+@staff_required(fresh=True)  # to the address Cognito holds now, verified
 def send_test(resource_id: str) -> Any:
     """Mail the signed-in member what each chosen group will get (links lead nowhere)."""
     form, _, campaign = _posted(resource_id)
     container = container_of()
     sent = 0
     for shown in _previews(campaign, to=g.staff.email).values():
-        if shown is not None:
-            container.one_off_ses.send_raw(shown.raw, to=g.staff.email, tags={"kind": "test"})
-            sent += 1
+        if shown is None:
+            continue
+        if not container.rate_limiter.hit(f"staff-test:{g.staff.subject}", TEST_LIMIT, 3600):
+            container.audit_log.record(g.staff, "test refused: hourly limit", {"sent": sent})
+            abort(429, f"You have had {TEST_LIMIT} test emails this hour. Try again later.")
+        container.one_off_ses.send_raw(shown.raw, to=g.staff.email, tags={"kind": "test"})
+        sent += 1
     container.audit_log.record(g.staff, "sent a test", {"resource": resource_id, "emails": sent})
     flash(f"Sent {sent} test email(s) to {g.staff.email}.")
     return redirect(

@@ -22,7 +22,7 @@ TEMPORARY, CHOSEN = "Temporary-Pass-1", "Chosen-Password-42"
 def staff_container(container: Container, clock: FakeClock) -> Container:
     """The container with a user pool: a sender (password set) and an editor (first sign-in)."""
     cognito = container.clients.cognito
-    local = provision_staff(cognito, SENDER, TEMPORARY)  # the local stack's own pool
+    local = provision_staff(cognito, SENDER, TEMPORARY, ("senders",))  # the local stack's own pool
     pool, client = {"Id": local.user_pool_id}, {"ClientId": local.client_id}
     cognito.admin_set_user_password(
         UserPoolId=pool["Id"], Username=SENDER, Password=CHOSEN, Permanent=True
@@ -31,7 +31,7 @@ def staff_container(container: Container, clock: FakeClock) -> Container:
     settings = replace(
         container.settings, staff_user_pool_id=pool["Id"], staff_client_id=client["ClientId"]
     )
-    built = Container(settings, container.clients, clock=clock)
+    built = Container(settings, container.clients, clock=clock, monotonic=clock, sleep=clock.sleep)
     # moto serves the pool's JWKS to `requests` in process (the deployed code fetches it itself).
     jwks_url = f"https://cognito-idp.eu-west-2.amazonaws.com/{pool['Id']}/.well-known/jwks.json"
     built.token_verifier = TokenVerifier(

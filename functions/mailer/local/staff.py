@@ -25,9 +25,12 @@ class LocalStaff:
 
 
 def provision_staff(
-    cognito: Any, email: str = STAFF_EMAIL, first_password: str = FIRST_PASSWORD
+    cognito: Any,
+    email: str = STAFF_EMAIL,
+    first_password: str = FIRST_PASSWORD,
+    groups: tuple[str, ...] = ("senders", "admins"),
 ) -> LocalStaff:
-    """Create the pool, the console's client, the senders and admins groups and a member of both.
+    """Create the pool, the console's client, the senders and admins groups and a member of them.
 
     As in the template, members cannot write their own email (the client's write attributes
     leave it out) and the ID token carries email_verified, which the console insists on.
@@ -47,7 +50,7 @@ def provision_staff(
     )["UserPoolClient"]
     for group in ("senders", "admins"):
         cognito.create_group(UserPoolId=pool["Id"], GroupName=group)
-    add_member(cognito, pool["Id"], email, first_password, groups=("senders", "admins"))
+    add_member(cognito, pool["Id"], email, first_password, groups=groups)
     return LocalStaff(pool["Id"], client["ClientId"], email, first_password)
 
 
