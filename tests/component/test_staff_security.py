@@ -5,6 +5,8 @@ does not (it never disables a refresh token, never challenges MFA, accepts any T
 
 from __future__ import annotations
 
+import html
+import re
 import time
 from typing import Any
 
@@ -181,6 +183,37 @@ def test_refresh_tokens_are_stored_sealed_and_sessions_keyed_on_sub(staff_browse
     )["AuthenticationResult"]["RefreshToken"]
     assert len(refresh) > 20 and refresh not in str(items)
     assert staff.staff_sessions.find(cookie).refresh_token  # the cookie opens it
+
+
+def test_the_audit_page_pages_and_filters(staff_browser, staff, staff_clock: FakeClock) -> None:
+    from mailer.staff.audit import AuditFilter
+
+    signed_in_as_sender(staff_browser)
+    log = staff.audit_log
+    for n in range(120):  # a flood of entries cannot push the rest out of reach
+        staff_clock.advance(1)
+        log.record("cli", "flooded", {"n": n})
+    staff_clock.advance(1)
+    log.record("cli", "sent an announcement", {"campaign": "announcement#x"})
+    first = log.page(AuditFilter(), limit=50)
+    second = log.page(AuditFilter(), cursor=first.next_cursor, limit=50)
+    third = log.page(AuditFilter(), cursor=second.next_cursor, limit=50)
+    assert [len(p.entries) for p in (first, second, third)] == [50, 50, 22]
+    assert third.next_cursor == "" and third.entries[-1].action == "signed in"
+    seen = [e.detail.get("n") for p in (first, second, third) for e in p.entries]
+    assert len(set(seen) - {None}) == 120  # every entry once, none skipped or repeated
+    page = staff_browser.get("/staff/audit?action=signed+in").get_data(as_text=True)
+    assert "signed in" in page and "flooded" not in page
+    by_member = staff_browser.get(f"/staff/audit?member={SENDER}").get_data(as_text=True)
+    assert "signed in" in by_member and "flooded" not in by_member
+    listing = staff_browser.get("/staff/audit").get_data(as_text=True)
+    assert "Older entries" in listing and "sent an announcement" in listing
+    older = re.search(r'href="([^"]+cursor=[^"]+)"', listing)[1]
+    assert "flooded" in staff_browser.get(html.unescape(older)).get_data(as_text=True)
+    bad = staff_browser.get("/staff/audit?since=yesterday&cursor=%0d%0ajunk")
+    assert bad.status_code == 200 and "must be a date" in bad.get_data(as_text=True)
+    tomorrow = staff_browser.get("/staff/audit?since=2999-01-01").get_data(as_text=True)
+    assert "Nothing matches" in tomorrow
 
 
 # --- identity claims (item 4) -----------------------------------------------------------------
