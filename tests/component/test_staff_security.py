@@ -508,3 +508,52 @@ def test_shown_escapes_every_control_but_keeps_text() -> None:
     from mailer.cli.context import shown
 
     assert shown("a\x1b[31mb\nc\u202ed é") == "a\\x1b[31mb\\x0ac\\u202ed é"
+
+
+# --- red-team checks that held, kept as regression tests ----------------------------------------
+
+
+def test_staff_content_is_escaped_in_pages_previews_and_emails(
+    staff_browser, planned, staff_clock: FakeClock
+) -> None:
+    store, vocabulary = planned.catalogue_store, planned.vocabulary
+    resource, _ = store.get("safe-homes", vocabulary)
+    hostile = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    store.save(resource.model_copy(update={"title": f"Safe homes {hostile}"}))
+    signed_in_as_sender(staff_browser)
+    pages = [
+        staff_browser.get("/staff/resources/").get_data(as_text=True),
+        staff_browser.get(ANNOUNCE).get_data(as_text=True),
+        staff_browser.get(f"{ANNOUNCE}/preview/individuals.html").get_data(as_text=True),
+    ]
+    for shown in pages:
+        assert "<script>alert(1)" not in shown and '<img src=x onerror="alert(2)">' not in shown
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages[0]
+    submit(staff_browser, f"{ANNOUNCE}/test", pages[1], audiences=["individuals"])
+    [test] = sent_mail()
+    assert "<script>alert(1)" not in test.html and "&lt;script&gt;" in test.html
+
+
+def test_no_staff_page_may_be_framed(staff_browser) -> None:
+    signed_in_as_sender(staff_browser)
+    for path in ("/staff/", "/staff/sign-in", "/staff/audit", ANNOUNCE):
+        headers = staff_browser.get(path).headers
+        assert headers["X-Frame-Options"] == "DENY"
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    frame = staff_browser.get(f"{ANNOUNCE}/preview/individuals.html").headers
+    assert "frame-ancestors 'self'" in frame["Content-Security-Policy"]  # only our own page
+    assert "sandbox" in frame["Content-Security-Policy"]
+
+
+def test_every_staff_post_refuses_a_missing_csrf_token(staff_browser, planned) -> None:
+    from tests.component.test_staff_sign_in import STAFF_ROUTES
+
+    signed_in_as_sender(staff_browser)
+    posts = [path for method, path in STAFF_ROUTES if method == "POST"]
+    posts += [f"{CAMPAIGN_PAGE}/pause", "/staff/members/x/end-sessions"]
+    for path in posts:
+        response = staff_browser.post(path, data={"audiences": ["individuals"]})
+        assert response.status_code in (400, 403), path
+    assert planned.campaigns.control(DEC) == ""
+    assert planned.campaigns.status("announcement#safe-homes") is None
+    assert staff_browser.get("/staff/").status_code == 200  # and the session is still there
