@@ -102,7 +102,9 @@ def staff_required(
 
 def safe_next(target: str) -> str:
     """`next=` if it is a plain console path, else "" (the dashboard)."""
-    return target if _NEXT.fullmatch(target) and "//" not in target else ""
+    segments = target.split("/")
+    plain = "//" not in target and "." not in segments and ".." not in segments
+    return target if _NEXT.fullmatch(target) and plain else ""
 
 
 def _client() -> str:

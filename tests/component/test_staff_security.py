@@ -439,6 +439,7 @@ def test_a_pending_challenge_expires_after_five_minutes(stubbed, staff_clock: Fa
         ("/staff//evil.example", "/staff/"),
         ("/staff/\\evil.example", "/staff/"),
         ("/staffevil", "/staff/"),
+        ("/staff/../elsewhere", "/staff/"),
     ],
 )
 def test_next_is_validated_before_any_session_is_written(
