@@ -1,4 +1,5 @@
-"""Lambda entry point for the web app: API Gateway HTTP API (payload v2) to Flask via apig-wsgi."""
+"""Lambda entry point for the public pages: API Gateway HTTP API (payload v2) to Flask via
+apig-wsgi. The staff console is another function (handlers/staff.py) with its own role."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from mailer.container import current
-from web import create_app
+from web import create_public_app
 from web.lambda_event import http_api_v2_handler
 
 logger = Logger()
@@ -16,7 +17,7 @@ logger = Logger()
 
 @cache
 def _wsgi_handler(container: object) -> Any:
-    return http_api_v2_handler(create_app(container))
+    return http_api_v2_handler(create_public_app(container))
 
 
 @logger.inject_lambda_context(clear_state=True)

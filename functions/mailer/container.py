@@ -38,7 +38,11 @@ from mailer.errors import StoreError
 from mailer.paths import project_root
 from mailer.settings import Settings
 from mailer.staff.audit import AuditLog
+from mailer.staff.challenges import PendingChallenges
 from mailer.staff.identity import TokenVerifier
+from mailer.staff.limits import SignInLimits
+from mailer.staff.members import StaffMembers
+from mailer.staff.revalidation import SessionGuard
 from mailer.staff.sessions import StaffSessions
 from mailer.staff.signin import CognitoSignIn
 from mailer.subscribers.bounces import BounceHandler
@@ -217,10 +221,13 @@ class Container:
 
     @property
     def staff_console_enabled(self) -> bool:
-        """True when the settings name a user pool, its client and the staff table."""
+        """True when the settings name a user pool, its client, the staff and audit tables."""
         settings = self.settings
         return bool(
-            settings.staff_user_pool_id and settings.staff_client_id and settings.staff_table
+            settings.staff_user_pool_id
+            and settings.staff_client_id
+            and settings.staff_table
+            and settings.audit_table
         )
 
     @cached_property
@@ -255,9 +262,36 @@ class Container:
         return StaffSessions(self.table(self.settings.staff_table), self.clock)
 
     @cached_property
+    def staff_guard(self) -> SessionGuard:
+        """Sessions as Cognito sees them now: re-validated every 5 minutes and before sending."""
+        return SessionGuard(
+            self.staff_sessions, self.staff_sign_in, self.token_verifier, self.audit_log, self.clock
+        )
+
+    @cached_property
+    def staff_members(self) -> StaffMembers:
+        """The user pool's members, and ending a member's sessions everywhere."""
+        return StaffMembers(
+            self.clients.cognito,
+            self.settings.staff_user_pool_id,
+            self.staff_sessions,
+            self.audit_log,
+        )
+
+    @cached_property
+    def pending_challenges(self) -> PendingChallenges:
+        """Sign-ins between Cognito's challenges, kept on the server for a few minutes."""
+        return PendingChallenges(self.table(self.settings.staff_table), self.clock)
+
+    @cached_property
+    def sign_in_limits(self) -> SignInLimits:
+        """Failed sign-in steps, counted per account and network, with an account-wide brake."""
+        return SignInLimits(self.rate_limiter, self.sleep)
+
+    @cached_property
     def audit_log(self) -> AuditLog:
-        """Every staff action, who and when."""
-        return AuditLog(self.table(self.settings.staff_table), self.clock)
+        """Every staff action, who and when (append-only), typed values only as keyed hashes."""
+        return AuditLog(self.table(self.settings.audit_table), self.clock, self.keys.bucket)
 
     @cached_property
     def rate_limiter(self) -> RateLimiter:

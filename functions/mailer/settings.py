@@ -34,6 +34,11 @@ class Settings:
     staff_table: str = _env(
         "STAFF_TABLE", "DynamoDB table holding staff sessions and the audit log", default=""
     )
+    audit_table: str = _env(
+        "AUDIT_TABLE",
+        "DynamoDB table holding the staff audit log (append-only: no role may update or delete)",
+        default="",
+    )
     staff_user_pool_id: str = _env(
         "STAFF_USER_POOL_ID",
         "Cognito user pool of campaign staff (empty: no staff console)",

@@ -1,4 +1,10 @@
-"""The Flask app: public catalogue pages now; subscription and staff pages grow here."""
+"""The Flask app: the public pages (catalogue, subscription) and the staff console.
+
+On AWS they are two apps in two functions with two roles (handlers/web.py serves the public
+pages, handlers/staff.py the console; the HTTP API routes /staff to the second), so a bug in a
+public page cannot reach what only the console may touch. The local stack and most tests serve
+both from one app built by the same factory.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +25,17 @@ from .extensions import csrf
 OutboxReader = Callable[[], Sequence[Any]]
 
 
-def create_app(container: Container | None = None, outbox: OutboxReader | None = None) -> Flask:
-    """App factory: pass a Container in tests (else the process's own); the local stack also
+PUBLIC = "public"  # the catalogue and subscription pages (the web function)
+STAFF = "staff"  # the staff console under /staff (the staff function)
+
+
+def create_app(
+    container: Container | None = None,
+    outbox: OutboxReader | None = None,
+    parts: tuple[str, ...] = (PUBLIC, STAFF),
+) -> Flask:
+    """App factory: pass a Container in tests (else the process's own); `parts` says which
+    pages it serves (both by default; each Lambda function serves one); the local stack also
     passes `outbox`, which adds the dev outbox pages."""
     container = container or current()
     settings = container.settings
@@ -66,14 +81,18 @@ def create_app(container: Container | None = None, outbox: OutboxReader | None =
     )
     from .token_pages import LinkProblem, link_problem_page
 
-    blueprints = (public.bp, subscribe.bp, confirm.bp, preferences.bp, unsubscribe.bp)
-    blueprints += (staff.bp, staff_resources.bp, staff_campaigns.bp, staff_drafts.bp)
-    for blueprint in blueprints:
-        app.register_blueprint(blueprint)
+    blueprints = {
+        PUBLIC: (public.bp, subscribe.bp, confirm.bp, preferences.bp, unsubscribe.bp),
+        STAFF: (staff.bp, staff_resources.bp, staff_campaigns.bp, staff_drafts.bp),
+    }
+    for part in parts:
+        for blueprint in blueprints[part]:
+            app.register_blueprint(blueprint)
     app.register_error_handler(LinkProblem, link_problem_page)
     app.register_error_handler(CSRFError, _csrf_error)
     if (
-        outbox is not None
+        PUBLIC in parts
+        and outbox is not None
         and settings.local_stack
         and dev_outbox.is_loopback_url(settings.aws_endpoint_url)
     ):
@@ -122,9 +141,25 @@ def _security_headers(response: Any) -> Any:
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "no-referrer")
     headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if request.path.startswith(_TOKEN_PATHS):
+    if request.path.startswith(_TOKEN_PATHS) or _is_staff(request.path):
+        # Token pages and every staff page (the authenticator's seed, subscriber counts, the
+        # audit log) must not be kept by a browser or a shared cache.
         headers["Cache-Control"] = "no-store"
     return response
+
+
+def _is_staff(path: str) -> bool:
+    return path == "/staff" or path.startswith("/staff/")
+
+
+def create_public_app(container: Container | None = None) -> Flask:
+    """The public pages only: what the web function serves."""
+    return create_app(container, parts=(PUBLIC,))
+
+
+def create_staff_app(container: Container | None = None) -> Flask:
+    """The staff console only: what the staff function serves."""
+    return create_app(container, parts=(STAFF,))
 
 
 def _csrf_error(error: CSRFError) -> Any:

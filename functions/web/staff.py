@@ -2,14 +2,17 @@
 the guard every /staff page stands behind. Pages for resources and campaigns build on `staff`.
 
 The session lives on the server (mailer/staff/sessions.py); the browser holds only its random
-id, in an HttpOnly, Secure, SameSite=Strict cookie. A sign-in in progress (between Cognito's
-challenges) is kept in Flask's signed session cookie, which holds no secret of ours.
+id, in an HttpOnly, Secure, SameSite=Strict cookie, and it is re-validated against Cognito
+every 5 minutes and before every sender action (mailer/staff/revalidation.py). A sign-in in
+progress lives on the server too (mailer/staff/challenges.py): Flask's session cookie holds only
+its random id, never Cognito's session or the authenticator's seed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -19,6 +22,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    flash,
     g,
     redirect,
     render_template,
@@ -29,8 +33,11 @@ from flask import (
 from markupsafe import Markup
 
 from mailer.errors import MailerError
+from mailer.staff.audit import AuditFilter
+from mailer.staff.challenges import Pending
 from mailer.staff.dashboard import STATUSES, Reputation, take_census
 from mailer.staff.identity import InvalidTokenError
+from mailer.staff.members import NoSuchMemberError
 from mailer.staff.signin import MFA_CODE, MFA_SETUP, NEW_PASSWORD, Challenge, SignInError, Tokens
 
 from .extensions import container_of
@@ -41,13 +48,15 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 logger = logging.getLogger(__name__)
 
 COOKIE = "staff_session"
-# Attempts per 15 minutes, per account and per client: enough for typos, too few for guessing.
-ACCOUNT_LIMIT, CLIENT_LIMIT, WINDOW = 10, 30, 900
 _STEPS = {
     NEW_PASSWORD: "staff.new_password",
     MFA_SETUP: "staff.authenticator",
     MFA_CODE: "staff.code",
 }
+_LOCKED = "Too many attempts from this network. Wait 15 minutes, then try again."
+# Where sign-in may send a member afterwards: a plain path inside the console, nothing that a
+# browser could read as another host (//, \\) or that could split a header (controls).
+_NEXT = re.compile(r"^/staff(/[A-Za-z0-9._~%-]+)*/?$")
 
 
 @bp.before_request
@@ -63,20 +72,28 @@ def page(template: str, status: int = 200, **context: Any) -> Any:
     return render_template(template, staff=g.staff, sign_out=ButtonForm(), **context), status
 
 
-def staff_required(*, sender: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Guard a view: anonymous, forged or expired sessions go to sign-in; non-senders get 403."""
+def staff_required(
+    *, sender: bool = False, admin: bool = False, fresh: bool = False
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Guard a view: anonymous, forged, expired or no-longer-valid sessions go to sign-in;
+    a sender action (or one marked `fresh`: it mails the member) re-validates with Cognito
+    first; non-senders (non-admins) get 403."""
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             _console_configured()
-            member = container_of().staff_sessions.member(request.cookies.get(COOKIE, ""))
+            member = container_of().staff_guard.member(
+                request.cookies.get(COOKIE, ""), sender_action=sender or fresh or admin
+            )
             if member is None:
                 if request.method != "GET":
                     abort(401, "Please sign in again: your session has ended.")
                 return redirect(url_for("staff.sign_in", next=request.path), 303)
             if sender and not member.is_sender:
                 abort(403, "Only members of the senders group may do that.")
+            if admin and not member.is_admin:
+                abort(403, "Only members of the admins group may do that.")
             g.staff = member
             return view(*args, **kwargs)
 
@@ -85,36 +102,56 @@ def staff_required(*, sender: bool = False) -> Callable[[Callable[..., Any]], Ca
     return decorate
 
 
-def _limited(email: str) -> bool:
-    """Count a sign-in attempt; True when the account or the client has had too many."""
-    limiter = container_of().rate_limiter
-    account_ok = limiter.hit(f"staff-sign-in:{email.strip().lower()}", ACCOUNT_LIMIT, WINDOW)
-    client_ok = limiter.hit(f"staff-sign-in-client:{request.remote_addr}", CLIENT_LIMIT, WINDOW)
-    return not (account_ok and client_ok)
+def safe_next(target: str) -> str:
+    """`next=` if it is a plain console path, else "" (the dashboard)."""
+    segments = target.split("/")
+    plain = "//" not in target and "." not in segments and ".." not in segments
+    return target if _NEXT.fullmatch(target) and plain else ""
 
 
-def _pending() -> Challenge:
-    data = session.get("staff_challenge")
-    if not isinstance(data, dict) or data.get("name") not in _STEPS:
-        abort(400, "That sign-in step has expired. Please start again.")
-    return Challenge(data["name"], data["session"], data["username"], data.get("secret", ""))
+def _client() -> str:
+    return request.remote_addr or ""
 
 
-def _advance(step: Challenge | Tokens, email: str) -> Any:
-    """Show the next challenge's page, or start the session when signed in."""
-    if isinstance(step, Challenge):
-        session["staff_challenge"] = {**step.__dict__, "email": email}
-        return redirect(url_for(_STEPS[step.name]), 303)
+def _refused(account: str) -> None:
+    """Count a failed step; audit the lockout it causes (what was typed only as a hash)."""
     container = container_of()
+    if container.sign_in_limits.failed(account, _client()):
+        container.audit_log.record("", "sign-in locked out", container.audit_log.typed(account))
+
+
+def _pending(name: str) -> tuple[str, Pending]:
+    """The sign-in in progress, if it waits for this step's challenge (else a 400)."""
+    challenge_id = session.get("staff_challenge")
+    found = (
+        container_of().pending_challenges.find(challenge_id, name)
+        if isinstance(challenge_id, str)
+        else None
+    )
+    if found is None:
+        abort(400, "That sign-in step has expired. Please start again.")
+    return challenge_id, found
+
+
+def _advance(step: Challenge | Tokens, pending: Pending, challenge_id: str = "") -> Any:
+    """Show the next challenge's page, or start the session when signed in."""
+    container = container_of()
+    if isinstance(step, Challenge):
+        kept = Pending(step, pending.email, pending.next_path)
+        session["staff_challenge"] = container.pending_challenges.keep(kept, challenge_id)
+        return redirect(url_for(_STEPS[step.name]), 303)
     try:
         member = container.token_verifier.verify(step.id_token)
     except InvalidTokenError:
         abort(401, "Sign-in could not be verified. Please try again.")
+    # Where to go next was checked when sign-in began; nothing unchecked reaches the header.
+    target = safe_next(pending.next_path) or url_for("staff.dashboard")
+    if challenge_id:
+        container.pending_challenges.drop(challenge_id)
     session.pop("staff_challenge", None)
     session_id = container.staff_sessions.start(member, step.refresh_token)
     container.audit_log.record(member, "signed in")
-    target = request.args.get("next", "")
-    response = redirect(target if target.startswith("/staff") else url_for("staff.dashboard"), 303)
+    response = redirect(target, 303)
     response.set_cookie(
         COOKIE,
         session_id,
@@ -132,31 +169,50 @@ def sign_in() -> Any:
     form = SignInForm()
     error = ""
     if form.validate_on_submit():
+        container = container_of()
         email = form.email.data.strip()
-        if _limited(email):
-            error = "Too many attempts. Wait 15 minutes, then try again."
+        if not container.sign_in_limits.check(email, _client()).allowed:
+            error = _LOCKED
         else:
+            pending = Pending(
+                Challenge("", "", email), email, safe_next(request.args.get("next", ""))
+            )
             try:
                 return _advance(
-                    container_of().staff_sign_in.password(email, form.password.data), email
+                    container.staff_sign_in.password(email, form.password.data), pending
                 )
             except SignInError as exc:
-                container_of().audit_log.record(email, "sign-in refused")
+                container.audit_log.record("", "sign-in refused", container.audit_log.typed(email))
+                _refused(email)
                 error = str(exc)
     status = 400 if request.method == "POST" else 200
     return render_template("staff/sign_in.html", form=form, error=error), status
 
 
+def _step(name: str, answer: Callable[[Challenge], Challenge | Tokens]) -> tuple[Any, str]:
+    """Run one challenge step (limits counted as at the password); (response, error)."""
+    challenge_id, pending = _pending(name)
+    container = container_of()
+    if not container.sign_in_limits.check(pending.email, _client()).allowed:
+        container.pending_challenges.drop(challenge_id)
+        return None, _LOCKED
+    try:
+        return _advance(answer(pending.challenge), pending, challenge_id), ""
+    except SignInError as exc:
+        _refused(pending.email)
+        return None, str(exc)
+
+
 @bp.route("/sign-in/new-password", methods=["GET", "POST"])
 def new_password() -> Any:
     """Choose a password (first sign-in of an account an admin created)."""
-    challenge, form, error = _pending(), NewPasswordForm(), ""
+    _pending(NEW_PASSWORD)
+    form, error = NewPasswordForm(), ""
     if form.validate_on_submit():
-        try:
-            step = container_of().staff_sign_in.new_password(challenge, form.password.data)
-            return _advance(step, session["staff_challenge"]["email"])
-        except SignInError as exc:
-            error = str(exc)
+        sign_in = container_of().staff_sign_in
+        done, error = _step(NEW_PASSWORD, lambda c: sign_in.new_password(c, form.password.data))
+        if done is not None:
+            return done
     status = 400 if request.method == "POST" else 200
     return render_template("staff/new_password.html", form=form, error=error), status
 
@@ -164,38 +220,38 @@ def new_password() -> Any:
 @bp.route("/sign-in/authenticator", methods=["GET", "POST"])
 def authenticator() -> Any:
     """Set up an authenticator app: a QR code drawn here, then its first code."""
-    challenge, form, error = _pending(), CodeForm(), ""
-    sign_in = container_of().staff_sign_in
-    if not challenge.secret:
-        challenge = sign_in.start_mfa_setup(challenge)
-        session["staff_challenge"] = {**session["staff_challenge"], **challenge.__dict__}
+    challenge_id, pending = _pending(MFA_SETUP)
+    form, error = CodeForm(), ""
+    container = container_of()
+    sign_in = container.staff_sign_in
+    if not pending.challenge.secret:
+        pending = Pending(
+            sign_in.start_mfa_setup(pending.challenge), pending.email, pending.next_path
+        )
+        container.pending_challenges.keep(pending, challenge_id)
     if form.validate_on_submit():
-        try:
-            return _advance(
-                sign_in.finish_mfa_setup(challenge, form.code.data),
-                session["staff_challenge"]["email"],
-            )
-        except SignInError as exc:
-            error = str(exc)
-    email = session["staff_challenge"]["email"]
-    uri = f"otpauth://totp/Awareness%20mailer:{email}?secret={challenge.secret}&issuer=Awareness%20mailer"
+        done, error = _step(MFA_SETUP, lambda c: sign_in.finish_mfa_setup(c, form.code.data))
+        if done is not None:
+            return done
+    secret = pending.challenge.secret
+    uri = f"otpauth://totp/Awareness%20mailer:{pending.email}?secret={secret}&issuer=Awareness%20mailer"
     qr = Markup(segno.make(uri, error="m").svg_inline(scale=4, title="QR code for your app"))  # noqa: S704
     status = 400 if request.method == "POST" else 200
     return render_template(
-        "staff/authenticator.html", form=form, error=error, qr=qr, secret=challenge.secret
+        "staff/authenticator.html", form=form, error=error, qr=qr, secret=secret
     ), status
 
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
 def code() -> Any:
     """The authenticator app's current code."""
-    challenge, form, error = _pending(), CodeForm(), ""
+    _pending(MFA_CODE)
+    form, error = CodeForm(), ""
     if form.validate_on_submit():
-        try:
-            step = container_of().staff_sign_in.mfa_code(challenge, form.code.data)
-            return _advance(step, session["staff_challenge"]["email"])
-        except SignInError as exc:
-            error = str(exc)
+        sign_in = container_of().staff_sign_in
+        done, error = _step(MFA_CODE, lambda c: sign_in.mfa_code(c, form.code.data))
+        if done is not None:
+            return done
     status = 400 if request.method == "POST" else 200
     return render_template("staff/code.html", form=form, error=error), status
 
@@ -269,8 +325,52 @@ def chart() -> Any:
 @bp.get("/audit")
 @staff_required()
 def audit() -> Any:
-    """Every staff action, newest first."""
-    entries = container_of().audit_log.recent()
-    return render_template(
-        "staff/audit.html", entries=entries, staff=g.staff, sign_out=ButtonForm()
+    """Staff actions, newest first, a page at a time, filtered by member, action and days."""
+    args, problems = request.args, []
+    days: dict[str, dt.date | None] = {}
+    for name in ("since", "until"):
+        try:
+            days[name] = dt.date.fromisoformat(args[name]) if args.get(name) else None
+        except ValueError:
+            days[name] = None
+            problems.append(f"'{name}' must be a date like 2026-12-01: it was left out.")
+    where = AuditFilter(
+        member=args.get("member", "").strip()[:254],
+        action=args.get("action", "").strip()[:100],
+        since=days["since"],
+        until=days["until"],
     )
+    found = container_of().audit_log.page(where, cursor=args.get("cursor", "")[:200])
+    later = {k: v for k, v in args.items() if k != "cursor"}
+    return page(
+        "staff/audit.html",
+        entries=found.entries,
+        where=where,
+        problems=problems,
+        next_url=url_for("staff.audit", **later, cursor=found.next_cursor)
+        if found.next_cursor
+        else "",
+    )
+
+
+@bp.get("/members")
+@staff_required(admin=True)
+def members() -> Any:
+    """The user pool's members, each with a button that ends their sessions everywhere."""
+    return page(
+        "staff/members.html", members=container_of().staff_members.list(), button=ButtonForm()
+    )
+
+
+@bp.post("/members/<subject>/end-sessions")
+@staff_required(admin=True)
+def end_sessions(subject: str) -> Any:
+    """Sign a member out everywhere: their console sessions end now, their tokens at Cognito."""
+    if not ButtonForm().validate_on_submit():
+        abort(400, "Please use the buttons on the members page.")
+    try:
+        ended = container_of().staff_members.end_sessions(subject, g.staff)
+    except NoSuchMemberError as exc:
+        abort(404, str(exc))
+    flash(f"Signed out everywhere: {ended} console session(s) ended.")
+    return redirect(url_for("staff.members"), 303)

@@ -23,6 +23,7 @@ from .staff_forms import ButtonForm, DraftForm, DraftVersionForm, draft_form
 from .staff_previews import counts, email_frame, previews
 
 bp = Blueprint("staff_drafts", __name__, url_prefix="/staff")
+TEST_LIMIT = 20  # test emails per member an hour: plenty to check a draft, no mail cannon
 
 
 def _resource(resource_id: str) -> Any:
@@ -202,7 +203,7 @@ def preview_html(draft_id: str, audience: str) -> Any:
 
 
 @bp.post("/drafts/<draft_id>/test")
-@staff_required()
+@staff_required(fresh=True)  # to the address Cognito holds now, verified
 def send_test(draft_id: str) -> Any:
     """Mail the signed-in member each group's email, exactly as the page showed it."""
     draft = _button(draft_id)
@@ -213,9 +214,13 @@ def send_test(draft_id: str) -> Any:
         return _show(draft, status=400, error=str(exc))
     sent = 0
     for email in shown.values():
-        if email is not None:
-            container.one_off_ses.send_raw(email.raw, to=g.staff.email, tags={"kind": "test"})
-            sent += 1
+        if email is None:
+            continue
+        if not container.rate_limiter.hit(f"staff-test:{g.staff.subject}", TEST_LIMIT, 3600):
+            container.audit_log.record(g.staff, "test refused: hourly limit", {"sent": sent})
+            abort(429, f"You have had {TEST_LIMIT} test emails this hour. Try again later.")
+        container.one_off_ses.send_raw(email.raw, to=g.staff.email, tags={"kind": "test"})
+        sent += 1
     detail = {"draft": draft.id, "version": draft.version, "emails": sent}
     container.audit_log.record(g.staff, "sent a test", detail)
     flash(f"Sent {sent} test email{'' if sent == 1 else 's'} to {g.staff.email}.")

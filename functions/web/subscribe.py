@@ -27,7 +27,7 @@ def _page(form: SubscribeForm, template: str, status: int = 200, proof_error: st
         template,
         form=form,
         consent=consent_statement(container.settings.organisation_name),
-        challenge=container.proof_of_work.challenge(),
+        challenge=container.proof_of_work.challenge(container.subscriptions.under_pressure()),
         proof_error=proof_error,
     ), status
 

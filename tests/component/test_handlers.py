@@ -19,12 +19,12 @@ def web_handler(
     from handlers import web
 
     def app_without_fill_wait(container: Container):
-        app = create_app(container)
+        app = create_app(container, parts=("public",))  # what create_public_app builds
         app.config["SUBSCRIBE_MIN_FILL_SECONDS"] = 0  # the rule has its own test
         app.config["SUBSCRIBE_MIN_RESPONSE_SECONDS"] = 0  # so has this one
         return app
 
-    monkeypatch.setattr(web, "create_app", app_without_fill_wait)
+    monkeypatch.setattr(web, "create_public_app", app_without_fill_wait)
     return web.lambda_handler
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import html
 import importlib
 import json
+import re
 
 import pytest
 
@@ -199,7 +201,7 @@ def test_least_privilege_tightened(template: Template) -> None:
     assert [r for r in ssm_resources("SesEventsRole") if "SecretKeyParameterName" in r] == []
     assert any("AddressPepperParameterName" in r for r in ssm_resources("SesEventsRole"))
     ses = [s for _, s in _statements(template) if "ses:SendEmail" in json.dumps(s["Action"])]
-    assert len(ses) == 2
+    assert len(ses) == 3  # the public pages, the console (members' tests), the senders
     for statement in ses:
         assert statement["Action"] == "ses:SendEmail"  # no ses:SendRawEmail
         assert statement["Condition"]["StringEquals"]["ses:FromAddress"] == {"Ref": "SenderAddress"}
@@ -244,3 +246,186 @@ def test_each_log_alarm_counts_the_line_the_code_logs(template: Template) -> Non
         assert properties["LogGroupName"] == {"Ref": log_group}
         metric = properties["MetricTransformations"][0]["MetricName"]
         assert any(a["Properties"]["MetricName"] == metric for a in alarms)
+
+
+# --- Issue 19: the console's privileges leave the public function ---------------------------
+
+
+def _grants(template: Template, role: str) -> set[tuple[str, str]]:
+    """(action, resource) pairs a role's policies allow, resources as the template names them."""
+
+    def name(resource: object) -> str:
+        if isinstance(resource, dict) and "Fn::GetAtt" in resource:
+            return resource["Fn::GetAtt"][0]
+        if isinstance(resource, dict) and "Fn::Sub" in resource:
+            text = resource["Fn::Sub"]
+            if "/index/" in text:  # "${Table.Arn}/index/name" -> "Tablename"
+                return text.split("${")[1].split(".")[0] + text.split("/index/")[1]
+            if "parameter${" in text:  # an SSM parameter -> its template parameter's name
+                return text.split("parameter${")[1].rstrip("}")
+            return text.split(":")[-1]
+        return str(resource)
+
+    pairs = set()
+    for logical_id, statement in _statements(template):
+        if logical_id != role:
+            continue
+        actions = (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+        resources = (
+            statement["Resource"]
+            if isinstance(statement["Resource"], list)
+            else [statement["Resource"]]
+        )
+        pairs |= {(a, name(r)) for a in actions for r in resources}
+    return pairs
+
+
+# What the public pages' code calls (catalogue pages, subscribe, confirm, preferences,
+# unsubscribe, the one-off notices): nothing more may be granted to the web function.
+PUBLIC_CALLS = {
+    ("logs:CreateLogStream", "WebLogGroup"),
+    ("logs:PutLogEvents", "WebLogGroup"),
+    ("dynamodb:GetItem", "CatalogueTable"),
+    ("dynamodb:Scan", "CatalogueTable"),
+    ("dynamodb:GetItem", "SubscribersTable"),
+    ("dynamodb:PutItem", "SubscribersTable"),
+    ("dynamodb:UpdateItem", "SubscribersTable"),
+    ("dynamodb:Query", "SubscribersTableby-link"),
+    ("ssm:GetParameter", "SecretKeyParameterName"),
+    ("ssm:GetParameter", "AddressPepperParameterName"),
+    ("ses:SendEmail", "identity/${SenderDomain}"),
+    ("ses:SendEmail", "configuration-set/${SendingConfigurationSet}"),
+}
+# What the console's code calls besides logging, SSM and SES as the public pages do.
+STAFF_CALLS = {
+    ("logs:CreateLogStream", "StaffLogGroup"),
+    ("logs:PutLogEvents", "StaffLogGroup"),
+    ("dynamodb:GetItem", "CatalogueTable"),
+    ("dynamodb:Scan", "CatalogueTable"),
+    ("dynamodb:PutItem", "CatalogueTable"),
+    ("dynamodb:GetItem", "SubscribersTable"),
+    ("dynamodb:UpdateItem", "SubscribersTable"),
+    ("dynamodb:Scan", "SubscribersTable"),
+    ("dynamodb:Query", "SubscribersTableby-send-group"),
+    # Drafts and the approved campaign's record (PutItem, in a transaction too); resume and
+    # cancel hand the requeue to the planner, so no send queue and no deletes here.
+    *{
+        (f"dynamodb:{a}", "CampaignsTable")
+        for a in ("GetItem", "PutItem", "Query", "Scan", "UpdateItem")
+    },
+    ("lambda:InvokeFunction", "DigestPlannerFunction"),
+    *{(f"dynamodb:{a}", "StaffTable") for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")},
+    ("dynamodb:Query", "StaffTableby-subject"),
+    ("dynamodb:PutItem", "AuditTable"),
+    ("dynamodb:Query", "AuditTable"),
+    *{
+        (f"cognito-idp:{a}", "StaffUserPool")
+        for a in ("ListUsers", "AdminGetUser", "AdminUserGlobalSignOut")
+    },
+    ("ssm:GetParameter", "SecretKeyParameterName"),
+    ("ssm:GetParameter", "AddressPepperParameterName"),
+    ("ses:SendEmail", "identity/${SenderDomain}"),
+    ("ses:SendEmail", "configuration-set/${SendingConfigurationSet}"),
+}
+
+
+def test_each_web_role_grants_exactly_what_its_code_calls(template: Template) -> None:
+    assert _grants(template, "WebRole") == PUBLIC_CALLS
+    assert _grants(template, "StaffRole") == STAFF_CALLS
+
+
+def test_the_public_function_has_no_scan_no_queue_no_planner_and_no_staff_table(
+    template: Template,
+) -> None:
+    web = _grants(template, "WebRole")
+    assert not [p for p in web if p[0] == "dynamodb:Scan" and p[1] != "CatalogueTable"]
+    assert not [p for p in web if p[0].startswith(("sqs:", "lambda:", "cognito-idp:"))]
+    assert not [p for p in web if p[1].startswith(("StaffTable", "AuditTable", "Campaigns"))]
+    assert not [
+        p
+        for p in web
+        if p[1] == "CatalogueTable" and p[0] != "dynamodb:GetItem" and p[0] != "dynamodb:Scan"
+    ]
+    routes = {
+        e["Properties"]["Path"]
+        for e in template.resources["StaffFunction"]["Properties"]["Events"].values()
+    }
+    assert routes == {"/staff", "/staff/{proxy+}"}
+    assert template.resources["StaffFunction"]["Properties"]["Handler"] == (
+        "handlers.staff.lambda_handler"
+    )
+
+
+def test_no_role_can_update_or_delete_audit_entries(template: Template) -> None:
+    audit = {
+        (role, action)
+        for role in template.of_type("AWS::IAM::Role")
+        for action, resource in _grants(template, role)
+        if resource == "AuditTable"
+    }
+    assert audit == {("StaffRole", "dynamodb:PutItem"), ("StaffRole", "dynamodb:Query")}
+    assert "TimeToLiveSpecification" not in template.resources["AuditTable"]["Properties"]
+
+
+def test_the_public_app_serves_no_staff_page_and_the_staff_app_no_public_one(
+    container,
+) -> None:
+    from web import create_public_app, create_staff_app
+
+    public, staff = create_public_app(container), create_staff_app(container)
+    rules = {
+        "public": {r.rule for r in public.url_map.iter_rules()},
+        "staff": {r.rule for r in staff.url_map.iter_rules()},
+    }
+    assert not [r for r in rules["public"] if r.startswith("/staff")]
+    assert all(r.startswith(("/staff", "/static")) for r in rules["staff"])
+    assert public.test_client().get("/").status_code == 200
+
+
+def test_a_subscribers_whole_journey_calls_only_what_the_public_role_grants(
+    container, template: Template, settings: Settings, make_user, outbox
+) -> None:
+    """The role list above, held against the calls the public pages really make."""
+    from web import create_public_app
+
+    names = {v: k for k, v in physical_names(template, settings).items()}
+    calls: set[tuple[str, str]] = set()
+
+    def record(params: dict, model: object, **_: object) -> None:
+        operation = model.name  # type: ignore[attr-defined]
+        target = params.get("TableName", "")
+        logical = names.get(target, target)
+        index = params.get("IndexName", "")
+        calls.add((f"dynamodb:{operation}", logical + index))
+
+    client = container.clients.dynamodb.meta.client
+    client.meta.events.register("before-parameter-build.dynamodb", record)
+    try:
+        user = make_user(create_public_app(container))
+        assert user.client.get("/").status_code == 200
+        user.subscribe("journey@example.org")
+        confirm = user.path(outbox.link(outbox.to("journey@example.org")[-1], "/confirm/"))
+        page = user.client.get(confirm).get_data(as_text=True)
+        done = user.client.post(confirm, data={"csrf_token": user.form_token(page)})
+        manage = re.search(r'href="([^"]*/preferences/[^"]+)"', done.get_data(as_text=True))
+        prefs = user.path(html.unescape(manage[1]))
+        page = user.client.get(prefs).get_data(as_text=True)
+        assert "journey@example.org" in page or "preferences" in page.lower()
+        saved = user.client.post(
+            prefs,
+            data={
+                "csrf_token": user.form_token(page),
+                "audience": "individuals",
+                "topics": ["housing"],
+                "name": "Jo",
+            },
+        )
+        assert saved.status_code < 500
+        unsubscribe = user.path(outbox.link(outbox.to("journey@example.org")[-1], "/unsubscribe/"))
+        assert user.client.post(unsubscribe).status_code == 200
+    finally:
+        client.meta.events.unregister("before-parameter-build.dynamodb", record)
+    granted = {(a, r) for a, r in PUBLIC_CALLS if a.startswith("dynamodb:")}
+    assert calls and calls <= granted, calls - granted

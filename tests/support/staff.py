@@ -11,7 +11,7 @@ from typing import Any
 import requests
 
 from mailer.container import Container
-from mailer.local.staff import provision_staff
+from mailer.local.staff import add_member, provision_staff
 from mailer.staff.identity import TokenVerifier
 from tests.support.digest import FakeClock
 
@@ -22,28 +22,25 @@ TEMPORARY, CHOSEN = "Temporary-Pass-1", "Chosen-Password-42"
 def staff_container(container: Container, clock: FakeClock) -> Container:
     """The container with a user pool: a sender (password set) and an editor (first sign-in)."""
     cognito = container.clients.cognito
-    local = provision_staff(cognito, SENDER, TEMPORARY)  # the local stack's own pool
+    local = provision_staff(cognito, SENDER, TEMPORARY, ("senders",))  # the local stack's own pool
     pool, client = {"Id": local.user_pool_id}, {"ClientId": local.client_id}
     cognito.admin_set_user_password(
         UserPoolId=pool["Id"], Username=SENDER, Password=CHOSEN, Permanent=True
     )
-    cognito.admin_create_user(
-        UserPoolId=pool["Id"],
-        Username=EDITOR,
-        TemporaryPassword=TEMPORARY,
-        MessageAction="SUPPRESS",
-    )
+    add_member(cognito, pool["Id"], EDITOR, TEMPORARY)
     settings = replace(
         container.settings, staff_user_pool_id=pool["Id"], staff_client_id=client["ClientId"]
     )
-    built = Container(settings, container.clients, clock=clock)
+    built = Container(settings, container.clients, clock=clock, monotonic=clock, sleep=clock.sleep)
     # moto serves the pool's JWKS to `requests` in process (the deployed code fetches it itself).
     jwks_url = f"https://cognito-idp.eu-west-2.amazonaws.com/{pool['Id']}/.well-known/jwks.json"
     built.token_verifier = TokenVerifier(
         issuer=f"https://cognito-idp.eu-west-2.amazonaws.com/{pool['Id']}",
         client_id=client["ClientId"],
         fetch_jwks=lambda: requests.get(jwks_url, timeout=5).json(),
-        clock=clock,
+        # moto signs tokens with the real time, also when a session re-validates hours later
+        # on the fake clock; the verifier's own expiry check has its test with the fake clock.
+        clock=time.time,
     )
     return built
 

@@ -9,7 +9,7 @@ import click
 
 from mailer.aws.translate import aws_errors
 
-from .context import Group, container_of
+from .context import Group, container_of, echo
 
 
 @click.group(cls=Group)
@@ -58,9 +58,9 @@ def bounces_replay(ctx: click.Context, queue_url: str) -> None:
                 continue
             with aws_errors("deleting a handled event"):
                 sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-    click.echo(
+    echo(
         f"handled {outcomes['handled']}, already handled {outcomes['duplicate']}, "
         f"unreadable {outcomes['rejected']} (left in the queue)"
     )
     for line in left:
-        click.echo(f"  left: {line}")
+        echo(f"  left: {line}")

@@ -8,7 +8,7 @@ from mailer.campaigns.model import COUNTED, CampaignStatus
 from mailer.campaigns.queue import drain
 from mailer.errors import MailerError
 
-from .context import Group, container_of
+from .context import Group, container_of, echo
 
 
 @click.command()
@@ -31,16 +31,16 @@ def announce(
     campaign = planner.announcement(resource_id, list(audiences) or None, message)
     plans = list(planner.dry_run(campaign))
     for plan in plans:
-        click.echo(f"{plan.audience}: {plan.relevant} of {plan.recipients} confirmed subscriber(s)")
+        echo(f"{plan.audience}: {plan.relevant} of {plan.recipients} confirmed subscriber(s)")
     if dry_run:
-        click.echo("Dry run: nothing recorded or sent.")
+        echo("Dry run: nothing recorded or sent.")
         return
     if container.campaigns.status(campaign.id) is not None:
         raise MailerError(f"{resource_id!r} was announced already: nothing more is sent")
     if not sum(plan.relevant for plan in plans):
         raise MailerError("nobody in those audiences wants this resource's topics")
     report = planner.plan(campaign)
-    click.echo(f"{report.campaign_id}: {sum(report.enqueued.values())} recipient(s) queued.")
+    echo(f"{report.campaign_id}: {sum(report.enqueued.values())} recipient(s) queued.")
     drain(container.clients.sqs, container.settings.send_queue_url, container.sender.process_batch)
     status = container.campaigns.status(campaign.id)
     if status is not None:
@@ -58,11 +58,11 @@ def campaign_list(ctx: click.Context) -> None:
     """Every campaign, newest first, with its totals."""
     statuses = container_of(ctx).campaigns.list()
     if not statuses:
-        click.echo("No campaigns yet.")
+        echo("No campaigns yet.")
     for status in statuses:
         totals = status.totals
         state = status.state
-        click.echo(
+        echo(
             f"{status.campaign.id:<50} {status.started_at or '-':<26} {state:<9} "
             + ", ".join(f"{totals[c]} {c}" for c in COUNTED)
         )
@@ -107,21 +107,21 @@ def _control(ctx: click.Context, campaign_id: str, action: str) -> None:
     if not container_of(ctx).planner.control(campaign_id, action):
         past = {"pause": "paused", "resume": "resumed", "cancel": "cancelled"}[action]
         raise MailerError(f"{campaign_id} cannot be {past} now (finished, or not paused?)")
-    click.echo(f"{campaign_id}: {action} done.")
+    echo(f"{campaign_id}: {action} done.")
 
 
 def echo_status(status: CampaignStatus) -> None:
     """A campaign's times and counts, as a small table."""
-    click.echo(f"\n{status.campaign.id}")
-    click.echo(f"  started   {status.started_at or '-'}")
-    click.echo(f"  planned   {status.planned_at or '- (planning)'}")
-    click.echo(f"  finished  {status.finished_at or '-'}")
-    click.echo(f"  state     {status.state}")
-    click.echo(f"  in flight {status.in_flight}")
+    echo(f"\n{status.campaign.id}")
+    echo(f"  started   {status.started_at or '-'}")
+    echo(f"  planned   {status.planned_at or '- (planning)'}")
+    echo(f"  finished  {status.finished_at or '-'}")
+    echo(f"  state     {status.state}")
+    echo(f"  in flight {status.in_flight}")
     if status.control:
-        click.echo(f"  staff     {status.control}")
-    click.echo(f"  {'audience':<14}" + "".join(f"{c:>11}" for c in COUNTED))
+        echo(f"  staff     {status.control}")
+    echo(f"  {'audience':<14}" + "".join(f"{c:>11}" for c in COUNTED))
     for audience, row in status.counts.items():
-        click.echo(f"  {audience:<14}" + "".join(f"{row.get(c, 0):>11}" for c in COUNTED))
+        echo(f"  {audience:<14}" + "".join(f"{row.get(c, 0):>11}" for c in COUNTED))
     totals = status.totals
-    click.echo(f"  {'total':<14}" + "".join(f"{totals[c]:>11}" for c in COUNTED))
+    echo(f"  {'total':<14}" + "".join(f"{totals[c]:>11}" for c in COUNTED))

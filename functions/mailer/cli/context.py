@@ -1,6 +1,10 @@
-"""What every `mailer` command shares: the container, and domain errors as one clear line."""
+"""What every `mailer` command shares: the container, domain errors as one clear line, and
+output that stored data cannot turn into terminal commands."""
 
 from __future__ import annotations
+
+import re
+from typing import Any
 
 import click
 
@@ -17,7 +21,7 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except MailerError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(shown(str(exc))) from None
 
 
 def container_of(ctx: click.Context) -> Container:
@@ -26,3 +30,27 @@ def container_of(ctx: click.Context) -> Container:
     if root.obj is None:
         root.obj = Container(Settings.from_env())
     return root.obj
+
+
+# C0 and C1 controls, DEL, and the bidirectional overrides that make text read other than it
+# is: a resource title (which staff type in the console) could otherwise move the cursor,
+# rewrite the screen or set the terminal's title when an engineer lists the catalogue.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROLS_BUT_NEWLINE = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def shown(value: object) -> str:
+    """A stored value fit for one line of output: every control character escaped."""
+    return _CONTROLS.sub(_escape, str(value))
+
+
+def echo(message: Any = "", err: bool = False) -> None:
+    """click.echo for lines the CLI writes: controls escaped, its own line breaks kept."""
+    click.echo(_CONTROLS_BUT_NEWLINE.sub(_escape, str(message)), err=err)

@@ -16,7 +16,7 @@ from mailer.campaigns.sender import VISIBILITY_TIMEOUT, Result
 from mailer.errors import MailerError
 
 from .campaigns import echo_status
-from .context import Group, container_of
+from .context import Group, container_of, echo, shown
 
 
 @click.group(cls=Group)
@@ -38,11 +38,11 @@ def digest_plan(ctx: click.Context, period: str) -> None:
     planner = container.planner
     since, why = planner.new_since(month)
     campaign = planner.digest(month)
-    click.echo(f"{month.label} digest: a dry run, nothing is recorded or sent.")
-    click.echo(f"New means added on or after {since.isoformat()} ({why}).")
+    echo(f"{month.label} digest: a dry run, nothing is recorded or sent.")
+    echo(f"New means added on or after {since.isoformat()} ({why}).")
     existing = container.campaigns.status(campaign.id)
     if existing is not None:
-        click.echo(
+        echo(
             f"A campaign record exists (started {existing.started_at}): `mailer digest send` "
             "would only send what is still due."
         )
@@ -60,16 +60,16 @@ def digest_plan(ctx: click.Context, period: str) -> None:
     )
     for plan in previews:
         label = container.vocabulary.audiences[plan.audience]
-        click.echo(
+        echo(
             f"\n{label} ({plan.audience}): {plan.recipients} confirmed subscriber(s), "
             f"{plan.relevant} with something relevant; "
             f"{plan.recipients - plan.relevant} {empty}."
         )
         if not plan.highlights:
-            click.echo("  nothing to highlight")
+            echo("  nothing to highlight")
         for pick in plan.highlights:
             tag = "new" if pick.is_new else "evergreen"
-            click.echo(f"  {tag:<9} {pick.resource.id}: {pick.resource.title}")
+            echo(f"  {tag:<9} {pick.resource.id}: {shown(pick.resource.title)}")
 
 
 @digest.command("send")
@@ -80,7 +80,7 @@ def digest_send(ctx: click.Context, period: str) -> None:
     container = container_of(ctx)
     month = Period.parse(period)
     if dt.datetime.fromtimestamp(container.clock(), dt.UTC).date() < month.start:
-        click.echo(
+        echo(
             f"Note: sending the {month.label} digest before {month.start:%-d %B %Y}. It covers "
             f"what is in the catalogue now; anything added later is new in {month.next.label}'s.",
             err=True,
@@ -89,10 +89,10 @@ def digest_send(ctx: click.Context, period: str) -> None:
     report = container.planner.plan(campaign)
     queued = sum(report.enqueued.values())
     if report.already_planned:
-        click.echo(f"{report.campaign_id}: already planned; sending whatever is still queued.")
+        echo(f"{report.campaign_id}: already planned; sending whatever is still queued.")
     else:
         state = "created" if report.created else "resumed"
-        click.echo(f"{report.campaign_id}: {state}, {queued} recipient(s) queued.")
+        echo(f"{report.campaign_id}: {state}, {queued} recipient(s) queued.")
     outcomes: Counter[str] = Counter()
     sender = container.sender
     with click.progressbar(length=max(queued, 1), label="Sending", file=sys.stderr) as bar:
@@ -107,7 +107,7 @@ def digest_send(ctx: click.Context, period: str) -> None:
             sender.process_batch,
             on_record=count,
         )
-    click.echo(
+    echo(
         "This run: "
         + ", ".join(
             f"{outcomes[name]} {name}"
@@ -116,7 +116,7 @@ def digest_send(ctx: click.Context, period: str) -> None:
         + "."
     )
     if outcomes["retry"]:
-        click.echo(
+        echo(
             f"{outcomes['retry']} could not be sent yet and stay on the queue; they come back "
             f"after {VISIBILITY_TIMEOUT // 60} minutes (run this again, or let the senders "
             "retry them)."

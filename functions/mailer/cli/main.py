@@ -13,9 +13,10 @@ from mailer.paths import catalogue_dir
 
 from .bounces import bounces
 from .campaigns import announce, campaign
-from .context import Group, container_of
+from .context import Group, container_of, echo
 from .digest import digest
 from .preview import preview
+from .staff import staff
 
 
 @click.group(cls=Group)
@@ -47,10 +48,10 @@ def catalogue_validate(ctx: click.Context, root: Path | None) -> None:
     obj = ctx.find_root().obj
     resources, _, problems = validate(root or (obj.catalogue_dir if obj else catalogue_dir()))
     for problem in problems:
-        click.echo(f"error: {problem}", err=True)
+        echo(f"error: {problem}", err=True)
     if problems:
         raise click.ClickException(f"{len(problems)} problem(s) found.")
-    click.echo(f"ok: {len(resources)} resources valid.")
+    echo(f"ok: {len(resources)} resources valid.")
 
 
 @catalogue.command("sync")
@@ -59,7 +60,7 @@ def catalogue_sync(ctx: click.Context) -> None:
     """Copy the catalogue files into the run-time store; a second run changes nothing."""
     container = container_of(ctx)
     report = container.catalogue_store.sync(container.catalogue_files())
-    click.echo(report.summary())
+    echo(report.summary())
     for label, ids in (
         ("added", report.added),
         ("updated", report.updated),
@@ -67,7 +68,7 @@ def catalogue_sync(ctx: click.Context) -> None:
         ("kept (edited by staff, export to update the files)", report.kept),
     ):
         for resource_id in ids:
-            click.echo(f"  {label}: {resource_id}")
+            echo(f"  {label}: {resource_id}")
 
 
 @catalogue.command("export")
@@ -91,7 +92,7 @@ def catalogue_export(ctx: click.Context, folder: Path | None) -> None:
         if retired and (folder / f"{resource.id}.yaml").exists():
             (folder / f"{resource.id}.yaml").unlink()
             removed += 1
-    click.echo(f"wrote {len(written)} resource file(s) to {folder}; removed {removed} retired")
+    echo(f"wrote {len(written)} resource file(s) to {folder}; removed {removed} retired")
 
 
 @main.group(cls=Group)
@@ -124,3 +125,4 @@ main.add_command(campaign)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+main.add_command(staff)

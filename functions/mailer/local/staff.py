@@ -8,6 +8,10 @@ from typing import Any
 
 STAFF_EMAIL = "staff@example.org"
 FIRST_PASSWORD = "Local-Staff-Password-1"  # noqa: S105 (moto's, printed in the banner)
+# What the console's app client may read and write of a member (the template's, too): never
+# write `email`, which the console trusts once verified.
+READ_ATTRIBUTES = ("email", "email_verified", "name")
+WRITE_ATTRIBUTES = ("name",)
 
 
 @dataclass(frozen=True)
@@ -21,25 +25,48 @@ class LocalStaff:
 
 
 def provision_staff(
-    cognito: Any, email: str = STAFF_EMAIL, first_password: str = FIRST_PASSWORD
+    cognito: Any,
+    email: str = STAFF_EMAIL,
+    first_password: str = FIRST_PASSWORD,
+    groups: tuple[str, ...] = ("senders", "admins"),
 ) -> LocalStaff:
-    """Create the pool, the console's client, the senders group and a member of it."""
+    """Create the pool, the console's client, the senders and admins groups and a member of them.
+
+    As in the template, members cannot write their own email (the client's write attributes
+    leave it out) and the ID token carries email_verified, which the console insists on.
+    """
     pool = cognito.create_user_pool(
         PoolName="mailer-local-staff",
         UsernameAttributes=["email"],
         AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
+        UserAttributeUpdateSettings={"AttributesRequireVerificationBeforeUpdate": ["email"]},
     )["UserPool"]
     client = cognito.create_user_pool_client(
         UserPoolId=pool["Id"],
         ClientName="staff-console",
         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        ReadAttributes=list(READ_ATTRIBUTES),
+        WriteAttributes=list(WRITE_ATTRIBUTES),
     )["UserPoolClient"]
-    cognito.create_group(UserPoolId=pool["Id"], GroupName="senders")
+    for group in ("senders", "admins"):
+        cognito.create_group(UserPoolId=pool["Id"], GroupName=group)
+    add_member(cognito, pool["Id"], email, first_password, groups=groups)
+    return LocalStaff(pool["Id"], client["ClientId"], email, first_password)
+
+
+def add_member(
+    cognito: Any, pool_id: str, email: str, first_password: str, groups: tuple[str, ...] = ()
+) -> None:
+    """An admin-created member with a verified address (as an admin's invitation makes one)."""
     cognito.admin_create_user(
-        UserPoolId=pool["Id"],
+        UserPoolId=pool_id,
         Username=email,
         TemporaryPassword=first_password,
         MessageAction="SUPPRESS",
+        UserAttributes=[
+            {"Name": "email", "Value": email},
+            {"Name": "email_verified", "Value": "true"},
+        ],
     )
-    cognito.admin_add_user_to_group(UserPoolId=pool["Id"], Username=email, GroupName="senders")
-    return LocalStaff(pool["Id"], client["ClientId"], email, first_password)
+    for group in groups:
+        cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=email, GroupName=group)

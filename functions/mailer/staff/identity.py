@@ -3,6 +3,8 @@ audience, use and expiry were checked against the user pool's published keys (JW
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -15,6 +17,10 @@ from joserfc.jwk import KeySet
 from mailer.errors import MailerError
 
 SENDERS_GROUP = "senders"  # may send to subscribers, and pause, resume or cancel a campaign
+ADMINS_GROUP = "admins"  # may end any member's sessions
+# An unknown key id makes us fetch the pool's keys again (Cognito rotated them), but at most
+# this often: a stream of forged tokens naming made-up keys must not become a stream of fetches.
+JWKS_REFETCH_AFTER = 60
 
 
 class InvalidTokenError(MailerError):
@@ -34,9 +40,15 @@ class StaffMember:
         """True for members of the senders group."""
         return SENDERS_GROUP in self.groups
 
+    @property
+    def is_admin(self) -> bool:
+        """True for members of the admins group."""
+        return ADMINS_GROUP in self.groups
+
 
 class TokenVerifier:
-    """Verifies Cognito ID tokens with the pool's JWKS (fetched once, then kept)."""
+    """Verifies Cognito ID tokens with the pool's JWKS (fetched once, and again, at most once a
+    minute, when a token names a key id the set does not hold)."""
 
     def __init__(
         self,
@@ -51,11 +63,12 @@ class TokenVerifier:
         self._fetch_jwks = fetch_jwks
         self._clock = clock
         self._keys: KeySet | None = None
+        self._fetched_at = float("-inf")
 
     def verify(self, id_token: str) -> StaffMember:
         """The staff member an ID token names; InvalidTokenError unless every check passes."""
         try:
-            token = jwt.decode(id_token, self._key_set(), algorithms=["RS256"])
+            token = jwt.decode(id_token, self._key_set(_kid(id_token)), algorithms=["RS256"])
         except (JoseError, ValueError) as exc:
             raise InvalidTokenError(f"the token's signature does not verify ({exc})") from None
         claims = token.claims
@@ -67,6 +80,10 @@ class TokenVerifier:
             raise InvalidTokenError("not an ID token")
         if not isinstance(claims.get("exp"), int) or claims["exp"] <= self._clock():
             raise InvalidTokenError("the token has expired")
+        # Members cannot change a verified address without verifying the new one (the pool
+        # requires it), but a token saying "not verified" names an address nobody proved.
+        if claims.get("email_verified") not in (True, "true"):
+            raise InvalidTokenError("the token's email address is not verified")
         groups = claims.get("cognito:groups") or []
         return StaffMember(
             subject=str(claims.get("sub", "")),
@@ -74,7 +91,21 @@ class TokenVerifier:
             groups=tuple(str(g) for g in groups) if isinstance(groups, list) else (),
         )
 
-    def _key_set(self) -> KeySet:
-        if self._keys is None:
+    def _key_set(self, kid: str) -> KeySet:
+        known = self._keys is not None and any(k.kid == kid for k in self._keys.keys)
+        if not known and self._clock() - self._fetched_at >= JWKS_REFETCH_AFTER:
             self._keys = KeySet.import_key_set(dict(self._fetch_jwks()))
+            self._fetched_at = self._clock()
+        if self._keys is None:
+            raise InvalidTokenError("the user pool's keys could not be read")
         return self._keys
+
+
+def _kid(id_token: str) -> str:
+    """The key id a token's header names ("" if it names none or is not a JWT)."""
+    try:
+        header = id_token.split(".", 1)[0]
+        decoded = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    return str(decoded.get("kid", "")) if isinstance(decoded, dict) else ""

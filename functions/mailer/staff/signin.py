@@ -91,6 +91,19 @@ class CognitoSignIn:
         """Answer SOFTWARE_TOKEN_MFA with the app's current code."""
         return self._respond(challenge, MFA_CODE, {"SOFTWARE_TOKEN_MFA_CODE": code})
 
+    def refresh(self, refresh_token: str) -> str:
+        """A fresh ID token for a session (SignInError if Cognito no longer honours the refresh
+        token: the member was disabled, deleted or globally signed out, or it expired)."""
+        if not refresh_token:
+            raise SignInError("This session has no refresh token.")
+        with _cognito("re-validating a session"):
+            answer = self._client.initiate_auth(
+                ClientId=self._client_id,
+                AuthFlow="REFRESH_TOKEN_AUTH",
+                AuthParameters={"REFRESH_TOKEN": refresh_token},
+            )
+        return str(answer["AuthenticationResult"]["IdToken"])
+
     def revoke(self, refresh_token: str) -> None:
         """Sign out: revoke the refresh token, so no new ID token can be had from it."""
         with _cognito("signing out"):

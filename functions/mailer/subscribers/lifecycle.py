@@ -40,6 +40,16 @@ CONFIRM_RESEND_AFTER = 6 * 3600
 # Hourly caps on the emails the public form causes, overall and per recipient domain: far above
 # a real launch, far below what would put the SES account's bounce and complaint rates at risk.
 HOURLY_CAP, DOMAIN_HOURLY_CAP, CAP_WINDOW = 300, 100, 3600
+# Per recipient domain and day: catch-all domains (every local part reaches one owner) escape
+# the per-mailbox limit, so a domain's whole day is capped too, lower for a domain no subscriber
+# has confirmed at yet (the typical target of list bombing is a domain we have never mailed).
+DOMAIN_DAILY_CAP, NEW_DOMAIN_DAILY_CAP, DAY = 200, 20, 24 * 3600
+# When the overall hourly cap is this full, new proof-of-work challenges cost more (proof.py),
+# so a few networks cannot use it up and silently stop every real sign-up.
+CAP_PRESSURE = 0.8
+# At most one "preferences changed" email per subscriber per this long: the first change is
+# told at once; later ones in the window are folded into it (its link shows the page as it is).
+PREFERENCES_NOTICE_EVERY = 6 * 3600
 # The log line the template's metric filter counts (and alarms on): keep the two in step.
 CAP_REACHED_LOG = "subscribe email cap reached"
 
@@ -168,13 +178,30 @@ class Subscriptions:
         if not self._limiter.hit(f"subscribe-email:{key}", EMAIL_LIMIT, EMAIL_WINDOW):
             return SubscribeOutcome.EMAIL_LIMITED
         domain = canonical_address(address).rpartition("@")[2]
+        daily = DOMAIN_DAILY_CAP if self._store.seen(self._domain(domain)) else NEW_DOMAIN_DAILY_CAP
         # The domain first: a flood at one domain must not use up everyone else's share.
-        for bucket, cap in ((f"domain:{domain}", DOMAIN_HOURLY_CAP), ("all", HOURLY_CAP)):
-            if not self._limiter.hit(f"subscribe-cap:{bucket}", cap, CAP_WINDOW):
+        for bucket, cap, window in (
+            (f"domain-day:{domain}", daily, DAY),
+            (f"domain:{domain}", DOMAIN_HOURLY_CAP, CAP_WINDOW),
+            ("all", HOURLY_CAP, CAP_WINDOW),
+        ):
+            if not self._limiter.hit(f"subscribe-cap:{bucket}", cap, window):
                 # The domain is not personal data and tells the reader where a flood aims.
                 logger.warning("%s: %s", CAP_REACHED_LOG, "overall" if bucket == "all" else bucket)
                 return SubscribeOutcome.CAPPED
         return None
+
+    def _domain(self, domain: str) -> str:
+        return self._keys.bucket(f"domain:{domain}")
+
+    def cap_pressure(self) -> float:
+        """How full the overall hourly cap on form emails is (1.0: reached)."""
+        return self._limiter.count("subscribe-cap:all", CAP_WINDOW) / HOURLY_CAP
+
+    def under_pressure(self) -> bool:
+        """True when the hourly caps are within 20% of their limit: proof of work costs more."""
+        unproven = self._limiter.count("subscribe-unproven-all", CAP_WINDOW) / UNPROVEN_HOURLY_CAP
+        return max(self.cap_pressure(), unproven) >= CAP_PRESSURE
 
     def _send_manage(self, subscriber: Subscriber, counted: bool = False) -> SubscribeOutcome:
         if not counted:
@@ -215,6 +242,9 @@ class Subscriptions:
             )
             try:
                 self._store.replace(current, confirmed)
+                self._store.mark_seen(
+                    self._domain(canonical_address(current.email).rpartition("@")[2])
+                )
                 return Confirmation(confirmed)
             except ConflictError:
                 continue  # changed under us (a double click): read again and decide again
@@ -246,7 +276,10 @@ class Subscriptions:
         self._store.replace(current, updated)
         if self._store.is_suppressed(current.key):
             return updated
-        self._notices.preferences_changed(updated)
+        if self._store.claim_once_per(
+            f"preferences-notice#{current.key}", PREFERENCES_NOTICE_EVERY
+        ):
+            self._notices.preferences_changed(updated)
         return updated
 
     def unsubscribe(self, link_id: str) -> Subscriber | None:

@@ -23,6 +23,9 @@ ALGORITHM = "PBKDF2/SHA-256"
 # PBKDF2 iterations per attempt; with the default one-byte key prefix a solver makes about 256
 # attempts: roughly a second in a school laptop's browser, the same for every bot submission.
 POW_COST = 5_000
+# Near the hourly caps (lifecycle.CAP_PRESSURE) new challenges cost this many times more: about
+# four seconds for a person, four times the price of every bot submission.
+PRESSURE_FACTOR = 4
 
 
 class Proof(StrEnum):
@@ -51,11 +54,11 @@ class ProofOfWork:
         self._lifetime = lifetime
         self._clock = clock
 
-    def challenge(self) -> dict[str, Any]:
-        """A fresh signed challenge, as the widget reads it."""
+    def challenge(self, under_pressure: bool = False) -> dict[str, Any]:
+        """A fresh signed challenge, as the widget reads it (dearer near the hourly caps)."""
         return altcha.create_challenge(
             ALGORITHM,
-            POW_COST,
+            POW_COST * (PRESSURE_FACTOR if under_pressure else 1),
             expires_at=int(self._clock()) + self._lifetime,
             hmac_secret=self._hmac_secret,
         ).to_dict()

@@ -21,6 +21,16 @@ class RateLimiter:
         self._digest = digest
         self._clock = clock
 
+    def count(self, bucket: str, window_seconds: int) -> int:
+        """Hits in the bucket's current window, without counting one."""
+        now = int(self._clock())
+        window_start = now - now % window_seconds
+        with aws_errors("reading a rate limit"):
+            item = self._table.get_item(
+                Key={"pk": f"rate#{self._digest(bucket)}#{window_start}"}
+            ).get("Item")
+        return int(item["hits"]) if item else 0
+
     def hit(self, bucket: str, limit: int, window_seconds: int) -> bool:
         """Count one hit; False when the bucket is already full for this window.
 

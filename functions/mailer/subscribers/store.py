@@ -119,6 +119,30 @@ class SubscriberStore:
 
     # --- suppression ------------------------------------------------------------------------
 
+    def claim_once_per(self, name: str, seconds: int) -> bool:
+        """True at most once per `seconds` for `name` (a sliding window, checked here, not by
+        TTL, which deletes late): for "at most one such email per subscriber per 6 hours"."""
+        now = int(self._clock())
+        try:
+            with aws_errors("claiming a once-per-window email"):
+                self._table.put_item(
+                    Item={"pk": f"once#{name}", "at": now, "expires_at": now + seconds + 3600},
+                    ConditionExpression=Attr("pk").not_exists() | Attr("at").lte(now - seconds),
+                )
+        except ConflictError:
+            return False
+        return True
+
+    def mark_seen(self, name: str) -> None:
+        """Remember a name for good (a recipient domain a subscriber confirmed at)."""
+        with aws_errors("remembering a seen domain"):
+            self._table.put_item(Item={"pk": f"seen#{name}"})
+
+    def seen(self, name: str) -> bool:
+        """True if `mark_seen` remembered this name."""
+        with aws_errors("reading a seen domain"):
+            return "Item" in self._table.get_item(Key={"pk": f"seen#{name}"})
+
     def suppress(self, key: str, reason: str, now_iso: str) -> None:
         """Never send to this address again (idempotent; the first reason is kept)."""
         try:
