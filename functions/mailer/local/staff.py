@@ -1,5 +1,6 @@
 """The local stack's staff: a user pool on moto shaped like the template's, with one member of
-the senders group who signs in with a first password and then chooses their own."""
+the senders and data-protection groups who signs in with a first password and then chooses
+their own."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 STAFF_EMAIL = "staff@example.org"
+GROUPS = ("senders", "data-protection")  # the template's groups (StaffUserPool's)
 FIRST_PASSWORD = "Local-Staff-Password-1"  # noqa: S105 (moto's, printed in the banner)
 
 
@@ -23,7 +25,8 @@ class LocalStaff:
 def provision_staff(
     cognito: Any, email: str = STAFF_EMAIL, first_password: str = FIRST_PASSWORD
 ) -> LocalStaff:
-    """Create the pool, the console's client, the senders group and a member of it."""
+    """Create the pool, the console's client, the senders and data-protection groups and a
+    member of both."""
     pool = cognito.create_user_pool(
         PoolName="mailer-local-staff",
         UsernameAttributes=["email"],
@@ -34,12 +37,14 @@ def provision_staff(
         ClientName="staff-console",
         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
     )["UserPoolClient"]
-    cognito.create_group(UserPoolId=pool["Id"], GroupName="senders")
+    for group in GROUPS:
+        cognito.create_group(UserPoolId=pool["Id"], GroupName=group)
     cognito.admin_create_user(
         UserPoolId=pool["Id"],
         Username=email,
         TemporaryPassword=first_password,
         MessageAction="SUPPRESS",
     )
-    cognito.admin_add_user_to_group(UserPoolId=pool["Id"], Username=email, GroupName="senders")
+    for group in GROUPS:
+        cognito.admin_add_user_to_group(UserPoolId=pool["Id"], Username=email, GroupName=group)
     return LocalStaff(pool["Id"], client["ClientId"], email, first_password)

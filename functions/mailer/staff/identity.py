@@ -15,6 +15,8 @@ from joserfc.jwk import KeySet
 from mailer.errors import MailerError
 
 SENDERS_GROUP = "senders"  # may send to subscribers, and pause, resume or cancel a campaign
+# May find a person, act on their record, see and change suppressions, import and export lists.
+DATA_PROTECTION_GROUP = "data-protection"
 
 
 class InvalidTokenError(MailerError):
@@ -33,6 +35,11 @@ class StaffMember:
     def is_sender(self) -> bool:
         """True for members of the senders group."""
         return SENDERS_GROUP in self.groups
+
+    @property
+    def is_data_protection(self) -> bool:
+        """True for members of the data-protection group."""
+        return DATA_PROTECTION_GROUP in self.groups
 
 
 class TokenVerifier:
