@@ -37,6 +37,7 @@ from mailer.paths import project_root
 from mailer.settings import Settings
 from mailer.staff.audit import AuditLog
 from mailer.staff.identity import TokenVerifier
+from mailer.staff.people import People
 from mailer.staff.sessions import StaffSessions
 from mailer.staff.signin import CognitoSignIn
 from mailer.subscribers.bounces import BounceHandler
@@ -256,6 +257,17 @@ class Container:
     def audit_log(self) -> AuditLog:
         """Every staff action, who and when."""
         return AuditLog(self.table(self.settings.staff_table), self.clock)
+
+    @cached_property
+    def people(self) -> People:
+        """Finding one person and acting on their record, for data protection (audited)."""
+        return People(
+            keys=self.keys,
+            store=self.subscriber_store,
+            subscriptions=self.subscriptions,
+            campaigns_table=self.table(self.settings.campaigns_table),
+            audit=self.audit_log,
+        )
 
     @cached_property
     def rate_limiter(self) -> RateLimiter:

@@ -16,6 +16,7 @@ from .campaigns import announce, campaign
 from .context import Group, container_of
 from .digest import digest
 from .preview import preview
+from .subscriber import subscriber
 
 
 @click.group(cls=Group)
@@ -121,6 +122,7 @@ main.add_command(bounces)
 main.add_command(preview)
 main.add_command(announce)
 main.add_command(campaign)
+main.add_command(subscriber)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

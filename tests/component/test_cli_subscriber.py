@@ -1,0 +1,42 @@
+"""`mailer subscriber show|unsubscribe|erase|export`, the find-a-person page's twins."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from mailer.cli.main import main
+from tests.support.data_protection import seed, staff_table_text
+from tests.support.keys import subscriber_key
+
+ANA = "ana.lima@example.org"
+
+
+def test_show_export_unsubscribe_and_erase_are_audited_by_key(container) -> None:
+    seed(container, ANA, name="Ana Lima")
+    runner = CliRunner()
+    shown = runner.invoke(main, ["subscriber", "show", "Ana.Lima+news@example.org"], obj=container)
+    assert shown.exit_code == 0, shown.output
+    assert ANA in shown.output and "lawful basis:   consent" in shown.output
+    exported = runner.invoke(main, ["subscriber", "export", ANA], obj=container)
+    assert json.loads(exported.output)["email"] == ANA
+    for _ in range(2):  # safe to run twice
+        gone = runner.invoke(main, ["subscriber", "unsubscribe", ANA], obj=container)
+        assert gone.exit_code == 0
+    assert "nothing to do" in gone.output
+    assert container.subscriber_store.get(subscriber_key(ANA)).withdrawal == "by staff"
+    erased = runner.invoke(main, ["subscriber", "erase", ANA, "--yes"], obj=container)
+    assert "erased" in erased.output
+    after = runner.invoke(main, ["subscriber", "show", ANA], obj=container)
+    assert "status:         erased" in after.output and "Ana" not in after.output
+    none = runner.invoke(main, ["subscriber", "export", ANA], obj=container)
+    assert none.exit_code == 1 and "nothing to export" in none.output
+    actions = [e.action for e in container.audit_log.recent()]
+    assert actions.count("looked up a person") == 2 and "erased a person" in actions
+    assert "ana.lima" not in staff_table_text(container).lower()
+
+
+def test_an_unknown_address_says_only_that(container) -> None:
+    result = CliRunner().invoke(main, ["subscriber", "show", "who@example.org"], obj=container)
+    assert result.exit_code == 0 and "not known" in result.output
