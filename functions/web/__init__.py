@@ -59,6 +59,7 @@ def create_app(container: Container | None = None, outbox: OutboxReader | None =
         staff_campaigns,
         staff_people,
         staff_resources,
+        staff_suppressions,
         subscribe,
         unsubscribe,
     )
@@ -66,7 +67,7 @@ def create_app(container: Container | None = None, outbox: OutboxReader | None =
 
     blueprints = (public.bp, subscribe.bp, confirm.bp, preferences.bp, unsubscribe.bp)
     blueprints += (staff.bp, staff_resources.bp, staff_campaigns.bp)
-    blueprints += (staff_people.bp,)  # data protection (issue 18)
+    blueprints += (staff_people.bp, staff_suppressions.bp)  # data protection (issue 18)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.register_error_handler(LinkProblem, link_problem_page)

@@ -13,6 +13,7 @@ from boto3.dynamodb.conditions import Attr
 
 from mailer.aws.translate import aws_errors
 from mailer.campaigns.keys import META, ledger_sk
+from mailer.subscribers.census import suppression_kind
 from mailer.subscribers.identity import AddressKeys
 from mailer.subscribers.lifecycle import Subscriptions
 from mailer.subscribers.model import Subscriber
@@ -88,6 +89,8 @@ class People:
         if raw and raw.get("status") == "erased":
             subscriber, erased_at = None, str(raw.get("withdrawn_at") or raw.get("updated_at", ""))
         suppression = self._store.suppression(key)
+        if suppression is not None and "kind" not in suppression:  # stored before issue 18
+            suppression["kind"] = suppression_kind(str(suppression.get("reason", "")))
         bounces = [
             dt.datetime.fromtimestamp(t, dt.UTC).isoformat(timespec="seconds")
             for t in self._store.transient_bounces(key)

@@ -18,6 +18,7 @@ stable, one-way, and safe to log.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -27,7 +28,7 @@ from mailer.aws.transactions import transact
 from mailer.aws.translate import aws_errors
 from mailer.errors import ConflictError
 
-from .census import counter_update, delta, suppression_kind
+from .census import counted, counter_update, delta, scanned, suppression_kind
 from .model import LINK_INDEX, SEND_INDEX, Page, Status, Subscriber
 from .provenance import Statement
 
@@ -243,6 +244,16 @@ class SubscriberStore:
             item = self._table.get_item(Key={"pk": f"bounces#{key}"}).get("Item") or {}
         return sorted(int(t) for t in item.get("at", []))
 
+    # --- census -------------------------------------------------------------------------------
+
+    def census(self) -> Counter[str]:
+        """Every census cell's total, from the counters (a handful of reads, never a scan)."""
+        return counted(self._table)
+
+    def census_by_scan(self) -> Counter[str]:
+        """The same cells counted by scanning the whole table: the check of the counters."""
+        return scanned(self._table)
+
     # --- statements ---------------------------------------------------------------------------
 
     def save_statement(self, statement: Statement) -> str:
@@ -292,14 +303,12 @@ def _still(old: dict[str, Any] | None) -> tuple[str, dict[str, str], dict[str, A
     """A condition that the stored item is still `old` (None: that there is none)."""
     if old is None:
         return "attribute_not_exists(pk)", {}, {}
-    names = {"#status": "status"} if "status" in old else {}
-    parts, values = [], {}
-    if "status" in old:
-        parts.append("#status = :status")
-        values[":status"] = old["status"]
-    for name in ("updated_at", "at"):
+    parts, names, values = [], {}, {}
+    # Every change of a subscriber moves updated_at, of a suppression its time: a version each.
+    for name in ("status", "updated_at", "at"):
         if name in old:
-            parts.append(f"{name} = :{name}")
+            parts.append(f"#{name} = :{name}")
+            names[f"#{name}"] = name
             values[f":{name}"] = old[name]
         elif name == "updated_at" and "status" in old:
             parts.append("attribute_not_exists(updated_at)")
