@@ -40,3 +40,18 @@ def test_show_export_unsubscribe_and_erase_are_audited_by_key(container) -> None
 def test_an_unknown_address_says_only_that(container) -> None:
     result = CliRunner().invoke(main, ["subscriber", "show", "who@example.org"], obj=container)
     assert result.exit_code == 0 and "not known" in result.output
+
+
+def test_census_check_and_rebuild(container) -> None:
+    seed(container, ANA)
+    runner = CliRunner()
+    ok = runner.invoke(main, ["census", "check"], obj=container)
+    assert ok.exit_code == 0 and "equal a scan" in ok.output
+    table = container.table(container.settings.subscribers_table)
+    for shard in range(16):  # as a table deployed before the counters existed
+        table.delete_item(Key={"pk": f"census#{shard}"})
+    drifted = runner.invoke(main, ["census", "check"], obj=container)
+    assert drifted.exit_code == 1 and "confirmed#schools: counters 0, scan 1" in drifted.output
+    rebuilt = runner.invoke(main, ["census", "rebuild", "--yes"], obj=container)
+    assert rebuilt.exit_code == 0
+    assert runner.invoke(main, ["census", "check"], obj=container).exit_code == 0

@@ -13,6 +13,7 @@ from mailer.paths import catalogue_dir
 
 from .bounces import bounces
 from .campaigns import announce, campaign
+from .census import census
 from .context import Group, container_of
 from .digest import digest
 from .preview import preview
@@ -123,6 +124,7 @@ main.add_command(preview)
 main.add_command(announce)
 main.add_command(campaign)
 main.add_command(subscriber)
+main.add_command(census)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -28,7 +28,15 @@ from mailer.aws.transactions import transact
 from mailer.aws.translate import aws_errors
 from mailer.errors import ConflictError
 
-from .census import counted, counter_update, delta, scanned, suppression_kind
+from .census import (
+    CENSUS_PREFIX,
+    SHARDS,
+    counted,
+    counter_update,
+    delta,
+    scanned,
+    suppression_kind,
+)
 from .model import LINK_INDEX, SEND_INDEX, Page, Status, Subscriber
 from .provenance import Statement
 
@@ -253,6 +261,16 @@ class SubscriberStore:
     def census_by_scan(self) -> Counter[str]:
         """The same cells counted by scanning the whole table: the check of the counters."""
         return scanned(self._table)
+
+    def rebuild_census(self) -> Counter[str]:
+        """Set the counters to a scan's totals (once, after deploying the counters onto a table
+        that has subscribers; writes during the scan may be missed, so run it while quiet)."""
+        totals = self.census_by_scan()
+        with aws_errors("rebuilding the census"):
+            for shard in range(SHARDS):
+                self._table.delete_item(Key={"pk": f"{CENSUS_PREFIX}{shard}"})
+            self._table.put_item(Item={"pk": f"{CENSUS_PREFIX}0", **totals})
+        return totals
 
     # --- statements ---------------------------------------------------------------------------
 
