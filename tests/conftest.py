@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -47,8 +48,10 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 _BOTOCORE = botocore.session.get_session()
 
 
+@functools.cache
 def aws_session(region: str = "eu-west-2") -> boto3.Session:
-    """A boto3 session on the shared botocore session."""
+    """A boto3 session on the shared botocore session, one per region: each boto3 Session
+    registers its handlers on the botocore session, and S3's refuse to be registered twice."""
     return boto3.Session(botocore_session=_BOTOCORE, region_name=region)
 
 

@@ -33,6 +33,10 @@ from mailer.catalogue.store import CatalogueStore
 from mailer.emails.mime import Identity
 from mailer.emails.render import EmailRenderer
 from mailer.errors import StoreError
+from mailer.imports.batch import BatchStore
+from mailer.imports.files import ListFiles
+from mailer.imports.runner import Importer, ImportStarter
+from mailer.imports.starter import InProcessImportStarter, LambdaImportStarter
 from mailer.paths import project_root
 from mailer.settings import Settings
 from mailer.staff.audit import AuditLog
@@ -341,6 +345,52 @@ class Container:
         if self.settings.planner_function:
             return LambdaStarter(self.clients.lambda_, self.settings.planner_function)
         return InProcessStarter(self.planner)
+
+    # --- list imports -------------------------------------------------------------------------
+
+    @cached_property
+    def import_batches(self) -> BatchStore:
+        """Import batches, their checkpoints and reports."""
+        return BatchStore(self.table(self.settings.subscribers_table))
+
+    @cached_property
+    def list_files(self) -> ListFiles:
+        """Uploaded lists in the import bucket."""
+        return ListFiles(self.clients.s3, self.settings.import_bucket)
+
+    @cached_property
+    def importer(self) -> Importer:
+        """Dry runs and imports; re-permission emails paced like one campaign sender."""
+
+        def pace() -> TokenBucket:
+            quota = self.ses(Backoff(sleep=self.sleep)).max_send_rate(
+                fallback=self.settings.max_send_rate
+            )
+            return TokenBucket.for_sender(
+                quota,
+                self.settings.send_rate_share,
+                self.settings.sender_concurrency,
+                self.monotonic,
+                self.sleep,
+            )
+
+        return Importer(
+            subscribers=self.subscriber_store,
+            batches=self.import_batches,
+            files=self.list_files,
+            keys=self.keys,
+            vocabulary=self.vocabulary,
+            notices=self.notices,
+            pace=pace,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def import_starter(self) -> ImportStarter:
+        """Hands a run to the import function, or runs it here when there is none."""
+        if self.settings.import_function:
+            return LambdaImportStarter(self.clients.lambda_, self.settings.import_function)
+        return InProcessImportStarter(self.importer)
 
     def table(self, name: str) -> Any:
         """A DynamoDB table by name."""

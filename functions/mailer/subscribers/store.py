@@ -26,7 +26,7 @@ from boto3.dynamodb.conditions import Attr
 
 from mailer.aws.transactions import transact
 from mailer.aws.translate import aws_errors
-from mailer.errors import ConflictError
+from mailer.errors import ConflictError, StoreError
 
 from .census import (
     CENSUS_PREFIX,
@@ -58,6 +58,31 @@ class SubscriberStore:
             return None
         subscriber = Subscriber.from_item(item)
         return None if subscriber.is_expired(self._clock()) else subscriber
+
+    def items(self, pks: list[str]) -> dict[str, dict[str, Any]]:
+        """Stored items by partition key, read 100 at a time (BatchGetItem), as stored."""
+        found: dict[str, dict[str, Any]] = {}
+        client = self._table.meta.client  # the resource's client: plain Python values
+        unique = list(dict.fromkeys(pks))
+        for start in range(0, len(unique), 100):
+            request = {
+                self._table.name: {
+                    "Keys": [{"pk": pk} for pk in unique[start : start + 100]],
+                    "ConsistentRead": True,
+                }
+            }
+            for attempt in range(8):
+                with aws_errors("reading subscribers"):
+                    response = client.batch_get_item(RequestItems=request)
+                for item in response["Responses"].get(self._table.name, []):
+                    found[item["pk"]] = item
+                request = response.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+                time.sleep(min(1.0, 0.05 * 2**attempt))  # DynamoDB asked us to slow down
+            else:
+                raise StoreError("reading subscribers: DynamoDB kept some keys back")
+        return found
 
     def by_link(self, link_id: str) -> Subscriber | None:
         """The subscriber whose links carry this id now (an old, rotated id finds nobody)."""
@@ -251,6 +276,16 @@ class SubscriberStore:
         with aws_errors("reading bounces"):
             item = self._table.get_item(Key={"pk": f"bounces#{key}"}).get("Item") or {}
         return sorted(int(t) for t in item.get("at", []))
+
+    def mark_asked(self, key: str, now_iso: str) -> None:
+        """Note that an imported address's re-permission email went out (imports/runner.py)."""
+        with aws_errors("recording a re-permission email"):
+            self._table.update_item(
+                Key={"pk": f"repermission#{key}"},
+                UpdateExpression="SET #state = :sent, sent_at = :at",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={":sent": "sent", ":at": now_iso},
+            )
 
     # --- census -------------------------------------------------------------------------------
 
