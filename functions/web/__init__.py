@@ -57,6 +57,7 @@ def create_app(container: Container | None = None, outbox: OutboxReader | None =
         public,
         staff,
         staff_campaigns,
+        staff_imports,
         staff_people,
         staff_resources,
         staff_suppressions,
@@ -67,7 +68,8 @@ def create_app(container: Container | None = None, outbox: OutboxReader | None =
 
     blueprints = (public.bp, subscribe.bp, confirm.bp, preferences.bp, unsubscribe.bp)
     blueprints += (staff.bp, staff_resources.bp, staff_campaigns.bp)
-    blueprints += (staff_people.bp, staff_suppressions.bp)  # data protection (issue 18)
+    # Data protection (issue 18): find a person, suppressions, list imports and exports.
+    blueprints += (staff_people.bp, staff_suppressions.bp, staff_imports.bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.register_error_handler(LinkProblem, link_problem_page)

@@ -99,7 +99,7 @@ class ImportForm(FlaskForm):
     )
     basis = RadioField(
         "Lawful basis for emailing these people",
-        choices=[(b.value, label) for b, label in BASIS_LABELS.items()],
+        choices={b.value: label for b, label in BASIS_LABELS.items()},
         validators=[InputRequired("Choose the lawful basis.")],
     )
     collected_directly = BooleanField(
@@ -125,4 +125,4 @@ class ExportForm(FlaskForm):
 
     def __init__(self, vocabulary: Vocabulary, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.audience.choices = list(vocabulary.audiences.items())
+        self.audience.choices = dict(vocabulary.audiences)

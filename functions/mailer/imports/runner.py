@@ -163,17 +163,19 @@ class Importer:
         except ValueError:
             raise ImportRefusedError(f"unknown lawful basis {basis!r}") from None
         if chosen is Basis.SOFT_OPT_IN:
+            refusal = (
+                "the charity soft opt-in applies only to details we collected directly, "
+                "on or after 5 February 2026, with an opt-out offered then"
+            )
             try:
                 collected = dt.date.fromisoformat(collected_on)
             except ValueError:
-                raise ImportRefusedError(
-                    "the charity soft opt-in needs the date the details were collected"
-                ) from None
-            if not collected_directly or collected < SOFT_OPT_IN_FROM:
-                raise ImportRefusedError(
-                    "the charity soft opt-in applies only to details we collected directly, "
-                    "on or after 5 February 2026, with an opt-out offered then"
-                )
+                collected = None
+            if not collected_directly or collected is None or collected < SOFT_OPT_IN_FROM:
+                detail = "" if collected_directly else " (tick the statement)"
+                if collected_directly and collected is None:
+                    detail = " (give the date they were collected, like 2026-03-01)"
+                raise ImportRefusedError(refusal + detail)
         batch_id = new_batch_id()
         declared = f"{source.strip()}\n\nLawful basis: {BASIS_LABELS[chosen]}" + (
             f"\nCollected directly, with an opt-out offered, from {collected_on}."
