@@ -55,3 +55,38 @@ def test_census_check_and_rebuild(container) -> None:
     rebuilt = runner.invoke(main, ["census", "rebuild", "--yes"], obj=container)
     assert rebuilt.exit_code == 0
     assert runner.invoke(main, ["census", "check"], obj=container).exit_code == 0
+
+
+def test_subscribers_import_dry_runs_imports_and_a_second_run_sends_nothing(
+    container, tmp_path
+) -> None:
+    from tests.support.imports import HEADER
+    from tests.support.mail import Outbox
+
+    listing = tmp_path / "list.csv"
+    listing.write_text(
+        HEADER
+        + "kim@example.org,schools,,,,2026-03-01,\nask@example.org,schools,,,,,\nbad,schools,,,,,\n"
+    )
+    args = [
+        "subscribers",
+        "import",
+        str(listing),
+        "--source",
+        "Our 2026 conference sign-up sheets",
+        "--basis",
+        "consent",
+    ]
+    runner = CliRunner()
+    dry = runner.invoke(main, [*args, "--dry-run"], obj=container)
+    assert dry.exit_code == 0, dry.output
+    assert "dry-run done: 3 row(s)" in dry.output and "line 4: bad address" in dry.output
+    assert container.subscriber_store.get(subscriber_key("kim@example.org")) is None
+    done = runner.invoke(main, [*args, "--yes"], obj=container)
+    assert "import done: 3 row(s)" in done.output and "  new: 1" in done.output
+    outbox = Outbox()
+    assert len(outbox.all()) == 1
+    again = runner.invoke(main, [*args, "--yes"], obj=container)
+    assert "imported already" in again.output and len(outbox.all()) == 1
+    refused = runner.invoke(main, [*args[:-1], "soft-opt-in"], obj=container)
+    assert refused.exit_code == 1 and "soft opt-in applies only" in refused.output

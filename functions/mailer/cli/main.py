@@ -18,6 +18,7 @@ from .context import Group, container_of
 from .digest import digest
 from .preview import preview
 from .subscriber import subscriber
+from .subscribers import subscribers
 
 
 @click.group(cls=Group)
@@ -125,6 +126,7 @@ main.add_command(announce)
 main.add_command(campaign)
 main.add_command(subscriber)
 main.add_command(census)
+main.add_command(subscribers)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
