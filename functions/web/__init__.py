@@ -57,6 +57,7 @@ def create_app(container: Container | None = None, outbox: OutboxReader | None =
         public,
         staff,
         staff_campaigns,
+        staff_export,
         staff_imports,
         staff_people,
         staff_resources,
@@ -69,7 +70,7 @@ def create_app(container: Container | None = None, outbox: OutboxReader | None =
     blueprints = (public.bp, subscribe.bp, confirm.bp, preferences.bp, unsubscribe.bp)
     blueprints += (staff.bp, staff_resources.bp, staff_campaigns.bp)
     # Data protection (issue 18): find a person, suppressions, list imports and exports.
-    blueprints += (staff_people.bp, staff_suppressions.bp, staff_imports.bp)
+    blueprints += (staff_people.bp, staff_suppressions.bp, staff_imports.bp, staff_export.bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.register_error_handler(LinkProblem, link_problem_page)
