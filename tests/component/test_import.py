@@ -255,3 +255,34 @@ def test_a_run_out_of_time_hands_over_and_the_next_resumes(container, clock: Fak
     assert first.more and first.batch.run(Mode.DRY_RUN).rows == 6
     second = p.importer.run(batch.id, Mode.DRY_RUN, time_left=lambda: 900.0)
     assert not second.more and second.batch.run(Mode.DRY_RUN).rows == 10
+
+
+def test_the_import_function_hands_over_and_a_repeated_event_changes_nothing(
+    container, clock: FakeClock, outbox: Outbox
+) -> None:
+    from handlers import subscriber_import
+    from mailer.imports.handler import handle
+
+    p = pipeline(container, clock)
+    p.importer._page_rows = 3
+    rows = [f"h{i}@example.org,schools,,,,{'2026-03-01' if i else ''}," for i in range(10)]
+    batch = uploaded(p, HEADER + "\n".join(rows) + "\n")
+    starts: list[tuple[str, Mode]] = []
+
+    class Starter:
+        def start(self, batch_id: str, mode: Mode) -> None:
+            starts.append((batch_id, mode))
+
+    event = {"batch": batch.id, "mode": "dry-run"}
+    left = iter([900.0, 10.0])
+    first = handle(p.importer, Starter(), event, lambda: next(left, 10.0))
+    assert first == {"status": "continued", "rows": 3} and starts == [(batch.id, Mode.DRY_RUN)]
+    assert handle(p.importer, Starter(), event, lambda: 900.0) == {"status": "done", "rows": 10}
+    assert handle(p.importer, Starter(), event, lambda: 900.0) == {"status": "done", "rows": 10}
+    imported = {"batch": batch.id, "mode": "import"}
+    for _ in range(2):  # SQS-like redelivery of the whole event: one email, one subscriber each
+        assert handle(p.importer, Starter(), imported) == {"status": "done", "rows": 10}
+    assert len(outbox.to("h0@example.org")) == 1 and len(outbox.all()) == 1
+    assert handle(p.importer, Starter(), {"junk": 1}) == {"status": "rejected"}
+    assert handle(p.importer, Starter(), {"batch": "nope", "mode": "import"})["status"] == "refused"
+    assert callable(subscriber_import.lambda_handler)

@@ -199,7 +199,7 @@ def test_least_privilege_tightened(template: Template) -> None:
     assert [r for r in ssm_resources("SesEventsRole") if "SecretKeyParameterName" in r] == []
     assert any("AddressPepperParameterName" in r for r in ssm_resources("SesEventsRole"))
     ses = [s for _, s in _statements(template) if "ses:SendEmail" in json.dumps(s["Action"])]
-    assert len(ses) == 2
+    assert len(ses) == 3  # web (notices), senders (campaigns), import (re-permission)
     for statement in ses:
         assert statement["Action"] == "ses:SendEmail"  # no ses:SendRawEmail
         assert statement["Condition"]["StringEquals"]["ses:FromAddress"] == {"Ref": "SenderAddress"}
@@ -236,3 +236,34 @@ def test_the_cap_alarm_counts_the_line_the_code_logs(template: Template) -> None
         a["Properties"]["MetricName"] == metric
         for a in template.of_type("AWS::CloudWatch::Alarm").values()
     )
+
+
+def test_the_import_bucket_is_private_tls_only_and_each_role_touches_only_uploads(
+    template: Template,
+) -> None:
+    """Issue 18: the bucket of uploaded lists (personal data) and who may reach it."""
+    bucket = template.resources["ImportBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"] <= 7
+    [policy] = template.resources["ImportBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert (
+        policy["Effect"] == "Deny" and policy["Condition"]["Bool"]["aws:SecureTransport"] == "false"
+    )
+    s3 = {
+        role: statement
+        for role, statement in _statements(template)
+        if any(str(a).startswith("s3:") for a in json.dumps(statement["Action"]).split('"'))
+    }
+    assert set(s3) == {"WebRole", "SubscriberImportRole"}
+    assert s3["WebRole"]["Action"] == "s3:PutObject"  # signs the browser's upload, no more
+    assert sorted(s3["SubscriberImportRole"]["Action"]) == ["s3:DeleteObject", "s3:GetObject"]
+    for statement in s3.values():
+        assert statement["Resource"] == {"Fn::Sub": "${ImportBucket.Arn}/imports/*"}
+
+
+def test_the_data_protection_group_is_in_the_pool(template: Template) -> None:
+    groups = {
+        g["Properties"]["GroupName"]
+        for g in template.of_type("AWS::Cognito::UserPoolGroup").values()
+    }
+    assert groups == {"senders", "data-protection"}
