@@ -383,6 +383,7 @@ class Container:
             notices=self.notices,
             pace=pace,
             clock=self.clock,
+            concurrently=self.concurrently,
         )
 
     @cached_property
