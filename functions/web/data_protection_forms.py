@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     EmailField,
@@ -110,12 +109,6 @@ class ImportForm(FlaskForm):
         "When were they collected? (YYYY-MM-DD, the earliest date on the list)",
         validators=[Optional(), Length(max=10)],
     )
-
-
-class UploadForm(FlaskForm):
-    """The file itself, when the CLI-like direct upload is used (tests, small lists)."""
-
-    file = FileField("CSV file")
 
 
 class ExportForm(FlaskForm):

@@ -302,9 +302,16 @@ class Importer:
                     statement_id=batch.statement_id,
                 ),
             )
-            # ConflictError: written by an earlier try of this page (or by someone meanwhile).
-            with contextlib.suppress(ConflictError):
+            try:
                 self._subscribers.add_new(confirmed)
+            except ConflictError:
+                # Written by an earlier try of this page (the same outcome), or someone
+                # subscribed or was suppressed since the page was read: then left alone.
+                stored = self._subscribers.items([f"sub#{candidate.key}"]).get(
+                    f"sub#{candidate.key}"
+                )
+                if not stored or stored.get("source") != subscriber.source:
+                    return replace(row, outcome=Outcome.ALREADY, reason="changed during the import")
             return row
         return self._ask(batch, row, subscriber, now)
 
