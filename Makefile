@@ -33,7 +33,7 @@ $(ARTIFACT)/.built: $(ARTIFACT_SOURCES) | $(STAMP)
 	find $(ARTIFACT) -name __pycache__ -prune -exec rm -rf {} +
 	touch $@
 
-build-WebFunction build-StaffFunction build-DigestPlannerFunction build-DigestSenderFunction build-SesEventsFunction: $(ARTIFACT)/.built
+build-WebFunction build-StaffFunction build-DigestPlannerFunction build-DigestSenderFunction build-SesEventsFunction build-SubscriberImportFunction: $(ARTIFACT)/.built
 	cp -r $(ARTIFACT)/. "$(ARTIFACTS_DIR)"
 	rm -f "$(ARTIFACTS_DIR)/.built"
 

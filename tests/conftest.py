@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -47,8 +48,10 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 _BOTOCORE = botocore.session.get_session()
 
 
+@functools.cache
 def aws_session(region: str = "eu-west-2") -> boto3.Session:
-    """A boto3 session on the shared botocore session."""
+    """A boto3 session on the shared botocore session, one per region: each boto3 Session
+    registers its handlers on the botocore session, and S3's refuse to be registered twice."""
     return boto3.Session(botocore_session=_BOTOCORE, region_name=region)
 
 
@@ -95,12 +98,27 @@ def template() -> Template:
 
 
 @pytest.fixture
-def aws(settings: Settings, template: Template) -> Iterator[Clients]:
-    """In-process moto with the template's tables and queues and the sender identity."""
+def aws(
+    settings: Settings, template: Template, request: pytest.FixtureRequest
+) -> Iterator[Clients]:
+    """In-process moto with the template's tables and queues and the sender identity.
+
+    After every test, the census counters must equal a scan of the subscribers table (issue
+    18, item 7): every test, fault tests included, checks that each write kept them exact.
+    """
     with mock_aws():
         clients = Clients(settings, aws_session(settings.region))
         provision(clients, template)
         yield clients
+        if request.node.get_closest_marker("census_unchecked") is None:
+            _census_equals_a_scan(clients, settings)
+
+
+def _census_equals_a_scan(clients: Clients, settings: Settings) -> None:
+    from mailer.subscribers.census import counted, scanned
+
+    table = clients.dynamodb.Table(settings.subscribers_table)
+    assert counted(table) == scanned(table), "the census counters drifted from a scan"
 
 
 @pytest.fixture

@@ -35,6 +35,10 @@ from mailer.catalogue.store import CatalogueStore
 from mailer.emails.mime import Identity
 from mailer.emails.render import EmailRenderer
 from mailer.errors import StoreError
+from mailer.imports.batch import BatchStore
+from mailer.imports.files import ListFiles
+from mailer.imports.runner import Importer, ImportStarter
+from mailer.imports.starter import InProcessImportStarter, LambdaImportStarter
 from mailer.paths import project_root
 from mailer.settings import Settings
 from mailer.staff.audit import AuditLog
@@ -42,6 +46,7 @@ from mailer.staff.challenges import PendingChallenges
 from mailer.staff.identity import TokenVerifier
 from mailer.staff.limits import SignInLimits
 from mailer.staff.members import StaffMembers
+from mailer.staff.people import People
 from mailer.staff.revalidation import SessionGuard
 from mailer.staff.sessions import StaffSessions
 from mailer.staff.signin import CognitoSignIn
@@ -294,6 +299,17 @@ class Container:
         return AuditLog(self.table(self.settings.audit_table), self.clock, self.keys.bucket)
 
     @cached_property
+    def people(self) -> People:
+        """Finding one person and acting on their record, for data protection (audited)."""
+        return People(
+            keys=self.keys,
+            store=self.subscriber_store,
+            subscriptions=self.subscriptions,
+            campaigns_table=self.table(self.settings.campaigns_table),
+            audit=self.audit_log,
+        )
+
+    @cached_property
     def rate_limiter(self) -> RateLimiter:
         """Fixed-window counters shared by the subscribe form and staff sign-in."""
         return RateLimiter(
@@ -382,6 +398,53 @@ class Container:
                 self.campaigns, self.clients.lambda_, self.settings.planner_function
             )
         return InProcessStarter(self.planner)
+
+    # --- list imports -------------------------------------------------------------------------
+
+    @cached_property
+    def import_batches(self) -> BatchStore:
+        """Import batches, their checkpoints and reports."""
+        return BatchStore(self.table(self.settings.subscribers_table))
+
+    @cached_property
+    def list_files(self) -> ListFiles:
+        """Uploaded lists in the import bucket."""
+        return ListFiles(self.clients.s3, self.settings.import_bucket)
+
+    @cached_property
+    def importer(self) -> Importer:
+        """Dry runs and imports; re-permission emails paced like one campaign sender."""
+
+        def pace() -> TokenBucket:
+            quota = self.ses(Backoff(sleep=self.sleep)).max_send_rate(
+                fallback=self.settings.max_send_rate
+            )
+            return TokenBucket.for_sender(
+                quota,
+                self.settings.send_rate_share,
+                self.settings.sender_concurrency,
+                self.monotonic,
+                self.sleep,
+            )
+
+        return Importer(
+            subscribers=self.subscriber_store,
+            batches=self.import_batches,
+            files=self.list_files,
+            keys=self.keys,
+            vocabulary=self.vocabulary,
+            notices=self.notices,
+            pace=pace,
+            clock=self.clock,
+            concurrently=self.concurrently,
+        )
+
+    @cached_property
+    def import_starter(self) -> ImportStarter:
+        """Hands a run to the import function, or runs it here when there is none."""
+        if self.settings.import_function:
+            return LambdaImportStarter(self.clients.lambda_, self.settings.import_function)
+        return InProcessImportStarter(self.importer)
 
     def table(self, name: str) -> Any:
         """A DynamoDB table by name."""

@@ -51,6 +51,18 @@ class Settings:
         default="",
         in_template=False,
     )
+    import_bucket: str = _env(
+        "IMPORT_BUCKET",
+        "S3 bucket that staff upload subscriber lists (CSV) to, for the import function",
+        default="",
+    )
+    import_function: str = _env(
+        "IMPORT_FUNCTION",
+        "the import Lambda (the staff and import functions' own setting; empty: import in this "
+        "process, as on the local stack)",
+        default="",
+        in_template=False,
+    )
     staff_client_id: str = _env(
         "STAFF_CLIENT_ID", "the staff console's app client in that user pool", default=""
     )

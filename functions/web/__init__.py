@@ -75,7 +75,11 @@ def create_app(
         staff,
         staff_campaigns,
         staff_drafts,
+        staff_export,
+        staff_imports,
+        staff_people,
         staff_resources,
+        staff_suppressions,
         subscribe,
         unsubscribe,
     )
@@ -83,7 +87,17 @@ def create_app(
 
     blueprints = {
         PUBLIC: (public.bp, subscribe.bp, confirm.bp, preferences.bp, unsubscribe.bp),
-        STAFF: (staff.bp, staff_resources.bp, staff_campaigns.bp, staff_drafts.bp),
+        STAFF: (
+            staff.bp,
+            staff_resources.bp,
+            staff_campaigns.bp,
+            staff_drafts.bp,
+            # Data protection (issue 18): find a person, suppressions, list imports and exports.
+            staff_people.bp,
+            staff_suppressions.bp,
+            staff_imports.bp,
+            staff_export.bp,
+        ),
     }
     for part in parts:
         for blueprint in blueprints[part]:

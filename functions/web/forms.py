@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app, request
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -23,15 +22,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from mailer.catalogue.schema import Vocabulary
 from mailer.subscribers.form_tokens import FORM_LIFETIME, new_nonce
+from mailer.subscribers.identity import InvalidAddressError, checked_address
 
 from .extensions import container_of
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 FORM_TOKEN_MAX_AGE = FORM_LIFETIME
-# The mailbox names we accept: RFC 5322's dot-atom characters. "=?" is refused as well: it opens
-# an RFC 2047 encoded word, which header parsers decode (into commas, CR/LF) when the address
-# is written into To.
-_LOCAL_PART = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$")
 
 
 def _no_control_characters(form: Any, field: Any) -> None:
@@ -41,13 +37,9 @@ def _no_control_characters(form: Any, field: Any) -> None:
 
 def _email_address(form: Any, field: Any) -> None:
     try:
-        # Syntax only: DNS look-ups would make the form slow and the tests flaky.
-        # SES takes 7-bit addresses only: no SMTPUTF8 mailbox names, domains in Punycode.
-        checked = validate_email(field.data, check_deliverability=False, allow_smtputf8=False)
-        if "=?" in checked.local_part or not _LOCAL_PART.match(checked.local_part):
-            raise EmailNotValidError("unusual mailbox name")
-        field.data = checked.ascii_email
-    except EmailNotValidError:
+        # The one rule for addresses (identity.py): the form and list imports share it.
+        field.data = checked_address(field.data or "")
+    except InvalidAddressError:
         raise ValidationError(
             "Please enter a valid email address, like name@example.org."
         ) from None

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 
 from mailer.subscribers.lifecycle import SignupRequest, consent_statement
 from mailer.subscribers.proof import Proof
+from mailer.subscribers.provenance import CONFIRM_NOTE, PRIVACY_NOTE
 
 from .extensions import container_of, csrf
 from .forms import SubscribeForm
@@ -27,6 +28,9 @@ def _page(form: SubscribeForm, template: str, status: int = 200, proof_error: st
         template,
         form=form,
         consent=consent_statement(container.settings.organisation_name),
+        # The same words are stored with each confirmation (provenance.py), so keep them one.
+        confirm_note=CONFIRM_NOTE,
+        privacy_note=PRIVACY_NOTE,
         challenge=container.proof_of_work.challenge(container.subscriptions.under_pressure()),
         proof_error=proof_error,
     ), status

@@ -176,7 +176,9 @@ def _figures_for_the_record():
     yield
     print(
         f"\nfuzzed requests: {fuzzed['requests']}, 5xx answers: {fuzzed['5xx']}, "
-        f"genuine changes: {fuzzed['changed']}"
+        f"genuine changes: {fuzzed['changed']}; data-protection pages: "
+        f"{protection_fuzzed['requests']} requests, {protection_fuzzed['5xx']} 5xx, "
+        f"{protection_fuzzed['changed']} changes by a member's own action"
     )
 
 
@@ -292,3 +294,75 @@ def _staff_figures_for_the_record():
         f"5xx answers: {staff_fuzzed['5xx']}, changes (all with the CSRF token): "
         f"{staff_fuzzed['changed']}"
     )
+
+
+# --- issue 18: the data-protection pages, fuzzed by a signed-in member ----------------------
+
+STAFF_PATHS = [
+    "/staff/people/",
+    "/staff/people/unsubscribe",
+    "/staff/people/erase",
+    "/staff/people/export",
+    "/staff/people/manage-link",
+    "/staff/suppressions/",
+    "/staff/suppressions/find",
+    "/staff/suppressions/add",
+    "/staff/suppressions/remove",
+    "/staff/imports/",
+    "/staff/imports/{}",
+    "/staff/imports/{}/dry-run",
+    "/staff/imports/{}/import",
+    "/staff/imports/{}/report.csv",
+    "/staff/export/",
+]
+STAFF_FIELDS = [
+    "email",
+    "subscriber",
+    "reason",
+    "confirm",
+    "source",
+    "basis",
+    "collected_directly",
+    "collected_on",
+    "audience",
+    "csrf_token",
+]
+# The routes by which a member may change the seeded subscriber, given its key.
+STAFF_CHANGING = ("/staff/people/unsubscribe", "/staff/people/erase")
+protection_fuzzed = {"requests": 0, "5xx": 0, "changed": 0}
+
+
+@settings(
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_no_data_protection_route_answers_5xx_or_changes_a_subscriber_unasked(
+    staff, staff_browser, data
+) -> None:
+    from tests.support.data_protection import signed_in_as_data_protection
+
+    if not staff_browser.get_cookie("staff_session", path="/staff"):
+        signed_in_as_data_protection(staff_browser)
+    seeded = _seeded(staff)
+    page = staff_browser.get("/staff/people/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
+    batch_id = data.draw(st.sampled_from(["a" * 32, "../x", "", "0" * 64, "zz"]), label="batch")
+    path = data.draw(st.sampled_from(STAFF_PATHS), label="path").format(quote(batch_id, safe=""))
+    method = data.draw(st.sampled_from(["GET", "POST", "PUT", "DELETE"]), label="method")
+    field_values = st.one_of(values, st.sampled_from([seeded.key, "ana@example.org", "schools"]))
+    form = data.draw(
+        st.dictionaries(st.sampled_from(STAFF_FIELDS), field_values, max_size=6), label="form"
+    )
+    if "csrf_token" not in form and data.draw(st.booleans(), label="real csrf"):
+        form["csrf_token"] = token
+    with staff_browser.open(path, method=method, data=form) as response:
+        status = response.status_code
+    protection_fuzzed["requests"] += 1
+    protection_fuzzed["5xx"] += status >= 500
+    assert status < 500, (method, path, form)
+    stored = staff.subscriber_store.get(seeded.key)
+    if stored != seeded:
+        protection_fuzzed["changed"] += 1
+        assert method == "POST" and path in STAFF_CHANGING, (method, path, form)
+        assert form.get("subscriber") == seeded.key and form.get("csrf_token") == token

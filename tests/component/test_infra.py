@@ -201,7 +201,8 @@ def test_least_privilege_tightened(template: Template) -> None:
     assert [r for r in ssm_resources("SesEventsRole") if "SecretKeyParameterName" in r] == []
     assert any("AddressPepperParameterName" in r for r in ssm_resources("SesEventsRole"))
     ses = [s for _, s in _statements(template) if "ses:SendEmail" in json.dumps(s["Action"])]
-    assert len(ses) == 3  # the public pages, the console (members' tests), the senders
+    # the public pages, the console (members' tests), the senders, the import (re-permission)
+    assert len(ses) == 4
     for statement in ses:
         assert statement["Action"] == "ses:SendEmail"  # no ses:SendRawEmail
         assert statement["Condition"]["StringEquals"]["ses:FromAddress"] == {"Ref": "SenderAddress"}
@@ -316,6 +317,12 @@ STAFF_CALLS = {
         for a in ("GetItem", "PutItem", "Query", "Scan", "UpdateItem")
     },
     ("lambda:InvokeFunction", "DigestPlannerFunction"),
+    # Data protection (issue 18): a person's record and suppressions, written with their census
+    # counters (PutItem; DeleteItem removes a suppression), import batches, exports
+    # (BatchGetItem); uploads signed for the import bucket, imports handed to their function.
+    *{(f"dynamodb:{a}", "SubscribersTable") for a in ("PutItem", "DeleteItem", "BatchGetItem")},
+    ("s3:PutObject", "${ImportBucket.Arn}/imports/*"),
+    ("lambda:InvokeFunction", "SubscriberImportFunction"),
     *{(f"dynamodb:{a}", "StaffTable") for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")},
     ("dynamodb:Query", "StaffTableby-subject"),
     ("dynamodb:PutItem", "AuditTable"),
@@ -393,8 +400,24 @@ def test_a_subscribers_whole_journey_calls_only_what_the_public_role_grants(
     names = {v: k for k, v in physical_names(template, settings).items()}
     calls: set[tuple[str, str]] = set()
 
+    # IAM authorises a transaction item by item: Put as PutItem, Update as UpdateItem, Delete
+    # as DeleteItem, ConditionCheck as ConditionCheckItem (subscriber writes carry their census
+    # counters in one transaction since issue 18).
+    in_transaction = {
+        "Put": "PutItem",
+        "Update": "UpdateItem",
+        "Delete": "DeleteItem",
+        "ConditionCheck": "ConditionCheckItem",
+    }
+
     def record(params: dict, model: object, **_: object) -> None:
         operation = model.name  # type: ignore[attr-defined]
+        if operation == "TransactWriteItems":
+            for item in params["TransactItems"]:
+                for kind, body in item.items():
+                    target = body["TableName"]
+                    calls.add((f"dynamodb:{in_transaction[kind]}", names.get(target, target)))
+            return
         target = params.get("TableName", "")
         logical = names.get(target, target)
         index = params.get("IndexName", "")
@@ -429,3 +452,34 @@ def test_a_subscribers_whole_journey_calls_only_what_the_public_role_grants(
         client.meta.events.unregister("before-parameter-build.dynamodb", record)
     granted = {(a, r) for a, r in PUBLIC_CALLS if a.startswith("dynamodb:")}
     assert calls and calls <= granted, calls - granted
+
+
+def test_the_import_bucket_is_private_tls_only_and_each_role_touches_only_uploads(
+    template: Template,
+) -> None:
+    """Issue 18: the bucket of uploaded lists (personal data) and who may reach it."""
+    bucket = template.resources["ImportBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"] <= 7
+    [policy] = template.resources["ImportBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert (
+        policy["Effect"] == "Deny" and policy["Condition"]["Bool"]["aws:SecureTransport"] == "false"
+    )
+    s3 = {
+        role: statement
+        for role, statement in _statements(template)
+        if any(str(a).startswith("s3:") for a in json.dumps(statement["Action"]).split('"'))
+    }
+    assert set(s3) == {"StaffRole", "SubscriberImportRole"}
+    assert s3["StaffRole"]["Action"] == "s3:PutObject"  # signs the browser's upload, no more
+    assert sorted(s3["SubscriberImportRole"]["Action"]) == ["s3:DeleteObject", "s3:GetObject"]
+    for statement in s3.values():
+        assert statement["Resource"] == {"Fn::Sub": "${ImportBucket.Arn}/imports/*"}
+
+
+def test_the_data_protection_group_is_in_the_pool(template: Template) -> None:
+    groups = {
+        g["Properties"]["GroupName"]
+        for g in template.of_type("AWS::Cognito::UserPoolGroup").values()
+    }
+    assert groups == {"senders", "admins", "data-protection"}

@@ -146,7 +146,9 @@ def test_erase_needs_the_tick_then_keeps_only_the_hash(
     item = container.table(container.settings.subscribers_table).get_item(
         Key={"pk": f"sub#{subscriber.key}"}
     )["Item"]
-    assert set(item) == {"pk", "status", "updated_at"} and item["status"] == "erased"
+    # Only the key, and the withdrawal's time and way (issue 18: withdrawal is evidence too).
+    assert set(item) == {"pk", "status", "updated_at", "withdrawn_at", "withdrawal"}
+    assert item["status"] == "erased" and item["withdrawal"] == "by the subscriber"
     assert "ana@example.org" not in json.dumps(item)
     assert user.client.get(page).status_code == 404  # the page is gone too
     assert list(store.confirmed("schools")) == []

@@ -10,6 +10,7 @@ TEST_ENV = {
     "CAMPAIGNS_TABLE": "test-campaigns",
     "STAFF_TABLE": "test-staff",
     "AUDIT_TABLE": "test-audit",
+    "IMPORT_BUCKET": "test-imports",
     "SEND_QUEUE_URL": "https://sqs.eu-west-2.amazonaws.com/123456789012/test-send",
     "SECRET_KEY": "test-secret-key",
     "AWS_REGION": "eu-west-2",

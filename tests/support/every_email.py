@@ -12,7 +12,8 @@ import boto3
 from mailer.campaigns.model import Period
 from mailer.container import Container
 from mailer.local.outbox import OutboxMessage
-from mailer.subscribers.lifecycle import SignupRequest
+from mailer.subscribers.lifecycle import REPERMISSION_VERSION, SignupRequest
+from mailer.subscribers.model import Status, Subscriber
 from tests.support.digest import FakeClock, add_people, drain_queue, pipeline
 from tests.support.keys import subscriber_key
 from tests.support.mail import Outbox
@@ -21,6 +22,7 @@ DEC = Period(2026, 12)
 # kind -> (recipient, what the subject starts with)
 KINDS = {
     "confirm": ("new.reader@example.org", "Please confirm"),
+    "repermission": ("asked@example.org", "Would you like our free resources"),
     "manage": ("amal@example.org", "Your subscription: manage"),
     "preferences-changed": ("dana@example.org", "Your subscription preferences"),
     "digest-schools": ("amal@example.org", "December 2026"),
@@ -46,6 +48,15 @@ def every_email(container: Container, clock: FakeClock) -> dict[str, OutboxMessa
     lifecycle.subscribe(SignupRequest("amal@example.org", "schools", ()))
     dana = p.subscriber_store.get(subscriber_key("dana@example.org"))
     lifecycle.update_preferences(dana.link_id, "faith-groups", ("housing",), dana.name, "")
+    # An imported address without consent evidence, asked once (imports/runner.py).
+    asked = Subscriber(
+        key=subscriber_key("asked@example.org"),
+        email="asked@example.org",
+        audience="schools",
+        status=Status.PENDING,
+        form_version=REPERMISSION_VERSION,
+    )
+    p.notices.repermission(asked)
     sent = Outbox().all()
     found = {}
     for kind, (to, subject) in KINDS.items():

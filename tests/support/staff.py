@@ -22,7 +22,8 @@ TEMPORARY, CHOSEN = "Temporary-Pass-1", "Chosen-Password-42"
 def staff_container(container: Container, clock: FakeClock) -> Container:
     """The container with a user pool: a sender (password set) and an editor (first sign-in)."""
     cognito = container.clients.cognito
-    local = provision_staff(cognito, SENDER, TEMPORARY, ("senders",))  # the local stack's own pool
+    # the local stack's own pool; the sender is in data-protection too, as the local staff are
+    local = provision_staff(cognito, SENDER, TEMPORARY, ("senders", "data-protection"))
     pool, client = {"Id": local.user_pool_id}, {"ClientId": local.client_id}
     cognito.admin_set_user_password(
         UserPoolId=pool["Id"], Username=SENDER, Password=CHOSEN, Permanent=True

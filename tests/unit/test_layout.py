@@ -20,6 +20,7 @@ LAYERS = [
     "mailer.emails",
     "mailer.subscribers",
     "mailer.campaigns",
+    "mailer.imports",
     "mailer.staff",
     "mailer.container",
     "web",

@@ -74,6 +74,15 @@ class Clients:
         return self._client("lambda")
 
     @cached_property
+    def s3(self) -> Any:
+        """S3, for uploaded subscriber lists (signature v4: presigned POSTs need it)."""
+        return self._session.client(
+            "s3",
+            endpoint_url=self.settings.aws_endpoint_url or None,
+            config=_BOTO_CONFIG.merge(Config(signature_version="s3v4")),
+        )
+
+    @cached_property
     def ssm(self) -> Any:
         """SSM client (for the secret key parameter)."""
         return self._client("ssm")

@@ -13,10 +13,13 @@ from mailer.paths import catalogue_dir
 
 from .bounces import bounces
 from .campaigns import announce, campaign
+from .census import census
 from .context import Group, container_of, echo
 from .digest import digest
 from .preview import preview
 from .staff import staff
+from .subscriber import subscriber
+from .subscribers import subscribers
 
 
 @click.group(cls=Group)
@@ -122,6 +125,9 @@ main.add_command(bounces)
 main.add_command(preview)
 main.add_command(announce)
 main.add_command(campaign)
+main.add_command(subscriber)
+main.add_command(census)
+main.add_command(subscribers)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

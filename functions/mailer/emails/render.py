@@ -23,6 +23,7 @@ EMAILS = (
     "digest",
     "announcement",
     "preferences_changed",
+    "repermission",
 )
 GMAIL_CLIP_BYTES = 102 * 1024
 # Inboxes cut subjects around here, and long ones look like marketing; the body keeps every word.

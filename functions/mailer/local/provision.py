@@ -11,7 +11,8 @@ from .template import Template, physical_names
 
 
 def provision(clients: Clients, template: Template) -> dict[str, str]:
-    """Create every table and queue the template declares, plus the SES sender identity.
+    """Create every table, queue and bucket the template declares, plus the SES sender
+    identity.
 
     Safe to run twice: what already exists is left alone. Returns logical id -> physical name.
     """
@@ -26,8 +27,23 @@ def provision(clients: Clients, template: Template) -> dict[str, str]:
     )
     for logical_id in queues:
         queue_arns[logical_id] = _create_queue(clients, template, logical_id, names, queue_arns)
+    for logical_id in template.of_type("AWS::S3::Bucket"):
+        _create_bucket(clients, template, logical_id, names[logical_id])
     _create_identity(clients.sesv2, settings.sender_address)
     return names
+
+
+def _create_bucket(clients: Clients, template: Template, logical_id: str, name: str) -> None:
+    s3 = clients.s3
+    try:
+        s3.create_bucket(
+            Bucket=name, CreateBucketConfiguration={"LocationConstraint": clients.settings.region}
+        )
+    except (s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
+        return
+    rules = template.bucket_lifecycle_rules(logical_id)
+    if rules:
+        s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
 
 
 def _create_table(clients: Clients, template: Template, logical_id: str, name: str) -> None:

@@ -96,7 +96,8 @@ def serve(container: Container, port: int, echo: Callable[[str], None]) -> None:
         echo(f"Dev outbox:       {site}/dev/outbox  (JSON: {site}/dev/outbox.json)")
         echo(
             f"Staff console:    {site}/staff/sign-in  as {staff.email}, first password "
-            f"{staff.first_password} (you then choose your own)"
+            f"{staff.first_password} (you then choose your own; in senders, admins and "
+            "data-protection)"
         )
         moto_port = _loopback_port(container.settings.aws_endpoint_url)
         ports = (

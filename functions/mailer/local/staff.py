@@ -1,5 +1,6 @@
 """The local stack's staff: a user pool on moto shaped like the template's, with one member of
-the senders group who signs in with a first password and then chooses their own."""
+the senders, admins and data-protection groups who signs in with a first password and then chooses
+their own."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 STAFF_EMAIL = "staff@example.org"
+GROUPS = ("senders", "admins", "data-protection")  # the template's groups (StaffUserPool's)
 FIRST_PASSWORD = "Local-Staff-Password-1"  # noqa: S105 (moto's, printed in the banner)
 # What the console's app client may read and write of a member (the template's, too): never
 # write `email`, which the console trusts once verified.
@@ -28,9 +30,10 @@ def provision_staff(
     cognito: Any,
     email: str = STAFF_EMAIL,
     first_password: str = FIRST_PASSWORD,
-    groups: tuple[str, ...] = ("senders", "admins"),
+    groups: tuple[str, ...] = GROUPS,
 ) -> LocalStaff:
-    """Create the pool, the console's client, the senders and admins groups and a member of them.
+    """Create the pool, the console's client, the senders, admins and data-protection groups
+    and a member of them.
 
     As in the template, members cannot write their own email (the client's write attributes
     leave it out) and the ID token carries email_verified, which the console insists on.
@@ -48,7 +51,7 @@ def provision_staff(
         ReadAttributes=list(READ_ATTRIBUTES),
         WriteAttributes=list(WRITE_ATTRIBUTES),
     )["UserPoolClient"]
-    for group in ("senders", "admins"):
+    for group in GROUPS:
         cognito.create_group(UserPoolId=pool["Id"], GroupName=group)
     add_member(cognito, pool["Id"], email, first_password, groups=groups)
     return LocalStaff(pool["Id"], client["ClientId"], email, first_password)

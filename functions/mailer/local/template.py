@@ -82,6 +82,24 @@ class Template:
         spec = self.resources[logical_id]["Properties"].get("TimeToLiveSpecification") or {}
         return spec.get("AttributeName") if spec.get("Enabled") else None
 
+    def bucket_lifecycle_rules(self, logical_id: str) -> list[dict[str, Any]]:
+        """A bucket's lifecycle rules as S3's API takes them (the template's spelling differs)."""
+        props = self.resources[logical_id].get("Properties", {})
+        rules = []
+        for rule in props.get("LifecycleConfiguration", {}).get("Rules", []):
+            converted: dict[str, Any] = {
+                "ID": rule.get("Id", "rule"),
+                "Status": rule["Status"],
+                "Filter": {"Prefix": rule.get("Prefix", "")},
+            }
+            if "ExpirationInDays" in rule:
+                converted["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
+            if "AbortIncompleteMultipartUpload" in rule:
+                days = rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"]
+                converted["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": int(days)}
+            rules.append(converted)
+        return rules
+
     def queue_attributes(self, logical_id: str) -> dict[str, str]:
         """SQS attributes as the template declares them, without cross-resource references."""
         props = self.resources[logical_id].get("Properties", {})

@@ -3,12 +3,13 @@ confirmed subscribers each audience had at the end of each month (for the chart)
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mailer.aws.translate import aws_errors
+from mailer.subscribers.census import counted, live, scanned
 
 STATUSES = ("pending", "confirmed", "unsubscribed")
 
@@ -32,35 +33,39 @@ class Census:
         return totals
 
 
-def take_census(table: Any, audiences: Mapping[str, str]) -> Census:
-    """Count the subscribers table's records (a scan of a few attributes, page by page)."""
+def take_census(table: Any, audiences: Mapping[str, str], today: dt.date | None = None) -> Census:
+    """The dashboard's numbers, from the census counters every subscriber write keeps (a
+    handful of reads, however many subscribers there are; subscribers/census.py)."""
+    return census_from_cells(counted(table), audiences, today)
+
+
+def scan_census(table: Any, audiences: Mapping[str, str], today: dt.date | None = None) -> Census:
+    """The same numbers from a scan of the whole table: the counters' check, never a page."""
+    return census_from_cells(scanned(table), audiences, today)
+
+
+def census_from_cells(
+    cells: Mapping[str, int], audiences: Mapping[str, str], today: dt.date | None = None
+) -> Census:
+    """Turn census cells ("confirmed#schools", "joined#schools#2026-11", ...) into the
+    dashboard's table and chart; pending records past their expiry day no longer count."""
+    today = today or dt.datetime.now(dt.UTC).date()
     census = Census({a: Counter() for a in audiences})
-    kwargs: dict[str, Any] = {
-        "ProjectionExpression": "pk, #status, audience, confirmed_at",
-        "ExpressionAttributeNames": {"#status": "status"},
-    }
-    while True:
-        with aws_errors("counting subscribers"):
-            page = table.scan(**kwargs)
-        for item in page["Items"]:
-            _count(census, item)
-        if "LastEvaluatedKey" not in page:
-            return census
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def _count(census: Census, item: Mapping[str, Any]) -> None:
-    kind = str(item.get("pk", "")).split("#", 1)[0]
-    if kind == "suppression":
-        census.suppressed += 1
-        return
-    status, audience = item.get("status"), item.get("audience")
-    if kind != "sub" or status not in STATUSES or audience not in census.by_audience:
-        return  # erased records keep no audience; other item kinds are not people
-    census.by_audience[audience][status] += 1
-    if status == "confirmed" and item.get("confirmed_at"):
-        month = str(item["confirmed_at"])[:7]
-        census.confirmed_by_month.setdefault(audience, Counter())[month] += 1
+    for name, n in live(cells, today):
+        kind, _, rest = name.partition("#")
+        if kind == "suppressed":
+            census.suppressed += n
+            continue
+        audience, _, tail = rest.partition("#")
+        if audience not in census.by_audience:
+            continue  # erased records keep no audience; a retired audience is not shown
+        if kind in ("confirmed", "unsubscribed"):
+            census.by_audience[audience][kind] += n
+        elif kind == "pending":
+            census.by_audience[audience]["pending"] += n
+        elif kind == "joined":
+            census.confirmed_by_month.setdefault(audience, Counter())[tail] += n
+    return census
 
 
 # SES reviews an account whose bounce rate reaches 5% or whose complaint rate reaches 0.1%;

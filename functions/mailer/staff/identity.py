@@ -18,6 +18,8 @@ from mailer.errors import MailerError
 
 SENDERS_GROUP = "senders"  # may send to subscribers, and pause, resume or cancel a campaign
 ADMINS_GROUP = "admins"  # may end any member's sessions
+# May find a person, act on their record, see and change suppressions, import and export lists.
+DATA_PROTECTION_GROUP = "data-protection"
 # An unknown key id makes us fetch the pool's keys again (Cognito rotated them), but at most
 # this often: a stream of forged tokens naming made-up keys must not become a stream of fetches.
 JWKS_REFETCH_AFTER = 60
@@ -44,6 +46,11 @@ class StaffMember:
     def is_admin(self) -> bool:
         """True for members of the admins group."""
         return ADMINS_GROUP in self.groups
+
+    @property
+    def is_data_protection(self) -> bool:
+        """True for members of the data-protection group."""
+        return DATA_PROTECTION_GROUP in self.groups
 
 
 class TokenVerifier:

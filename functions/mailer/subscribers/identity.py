@@ -11,9 +11,37 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import re
 import secrets
 
+from email_validator import EmailNotValidError, validate_email
+
+from mailer.errors import MailerError
+
 _GMAIL = {"gmail.com", "googlemail.com"}
+# The mailbox names we accept: RFC 5322's dot-atom characters. "=?" is refused as well: it opens
+# an RFC 2047 encoded word, which header parsers decode (into commas, CR/LF) when the address
+# is written into To.
+_LOCAL_PART = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$")
+
+
+class InvalidAddressError(MailerError):
+    """An address we would not send to, with the reason in words."""
+
+
+def checked_address(address: str) -> str:
+    """The address as we store and send to it (ASCII, domain in Punycode), or
+    InvalidAddressError saying what is wrong. Syntax only: no DNS look-ups."""
+    if len(address) > 254:
+        raise InvalidAddressError("longer than 254 characters")
+    try:
+        # SES takes 7-bit addresses only: no SMTPUTF8 mailbox names, domains in Punycode.
+        checked = validate_email(address, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as exc:
+        raise InvalidAddressError(str(exc)) from None
+    if "=?" in checked.local_part or not _LOCAL_PART.match(checked.local_part):
+        raise InvalidAddressError("the part before @ has characters we do not send to")
+    return checked.ascii_email
 
 
 def canonical_address(address: str) -> str:

@@ -17,6 +17,13 @@ from .identity import AddressKeys, canonical_address, client_network, new_link_i
 from .model import Consent, Status, Subscriber
 from .notices import Notices
 from .proof import Proof
+from .provenance import (
+    Basis,
+    Statement,
+    consent_statement,
+    repermission_statement,
+    subscribe_form_statement,
+)
 from .ratelimit import RateLimiter
 from .store import SubscriberStore
 from .tokens import MAX_AGE, Purpose
@@ -24,6 +31,8 @@ from .tokens import MAX_AGE, Purpose
 logger = logging.getLogger(__name__)
 
 FORM_VERSION = "subscribe-form-2026-12"
+REPERMISSION_VERSION = "repermission-2026-12"  # the email an imported address is asked in
+BY_SUBSCRIBER, BY_STAFF = "by the subscriber", "by staff"
 
 # Per client (an IPv4 address or an IPv6 /64): enough for a school sharing one public IP, too
 # few for list bombing.
@@ -54,13 +63,7 @@ PREFERENCES_NOTICE_EVERY = 6 * 3600
 CAP_REACHED_LOG = "subscribe email cap reached"
 
 
-def consent_statement(organisation: str) -> str:
-    """What a subscriber agrees to: shown on the form and stored as consent evidence."""
-    return (
-        f"Send me {organisation}'s monthly email digest of free resources on modern slavery, "
-        "and occasional emails announcing new resources. I can change what I get or "
-        "unsubscribe at any time."
-    )
+__all__ = ["consent_statement"]  # the form's words live in provenance.py; kept importable here
 
 
 class SubscribeOutcome(StrEnum):
@@ -167,7 +170,7 @@ class Subscriptions:
             self._store.put_unless_confirmed(pending)
         except ConflictError:  # confirmed between our read and our write
             confirmed = self._store.get(key)
-            if confirmed is None:
+            if confirmed is None or confirmed.status is not Status.CONFIRMED:
                 return SubscribeOutcome.EMAIL_LIMITED
             return self._send_manage(confirmed, counted=True)
         self._notices.confirm(pending)
@@ -227,6 +230,7 @@ class Subscriptions:
             if current.status is Status.CONFIRMED:
                 return Confirmation(current, already=True)
             _, now_iso = self._now()
+            statement = self.statement_for(current.form_version)
             confirmed = replace(
                 current,
                 status=Status.CONFIRMED,
@@ -236,9 +240,12 @@ class Subscriptions:
                 consent=Consent(
                     at=now_iso,
                     form_version=current.form_version,
-                    statement=consent_statement(self._organisation),
+                    statement=statement.statement,
                     user_agent=_one_line(user_agent)[:512],
+                    statement_id=self._store.save_statement(statement),
                 ),
+                basis=Basis.CONSENT.value,
+                source=current.source or f"form:{current.form_version}",
             )
             try:
                 self._store.replace(current, confirmed)
@@ -282,14 +289,34 @@ class Subscriptions:
             self._notices.preferences_changed(updated)
         return updated
 
+    def statement_for(self, form_version: str) -> Statement:
+        """The words a person confirming from this form (or re-permission email) was shown."""
+        if form_version.startswith("repermission"):
+            return repermission_statement(form_version, self._organisation)
+        fields = "; ".join(
+            [
+                "Email address",
+                "I am subscribing as: " + ", ".join(self._vocabulary.audiences.values()),
+                "Topics I am interested in: " + ", ".join(self._vocabulary.topics.values()),
+            ]
+        )
+        return subscribe_form_statement(form_version or FORM_VERSION, self._organisation, fields)
+
     def unsubscribe(self, link_id: str) -> Subscriber | None:
         """Stop all campaign email to this subscriber (idempotent); the record as it is now.
 
         The link id rotates, so every link sent before stops working (a second press of the
         same one-click link finds nobody, which is as good as done).
         """
+        return self._unsubscribe(lambda: self._store.by_link(link_id), BY_SUBSCRIBER)
+
+    def unsubscribe_key(self, key: str, by: str = BY_STAFF) -> Subscriber | None:
+        """Unsubscribe the subscriber with this key (staff acting on a person's request)."""
+        return self._unsubscribe(lambda: self._store.get(key), by)
+
+    def _unsubscribe(self, find: Callable[[], Subscriber | None], by: str) -> Subscriber | None:
         for _ in range(3):
-            current = self._store.by_link(link_id)
+            current = find()
             if current is None or current.status in (Status.UNSUBSCRIBED, Status.ERASED):
                 return current
             _, now_iso = self._now()
@@ -299,6 +326,8 @@ class Subscriptions:
                 updated_at=now_iso,
                 expires_at=None,
                 link_id=new_link_id(),
+                withdrawn_at=now_iso,
+                withdrawal=by,
             )
             try:
                 self._store.replace(current, unsubscribed)
@@ -309,10 +338,17 @@ class Subscriptions:
 
     def export(self, link_id: str) -> dict[str, Any] | None:
         """Everything stored about a subscriber, as a JSON-ready dict."""
-        current = self._store.by_link(link_id)
+        return self.export_record(self._store.by_link(link_id))
+
+    def export_key(self, key: str) -> dict[str, Any] | None:
+        """The same export, for staff answering a person's request for their data."""
+        return self.export_record(self._store.get(key))
+
+    def export_record(self, current: Subscriber | None) -> dict[str, Any] | None:
+        """Everything stored about one subscriber: details, basis, source, evidence, withdrawal."""
         if current is None or current.status is Status.ERASED:
             return None
-        record = {
+        record: dict[str, Any] = {
             "email": current.email,
             "name": current.name,
             "group": current.audience,
@@ -322,7 +358,11 @@ class Subscriptions:
             "subscribed_at": current.created_at,
             "confirmed_at": current.confirmed_at,
             "last_changed_at": current.updated_at,
+            "lawful_basis": current.basis,
+            "source": current.source,
         }
+        if current.source_note:
+            record["source_note"] = current.source_note
         if current.consent:
             record["consent"] = {
                 "at": current.consent.at,
@@ -330,6 +370,12 @@ class Subscriptions:
                 "statement": current.consent.statement,
                 "browser": current.consent.user_agent,
             }
+            shown = self._store.statement(current.consent.statement_id)
+            if shown is not None:
+                record["consent"]["statement_id"] = current.consent.statement_id
+                record["consent"]["what_you_were_shown"] = shown.form_text
+        if current.withdrawn_at:
+            record["withdrawn"] = {"at": current.withdrawn_at, "how": current.withdrawal}
         return record
 
     def erase(self, link_id: str) -> None:
@@ -338,7 +384,26 @@ class Subscriptions:
         if current is None:
             return
         _, now_iso = self._now()
-        self._store.erase(current.key, now_iso)
+        self._store.erase(current.key, now_iso, BY_SUBSCRIBER)
+
+    def erase_key(self, key: str, by: str = BY_STAFF) -> bool:
+        """Erase the subscriber with this key (staff acting on a request); False if none."""
+        current = self._store.raw(key)
+        if current is None or current.get("status") == Status.ERASED.value:
+            return False
+        _, now_iso = self._now()
+        self._store.erase(key, now_iso, by)
+        return True
+
+    def manage_link(self, key: str) -> bool:
+        """Email a confirmed subscriber a fresh manage link (staff, on the phone to them)."""
+        current = self._store.get(key)
+        if current is None or current.status is not Status.CONFIRMED:
+            return False
+        if self._store.is_suppressed(key):
+            return False
+        self._notices.manage(current)
+        return True
 
     def _normalise_topics(self, topics: Sequence[str]) -> tuple[str, ...]:
         chosen = tuple(t for t in self._vocabulary.topics if t in set(topics))

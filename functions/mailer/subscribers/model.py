@@ -30,6 +30,7 @@ class Consent:
     form_version: str
     statement: str
     user_agent: str = ""  # the browser that pressed the button, as it named itself
+    statement_id: str = ""  # the stored words they saw (provenance.py); "" before issue 18
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,11 @@ class Subscriber:
     expires_at: int | None = None  # pending records only; TTL deletes late, so check it too
     form_version: str = ""  # which subscribe form the person filled in
     consent: Consent | None = None
+    basis: str = ""  # provenance.Basis: why we may email them
+    source: str = ""  # "form:<form version>" or "import:<batch id>"
+    source_note: str = ""  # an imported row's own source column, as staff gave it
+    withdrawn_at: str = ""  # when they unsubscribed (erasure keeps its time on the key)
+    withdrawal: str = ""  # how: "by the subscriber" or "by staff"
     # Random, and what every token carries instead of the key. A new one on every pending
     # rewrite, unsubscribe and resubscribe (erase drops it), so links from before stop working.
     link_id: str = field(default_factory=new_link_id)
@@ -91,6 +97,11 @@ class Subscriber:
             expires_at=int(item["expires_at"]) if "expires_at" in item else None,
             form_version=item.get("form_version", ""),
             consent=Consent(**consent) if consent else None,
+            basis=item.get("basis", ""),
+            source=item.get("source", ""),
+            source_note=item.get("source_note", ""),
+            withdrawn_at=item.get("withdrawn_at", ""),
+            withdrawal=item.get("withdrawal", ""),
             link_id=item.get("link_id", ""),
         )
 

@@ -50,6 +50,15 @@ class Notices:
             pending.email,
         )
 
+    def repermission(self, pending: Subscriber) -> str:
+        """The one email asking an imported address to subscribe (nothing until they press)."""
+        return self._send(
+            "repermission",
+            confirm_context(CONFIRM_DAYS),
+            {"confirm_url": self._links.confirm(pending)},
+            pending.email,
+        )
+
     def manage(self, subscriber: Subscriber) -> str:
         """The link to manage an existing subscription (someone typed a confirmed address)."""
         return self._send(
