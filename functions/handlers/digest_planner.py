@@ -1,4 +1,5 @@
-"""Lambda entry point for the planner: the schedule (a digest) or staff (an announcement)."""
+"""Lambda entry point for the planner: the schedules (a digest draft prepared, a digest sent on
+the 1st) or staff (an approved campaign, a requeue)."""
 
 from __future__ import annotations
 
@@ -16,4 +17,4 @@ logger = Logger()
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Plan the campaign the event names; a stop for time raises, so Lambda retries and resumes."""
-    return current().planner.handle(event, time_left(context))
+    return current().digests.handle(event, time_left(context))

@@ -21,6 +21,7 @@ from mailer.aws.clients import Clients
 from mailer.aws.retry import Backoff
 from mailer.aws.ses import SesAdapter
 from mailer.campaigns.approval import Approvals
+from mailer.campaigns.digests import DigestDrafts
 from mailer.campaigns.drafts import DraftStore
 from mailer.campaigns.ledger import Ledger
 from mailer.campaigns.pacing import TokenBucket
@@ -48,6 +49,7 @@ from mailer.staff.limits import SignInLimits
 from mailer.staff.members import StaffMembers
 from mailer.staff.people import People
 from mailer.staff.revalidation import SessionGuard
+from mailer.staff.senders_notice import SendersNotice
 from mailer.staff.sessions import StaffSessions
 from mailer.staff.signin import CognitoSignIn
 from mailer.subscribers.bounces import BounceHandler
@@ -336,6 +338,35 @@ class Container:
             campaigns=self.campaigns,
             planner=self.planner,
             starter=self.campaign_starter,
+        )
+
+    @cached_property
+    def digests(self) -> DigestDrafts:
+        """Monthly digest drafts: prepared ahead, reviewed by senders, sent on the 1st."""
+        store = self.catalogue_store
+        return DigestDrafts(
+            drafts=self.drafts,
+            campaigns=self.campaigns,
+            planner=self.planner,
+            catalogue=lambda: store.stored(self.vocabulary),
+            mark_reviewed=store.mark_reviewed,
+            vocabulary=self.vocabulary,
+            notify=self.senders_notice,
+            clock=self.clock,
+            review_days=self.settings.digest_review_days,
+            unapproved="hold" if self.settings.digest_unapproved == "hold" else "send",
+        )
+
+    @cached_property
+    def senders_notice(self) -> SendersNotice:
+        """A short email to every member of the senders group."""
+        return SendersNotice(
+            cognito=self.clients.cognito,
+            user_pool_id=self.settings.staff_user_pool_id,
+            ses=lambda: self.one_off_ses,
+            sender=self.identity,
+            site_url=self.settings.site_url,
+            clock=self.clock,
         )
 
     @cached_property

@@ -117,6 +117,17 @@ class Settings:
         "1: send a short nothing-new note to subscribers with nothing relevant (else skip them)",
         default=False,
     )
+    digest_review_days: int = _env(
+        "DIGEST_REVIEW_DAYS",
+        "days before the 1st that the schedule prepares the month's digest draft for senders",
+        default=7,
+    )
+    digest_unapproved: str = _env(
+        "DIGEST_UNAPPROVED",
+        "a digest no sender approved by the 1st: 'send' it as prepared (leaving out what no "
+        "sender reviewed) or 'hold' it and tell the senders again",
+        default="send",
+    )
     organisation_name: str = _env(
         "ORGANISATION_NAME",
         "charity name shown in every email",
@@ -188,6 +199,12 @@ class Settings:
             raise SettingsError("SEND_RATE_SHARE must be a share above 0 and at most 1, like 0.9")
         if settings.sender_threads < 1:
             raise SettingsError("SENDER_THREADS must be a whole number of threads, 1 or more")
+        if not 1 <= settings.digest_review_days <= 27:
+            raise SettingsError("DIGEST_REVIEW_DAYS must be a whole number of days, 1 to 27")
+        if settings.digest_unapproved not in ("send", "hold"):
+            raise SettingsError(
+                f"DIGEST_UNAPPROVED must be send or hold (got {settings.digest_unapproved!r})"
+            )
         if settings.sender_concurrency < 1:
             raise SettingsError("SENDER_CONCURRENCY must be a whole number of senders, 1 or more")
         return settings

@@ -74,6 +74,7 @@ def create_app(
         public,
         staff,
         staff_campaigns,
+        staff_digests,
         staff_drafts,
         staff_export,
         staff_imports,
@@ -92,6 +93,7 @@ def create_app(
             staff_resources.bp,
             staff_campaigns.bp,
             staff_drafts.bp,
+            staff_digests.bp,
             # Data protection (issue 18): find a person, suppressions, list imports and exports.
             staff_people.bp,
             staff_suppressions.bp,

@@ -1,20 +1,18 @@
-"""Staff pages for following campaigns (list, counts, pause, resume, cancel) and for seeing
-next month's digest. Announcements are drafted, approved and sent in staff_drafts.py."""
+"""Staff pages for following campaigns (list, counts, pause, resume, cancel). Campaigns are
+drafted, approved and sent in staff_drafts.py (the digest's draft: staff_digests.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 
-from mailer.campaigns.model import COUNTED, Campaign, Period
+from mailer.campaigns.model import COUNTED
 from mailer.errors import MailerError
 
 from .extensions import container_of
 from .staff import page, staff_required
 from .staff_forms import ButtonForm
-from .staff_previews import email_frame, previews
 
 bp = Blueprint("staff_campaigns", __name__, url_prefix="/staff")
 
@@ -26,32 +24,6 @@ _DONE = {
         "(they count as sent)."
     ),
 }
-
-
-def _next_digest() -> Campaign:
-    """The digest the schedule starts next (on the 1st of next month), as the planner builds it."""
-    container = container_of()
-    today = dt.datetime.fromtimestamp(container.clock(), dt.UTC).date()
-    return container.planner.digest(Period(today.year, today.month).next)
-
-
-@bp.get("/digest")
-@staff_required()
-def next_digest() -> Any:
-    """What each audience's next monthly digest holds, from the same selection code."""
-    campaign = _next_digest()
-    plans = {plan.audience: plan for plan in container_of().planner.dry_run(campaign)}
-    return page("staff/digest.html", campaign=campaign, previews=previews(campaign), plans=plans)
-
-
-@bp.get("/digest/<audience>.html")
-@staff_required()
-def next_digest_html(audience: str) -> Any:
-    """One audience's next digest (every topic), for the preview frame."""
-    shown = previews(_next_digest()).get(audience)
-    if shown is None:
-        abort(404, "This group gets no digest next month.")
-    return email_frame(shown)
 
 
 @bp.get("/campaigns/")

@@ -15,8 +15,10 @@ from flask import Blueprint, abort, flash, g, make_response, redirect, request, 
 
 from mailer.campaigns.approval import AlreadyAnnouncedError
 from mailer.campaigns.drafts import Draft, DraftState, StaleDraftError
+from mailer.campaigns.model import Campaign, Kind
 from mailer.errors import MailerError
 
+from . import staff_digests
 from .extensions import container_of
 from .staff import page, staff_required
 from .staff_forms import ButtonForm, DraftForm, DraftVersionForm, draft_form
@@ -96,9 +98,19 @@ def _form_for(draft: Draft, resource: Any, data: Any = None) -> DraftForm:
     return form
 
 
+def _campaign_of(draft: Draft) -> Campaign:
+    """The campaign a draft describes (frozen once approved), digest or announcement."""
+    container = container_of()
+    if draft.kind is Kind.DIGEST:
+        return container.digests.campaign_of(draft)
+    return container.approvals.campaign_of(draft)
+
+
 def _show(draft: Draft, form: DraftForm | None = None, status: int = 200, error: str = "") -> Any:
     """The draft page: the edit form, then every group's email as the draft is saved (or as
     approved: then the resource as it was frozen, whatever the catalogue says since)."""
+    if draft.kind is Kind.DIGEST:
+        return staff_digests.show(draft, None, status, error)
     frozen = draft.snapshot.resources if draft.snapshot else ()
     resource = next(iter(frozen), None) or _resource(draft.resource_id)
     form = form or _form_for(draft, resource)
@@ -138,6 +150,8 @@ def draft_page(draft_id: str) -> Any:
 def save(draft_id: str) -> Any:
     """Store an edit: each field's problem beside it, nothing stored, everything typed kept."""
     draft = _draft(draft_id)
+    if draft.kind is Kind.DIGEST:
+        return staff_digests.save(draft)
     form = _form_for(draft, _resource(draft.resource_id), request.form)
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
@@ -194,7 +208,7 @@ def preview_html(draft_id: str, audience: str) -> Any:
     """One group's email as the draft is saved, for the preview frame."""
     draft = _draft(draft_id)
     try:
-        shown = previews(container_of().approvals.campaign_of(draft)).get(audience)
+        shown = previews(_campaign_of(draft)).get(audience)
     except MailerError as exc:
         abort(400, str(exc))
     if shown is None:
@@ -209,7 +223,7 @@ def send_test(draft_id: str) -> Any:
     draft = _button(draft_id)
     container = container_of()
     try:
-        shown = previews(container.approvals.campaign_of(draft), to=g.staff.email)
+        shown = previews(_campaign_of(draft), to=g.staff.email)
     except MailerError as exc:
         return _show(draft, status=400, error=str(exc))
     sent = 0
@@ -233,8 +247,9 @@ def approve(draft_id: str) -> Any:
     """Freeze the draft as the page showed it: what is sent later is exactly this."""
     draft = _button(draft_id)
     container = container_of()
+    approvals = container.digests if draft.kind is Kind.DIGEST else container.approvals
     try:
-        approved = container.approvals.approve(draft, g.staff.email)
+        approved = approvals.approve(draft, g.staff.email)
     except MailerError as exc:  # a group that had it, a resource gone, a stale press
         return _show(container.drafts.get(draft.id) or draft, status=409, error=str(exc))
     detail = {"draft": draft.id, "version": approved.version}
@@ -255,6 +270,8 @@ def send(draft_id: str) -> Any:
     draft = _button(draft_id)
     if draft.state is not DraftState.APPROVED:
         return _show(draft, status=409, error="A sender must approve this draft first.")
+    if draft.kind is Kind.DIGEST:
+        return _send_held_digest(draft)
     campaign = container.approvals.campaign_of(draft)
     people = counts(campaign)
     if not sum(people.values()):
@@ -265,6 +282,7 @@ def send(draft_id: str) -> Any:
             "staff/confirm_send.html",
             draft=draft,
             resource=_resource(draft.resource_id),
+            campaign=campaign,
             previews=previews(campaign),
             counts=people,
             total=sum(people.values()),
@@ -280,11 +298,42 @@ def send(draft_id: str) -> Any:
     return redirect(url_for("staff_campaigns.campaign", campaign=campaign.id), 303)
 
 
+def _send_held_digest(draft: Draft) -> Any:
+    """Send a digest whose 1st has passed (it was held for approval), asking once more."""
+    container = container_of()
+    campaign = container.digests.campaign_of(draft)
+    people = counts(campaign)
+    if request.form.get("confirmed") != "yes":
+        return page(
+            "staff/confirm_send.html",
+            draft=draft,
+            resource=None,
+            campaign=campaign,
+            previews=previews(campaign),
+            counts=people,
+            total=sum(people.values()),
+            button=DraftVersionForm(version=str(draft.version)),
+        )
+    try:
+        started = container.digests.send_held(draft, g.staff.email)
+    except MailerError as exc:
+        return _show(container.drafts.get(draft.id) or draft, status=409, error=str(exc))
+    assert started.campaign is not None  # a send always has one
+    recipients = sum(people.values())
+    detail = {"campaign": started.campaign.id, "draft": draft.id, "recipients": recipients}
+    container.audit_log.record(g.staff, "sent a digest", detail)
+    flash("Sending has started.")
+    return redirect(url_for("staff_campaigns.campaign", campaign=started.campaign.id), 303)
+
+
 @bp.post("/drafts/<draft_id>/discard")
 @staff_required()
 def discard(draft_id: str) -> Any:
-    """Set a draft aside (it stays in the list, marked discarded)."""
+    """Set a draft aside (it stays in the list, marked discarded). A month's digest draft only
+    by a sender: discarding it means no digest that month."""
     draft = _button(draft_id)
+    if draft.kind is Kind.DIGEST and not g.staff.is_sender:
+        abort(403, "Only a member of the senders group can discard a month's digest.")
     container = container_of()
     try:
         container.drafts.discard(draft, g.staff.email)

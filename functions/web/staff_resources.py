@@ -14,6 +14,7 @@ from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from pydantic import ValidationError
 
 from mailer.catalogue.schema import ID_MAX, ID_PATTERN, Resource, field_message
+from mailer.errors import ConflictError
 
 from .extensions import container_of
 from .staff import page, staff_required
@@ -31,11 +32,14 @@ def index() -> Any:
     query = request.args.get("q", "").strip().lower()[:100]
     audience = request.args.get("audience", "")
     topic = request.args.get("topic", "")
-    stored = container.catalogue_store.with_retired(vocabulary)
-    retired = {resource.id for resource, is_retired in stored if is_retired}
+    stored = container.catalogue_store.stored(vocabulary)
+    retired = {s.resource.id for s in stored if s.retired}
+    unreviewed = {s.resource.id: s.unreviewed for s in stored if s.unreviewed}
     shown = [
         r
-        for r in sorted((r for r, _ in stored), key=lambda r: r.newest_first_key(), reverse=True)
+        for r in sorted(
+            (s.resource for s in stored), key=lambda r: r.newest_first_key(), reverse=True
+        )
         if (not query or query in f"{r.id} {r.title} {r.summary} {r.publisher}".lower())
         and (audience not in vocabulary.audiences or audience in r.audiences)
         and (topic not in vocabulary.topics or topic in r.topics)
@@ -44,6 +48,7 @@ def index() -> Any:
         "staff/resources.html",
         resources=shown,
         retired=retired,
+        unreviewed=unreviewed,
         vocabulary=vocabulary,
         query=query,
         audience=audience,
@@ -107,8 +112,20 @@ def _save(form: ResourceForm, editing: str = "") -> Any:
         resource = None
     if resource is None or not form_ok:
         return _form_page(form, editing, 400, retired)
-    # Restoring is its own button (senders only), never a side effect of saving an edit.
-    container.catalogue_store.save(resource, retired=retired)
+    # Restoring is its own button (senders only), never a side effect of saving an edit. A
+    # member outside senders saves unreviewed words: no subscriber gets them until a sender
+    # has approved them (campaigns/digests.py keeps them out of an unapproved digest).
+    review = "sender" if g.staff.is_sender else "member"
+    try:
+        container.catalogue_store.save(
+            resource, retired=retired, review=review, member=g.staff.email
+        )
+    except ConflictError:
+        form.form_errors.append(
+            "Someone else saved this resource at the same moment: nothing was saved. "
+            "Open it again to see their version."
+        )
+        return _form_page(form, editing, 409, retired)
     container.audit_log.record(
         g.staff, "edited a resource" if editing else "added a resource", {"resource": resource.id}
     )
@@ -147,7 +164,7 @@ def retire(resource_id: str) -> Any:
     if not ButtonForm().validate_on_submit():
         abort(400, "Please use the button on the resources page.")
     found = _found(resource_id)
-    container.catalogue_store.save(found[0], retired=True)
+    container.catalogue_store.save(found[0], retired=True, review="keep")
     container.audit_log.record(g.staff, "retired a resource", {"resource": resource_id})
     flash(f"Retired: {found[0].title}")
     return redirect(url_for("staff_resources.index"), 303)
@@ -168,7 +185,7 @@ def restore(resource_id: str) -> Any:
     if not found[1]:
         flash(f"Not retired, so nothing to restore: {found[0].title}")
         return redirect(url_for("staff_resources.index"), 303)
-    container.catalogue_store.save(found[0], retired=False)
+    container.catalogue_store.save(found[0], retired=False, review="keep")
     container.audit_log.record(g.staff, "restored a resource", {"resource": resource_id})
     flash(f"Restored: {found[0].title}")
     return redirect(url_for("staff_resources.index"), 303)

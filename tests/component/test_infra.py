@@ -201,8 +201,9 @@ def test_least_privilege_tightened(template: Template) -> None:
     assert [r for r in ssm_resources("SesEventsRole") if "SecretKeyParameterName" in r] == []
     assert any("AddressPepperParameterName" in r for r in ssm_resources("SesEventsRole"))
     ses = [s for _, s in _statements(template) if "ses:SendEmail" in json.dumps(s["Action"])]
-    # the public pages, the console (members' tests), the senders, the import (re-permission)
-    assert len(ses) == 4
+    # the public pages, the console (members' tests), the senders, the import (re-permission),
+    # the planner (its notices to the senders group)
+    assert len(ses) == 5
     for statement in ses:
         assert statement["Action"] == "ses:SendEmail"  # no ses:SendRawEmail
         assert statement["Condition"]["StringEquals"]["ses:FromAddress"] == {"Ref": "SenderAddress"}
@@ -306,6 +307,7 @@ STAFF_CALLS = {
     ("dynamodb:GetItem", "CatalogueTable"),
     ("dynamodb:Scan", "CatalogueTable"),
     ("dynamodb:PutItem", "CatalogueTable"),
+    ("dynamodb:UpdateItem", "CatalogueTable"),  # a sender's approval marks resources reviewed
     ("dynamodb:GetItem", "SubscribersTable"),
     ("dynamodb:UpdateItem", "SubscribersTable"),
     ("dynamodb:Scan", "SubscribersTable"),

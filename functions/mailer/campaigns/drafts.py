@@ -1,5 +1,6 @@
-"""Drafts: every announcement starts as one, saved as staff edit it, approved by a sender (which
-freezes its snapshot), then sent exactly as approved.
+"""Drafts: every campaign starts as one, saved as staff edit it, approved by a sender (which
+freezes its snapshot), then sent exactly as approved. An announcement's draft is started by a
+member; a month's digest draft is prepared by the schedule (digests.py), one per month.
 
     draft ──save──> draft (version + 1)          any member of staff
     draft ──approve(version)──> approved         senders: the snapshot is frozen here
@@ -49,7 +50,7 @@ class StaleDraftError(MailerError):
 
 @dataclass(frozen=True)
 class Draft:
-    """An announcement as staff are writing it, or as a sender approved it."""
+    """A campaign as staff are writing it, or as a sender approved it."""
 
     id: str
     resource_id: str
@@ -66,6 +67,11 @@ class Draft:
     snapshot: Snapshot | None = None  # frozen at approval
     campaign_id: str = ""  # once sent
     kind: Kind = Kind.ANNOUNCEMENT
+    # Digests: the month, and staff's changes to the planner's choice per group (digests.py):
+    # the featured resources in the order staff saved them, and the ones they took out.
+    period: str = ""
+    order: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    removed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def editable(self) -> bool:
@@ -91,6 +97,10 @@ class Draft:
             "approved_at": self.approved_at,
             "campaign_id": self.campaign_id,
         }
+        if self.kind is Kind.DIGEST:
+            item["period"] = self.period
+            item["order"] = {a: list(ids) for a, ids in self.order.items()}
+            item["removed"] = {a: list(ids) for a, ids in self.removed.items()}
         if self.snapshot is not None:
             item["snapshot"] = self.snapshot.to_json()
         return item
@@ -114,6 +124,9 @@ class Draft:
             approved_at=item.get("approved_at", ""),
             snapshot=Snapshot.from_json(item["snapshot"]) if item.get("snapshot") else None,
             campaign_id=item.get("campaign_id", ""),
+            period=item.get("period", ""),
+            order={a: tuple(ids) for a, ids in item.get("order", {}).items()},
+            removed={a: tuple(ids) for a, ids in item.get("removed", {}).items()},
         )
 
 
@@ -144,6 +157,55 @@ class DraftStore:
         )
         self._put(draft, Attr("pk").not_exists(), "creating a draft")
         return draft
+
+    def create_digest(
+        self, draft_id: str, period: str, audiences: Iterable[str], member: str
+    ) -> tuple[Draft, bool]:
+        """The month's digest draft, created once (True) or as it already is (False): the
+        schedule may prepare it twice, and the second finds the first."""
+        draft = Draft(
+            id=draft_id,
+            kind=Kind.DIGEST,
+            resource_id="",
+            period=period,
+            audiences=tuple(audiences),
+            created_by=member,
+            updated_by=member,
+            updated_at=self._now(),
+        )
+        try:
+            self._put(draft, Attr("pk").not_exists(), "preparing a digest draft")
+        except ConflictError:
+            existing = self.get(draft_id)
+            if existing is None:  # pragma: no cover (a conflict means it exists)
+                raise
+            return existing, False
+        return draft, True
+
+    def save_digest(
+        self,
+        draft: Draft,
+        *,
+        order: Mapping[str, Iterable[str]],
+        removed: Mapping[str, Iterable[str]],
+        subjects: Mapping[str, str],
+        member: str,
+    ) -> Draft:
+        """Store a digest edit made from `draft` (as the page showed it); an approval is
+        dropped, as for announcements."""
+        if not draft.editable:
+            raise StaleDraftError(f"this draft is {draft.state}: it can no longer be edited")
+        edited = replace(
+            draft,
+            order={a: tuple(ids) for a, ids in order.items()},
+            removed={a: tuple(ids) for a, ids in removed.items()},
+            subjects={a: s for a, s in subjects.items() if s},
+            state=DraftState.DRAFT,
+            approved_by="",
+            approved_at="",
+            snapshot=None,
+        )
+        return self._advance(draft, edited, member, "saving a draft")
 
     def get(self, draft_id: str) -> Draft | None:
         """The draft with this id, if there is one."""
@@ -211,9 +273,16 @@ class DraftStore:
         discarded = replace(draft, state=DraftState.DISCARDED)
         return self._advance(draft, discarded, member, "discarding a draft")
 
-    def sent_update(self, draft: Draft, campaign_id: str, member: str) -> dict[str, Any]:
-        """The transaction entry that marks an approved draft sent (approval.py writes it with
-        the campaign record, all or nothing)."""
+    def sent_update(
+        self,
+        draft: Draft,
+        campaign_id: str,
+        member: str,
+        snapshot: Snapshot | None = None,
+    ) -> dict[str, Any]:
+        """The transaction entry that marks a draft sent (approval.py and digests.py write it
+        with the campaign record, all or nothing): an approved one, or, with the `snapshot`
+        frozen at the send time, a digest draft no one approved, sent as prepared."""
         sent = replace(
             draft,
             state=DraftState.SENT,
@@ -221,16 +290,14 @@ class DraftStore:
             version=draft.version + 1,
             updated_by=member,
             updated_at=self._now(),
+            snapshot=snapshot or draft.snapshot,
         )
         return {
             "Put": {
                 "Item": sent.to_item(),
-                "ConditionExpression": "#v = :v AND #s = :approved",
+                "ConditionExpression": "#v = :v AND #s = :from",
                 "ExpressionAttributeNames": {"#v": "version", "#s": "state"},
-                "ExpressionAttributeValues": {
-                    ":v": draft.version,
-                    ":approved": DraftState.APPROVED.value,
-                },
+                "ExpressionAttributeValues": {":v": draft.version, ":from": draft.state.value},
             }
         }
 

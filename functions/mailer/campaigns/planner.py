@@ -105,18 +105,32 @@ class Planner:
     def new_since(self, period: Period) -> tuple[dt.date, str]:
         """From which day a resource counts as new in this period's digest, and why.
 
-        The previous digest took resources added before its own period began, but may have run
-        early (then anything added after it ran was not in it), or late (then what was added
-        between the 1st and its run was cut off). So: from whichever came first, that digest's
-        actual start date or the 1st of its month. Skipped months are covered, since the latest
-        digest that did run is the one used; with none recorded, the 1st of last month.
+        The previous digest took resources added before its own period began, but may have been
+        frozen or run early (then anything added after that was not in it), or late (then what
+        was added between the 1st and its run was cut off). So: from whichever came first, the
+        day it was frozen (a draft approved days ahead), the day it started, or the 1st of its
+        month. Skipped months are covered, since the latest digest that did run is the one
+        used; with none recorded, the 1st of last month.
         """
+        since, why, _ = self.digest_basis(period)
+        return since, why
+
+    def digest_basis(self, period: Period) -> tuple[dt.date, str, tuple[str, ...]]:
+        """new_since's day and reason, and the ids the previous digest showed as new."""
         previous = self._campaigns.last_digest_before(period)
         if previous is None:
-            return period.previous.start, "no earlier digest recorded"
+            return period.previous.start, "no earlier digest recorded", ()
         earlier, started = previous
-        since = min(started.date(), earlier.start)
-        return since, f"the {earlier} digest started {started.date().isoformat()}"
+        record = self._campaigns.get(campaign_id(Kind.DIGEST, earlier))
+        frozen = record.snapshot.frozen_at if record and record.snapshot else ""
+        days = [started.date(), earlier.start]
+        if frozen:
+            days.append(dt.datetime.fromisoformat(frozen).date())
+        since = min(days)
+        why = f"the {earlier} digest started {started.date().isoformat()}"
+        if frozen and since < min(started.date(), earlier.start):
+            why = f"the {earlier} digest was approved {since.isoformat()}"
+        return since, why, record.new_ids if record else ()
 
     def digest(self, period: Period, subjects: Mapping[str, str] | None = None) -> Campaign:
         """The digest campaign for a period, every audience, with what counts as new in it,
@@ -126,10 +140,7 @@ class Planner:
         (dates have no time of day), so the ids that digest showed as new are excluded by name:
         every resource is new in exactly one digest.
         """
-        since, _ = self.new_since(period)
-        previous = self._campaigns.last_digest_before(period)
-        earlier = self._campaigns.get(campaign_id(Kind.DIGEST, previous[0])) if previous else None
-        already = earlier.new_ids if earlier else ()
+        since, _, already = self.digest_basis(period)
         resources = self._load_resources()
         new_ids = sorted(
             r.id for r in resources if since <= r.added < period.start and r.id not in already

@@ -31,13 +31,31 @@ class Snapshot:
 
     resources: tuple[Resource, ...]
     subjects: Mapping[str, str] = field(default_factory=dict)  # audience -> subject ("" = ours)
+    # Digests from a draft (digests.py): each group's featured resources in the order staff
+    # chose, and those staff took out of it (never shown to that group, not even as a filler).
+    # Empty for announcements, and for digests frozen before drafts: the date rule picks.
+    features: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    left_out: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    frozen_at: str = ""  # when it was frozen (ISO, UTC): what was added after waits a month
 
     @classmethod
     def of(
-        cls, resources: Iterable[Resource], subjects: Mapping[str, str] | None = None
+        cls,
+        resources: Iterable[Resource],
+        subjects: Mapping[str, str] | None = None,
+        *,
+        features: Mapping[str, Iterable[str]] | None = None,
+        left_out: Mapping[str, Iterable[str]] | None = None,
+        frozen_at: str = "",
     ) -> Snapshot:
-        """Freeze these resources (copies: Resource is immutable) and subjects."""
-        return cls(tuple(resources), {a: s for a, s in (subjects or {}).items() if s})
+        """Freeze these resources (copies: Resource is immutable), subjects and choices."""
+        return cls(
+            tuple(resources),
+            {a: s for a, s in (subjects or {}).items() if s},
+            {a: tuple(ids) for a, ids in (features or {}).items()},
+            {a: tuple(ids) for a, ids in (left_out or {}).items() if ids},
+            frozen_at,
+        )
 
     def subject_for(self, audience: str) -> str:
         """The subject staff approved for this group, or "" for the generated one."""
@@ -45,8 +63,18 @@ class Snapshot:
 
     def to_json(self) -> str:
         """Compact JSON for the campaign record; SnapshotTooLargeError past the limit."""
+        data: dict[str, Any] = {
+            "resources": [r.to_item() for r in self.resources],
+            "subjects": dict(self.subjects),
+        }
+        if self.features:
+            data["features"] = {a: list(ids) for a, ids in self.features.items()}
+        if self.left_out:
+            data["left_out"] = {a: list(ids) for a, ids in self.left_out.items()}
+        if self.frozen_at:
+            data["frozen_at"] = self.frozen_at
         text = json.dumps(
-            {"resources": [r.to_item() for r in self.resources], "subjects": dict(self.subjects)},
+            data,
             ensure_ascii=False,
             separators=(",", ":"),
             sort_keys=True,
@@ -66,6 +94,9 @@ class Snapshot:
         return cls(
             tuple(_resource(item) for item in data.get("resources", ())),
             dict(data.get("subjects", {})),
+            {a: tuple(ids) for a, ids in data.get("features", {}).items()},
+            {a: tuple(ids) for a, ids in data.get("left_out", {}).items()},
+            str(data.get("frozen_at", "")),
         )
 
 

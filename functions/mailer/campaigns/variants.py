@@ -54,6 +54,8 @@ class CampaignContent:
         snapshot = campaign.snapshot
         self._resources = tuple(resources if snapshot is None else snapshot.resources)
         self._subjects = {} if snapshot is None else dict(snapshot.subjects)
+        self._features = {} if snapshot is None else dict(snapshot.features)
+        self._left_out = {} if snapshot is None else dict(snapshot.left_out)
         self._vocabulary = vocabulary
         self._site_url = site_url
         self._send_empty = send_empty
@@ -72,6 +74,8 @@ class CampaignContent:
             campaign.period,
             campaign.new_since,
             campaign.already_new,
+            featured=self._features.get(audience, ()) if self._features else None,
+            left_out=self._left_out.get(audience, ()),
         )
 
     def for_group(self, audience: str, topics: Iterable[str] = ()) -> Variant | None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from mailer.aws.translate import aws_errors
+from mailer.errors import ConflictError
 
 from .schema import Catalogue, Resource, Vocabulary
 
@@ -14,6 +16,33 @@ from .schema import Catalogue, Resource, Vocabulary
 # (`mailer catalogue export` writes the store back to files so the repository can follow).
 SOURCE_FILES = "catalogue-files"
 SOURCE_CONSOLE = "console"
+
+# Who may put words in front of subscribers: a resource saved by a member outside `senders` is
+# "unreviewed" until a sender saves it or approves a campaign featuring it, and until then only
+# its last reviewed version (if any) may reach a subscriber unapproved (issue 16). Files in the
+# repository are reviewed by the people who merge them. "keep": a retire or restore, which
+# changes no words, leaves the review state as it is.
+Review = Literal["sender", "member", "keep"]
+
+
+@dataclass(frozen=True)
+class Unreviewed:
+    """A resource a member outside `senders` added or changed, not yet seen by a sender."""
+
+    change: str  # "added" or "changed"
+    by: str  # the member's address (staff addresses are not subscriber data)
+    revision: int  # the stored revision this describes (a later save changes it)
+    reviewed: Resource | None  # the last version a sender saw; None for an addition
+
+
+@dataclass(frozen=True)
+class StoredResource:
+    """A resource as stored: whether it is retired, and whether a sender has seen it as it is."""
+
+    resource: Resource
+    retired: bool = False
+    revision: int = 0
+    unreviewed: Unreviewed | None = None
 
 
 @dataclass
@@ -60,21 +89,76 @@ class CatalogueStore:
     def with_retired(self, vocabulary: Vocabulary) -> list[tuple[Resource, bool]]:
         """Every stored resource and whether it is retired (kept, but shown nowhere and sent
         to no one), in one read of the table."""
-        return [(_resource(item, vocabulary), bool(item.get("retired"))) for item in self.items()]
+        return [(s.resource, s.retired) for s in self.stored(vocabulary)]
+
+    def stored(self, vocabulary: Vocabulary) -> list[StoredResource]:
+        """Every stored resource with its retirement and review state, in one read."""
+        return [_stored(item, vocabulary) for item in self.items()]
 
     def get(self, resource_id: str, vocabulary: Vocabulary) -> tuple[Resource, bool] | None:
         """One stored resource and whether it is retired, or None."""
-        with aws_errors("reading a resource"):
-            item = self._table.get_item(Key={"id": resource_id}, ConsistentRead=True).get("Item")
-        return (_resource(item, vocabulary), bool(item.get("retired"))) if item else None
+        found = self.get_stored(resource_id, vocabulary)
+        return (found.resource, found.retired) if found else None
 
-    def save(self, resource: Resource, *, retired: bool = False) -> None:
-        """Store a resource as staff wrote it in the console (sync leaves it alone from now)."""
-        item = {**resource.to_item(), "source": SOURCE_CONSOLE}
+    def get_stored(self, resource_id: str, vocabulary: Vocabulary) -> StoredResource | None:
+        """One stored resource with its retirement and review state, or None."""
+        item = self._item(resource_id)
+        return _stored(item, vocabulary) if item else None
+
+    def _item(self, resource_id: str) -> dict[str, Any] | None:
+        with aws_errors("reading a resource"):
+            return self._table.get_item(Key={"id": resource_id}, ConsistentRead=True).get("Item")
+
+    def save(
+        self,
+        resource: Resource,
+        *,
+        retired: bool = False,
+        review: Review = "sender",
+        member: str = "",
+    ) -> None:
+        """Store a resource as staff wrote it in the console (sync leaves it alone from now).
+
+        `review` says whose words these are: a sender's are reviewed; a member's (`member`)
+        stay unreviewed, keeping the last reviewed version beside them; "keep" (retire, restore)
+        leaves the review state as it was. Each save is the next revision, written only if the
+        revision read is still the stored one, so two saves at once cannot lose a review."""
+        current = self._item(resource.id)
+        revision = int(current.get("revision", 0)) if current else 0
+        item: dict[str, Any] = {
+            **resource.to_item(),
+            "source": SOURCE_CONSOLE,
+            "revision": revision + 1,
+        }
         if retired:
             item["retired"] = True
+        if review == "keep" and current is not None:
+            item.update({k: current[k] for k in _REVIEW_FIELDS if k in current})
+        elif review == "member":
+            item.update(_unreviewed_fields(current), unreviewed_by=member)
+        condition = "attribute_not_exists(id)" if current is None else "#r = :r"
+        names = {} if current is None else {"ExpressionAttributeNames": {"#r": "revision"}}
+        values = {} if current is None else {"ExpressionAttributeValues": {":r": revision}}
+        if current is not None and "revision" not in current:
+            condition, names, values = "attribute_not_exists(revision)", {}, {}
         with aws_errors("saving a resource"):
-            self._table.put_item(Item=item)
+            self._table.put_item(Item=item, ConditionExpression=condition, **names, **values)
+
+    def mark_reviewed(self, resource_id: str, revision: int) -> bool:
+        """A sender approved this revision: it is reviewed, unless it changed since (then the
+        newer words still wait for a sender). True if marked."""
+        try:
+            with aws_errors("marking a resource reviewed"):
+                self._table.update_item(
+                    Key={"id": resource_id},
+                    UpdateExpression="REMOVE " + ", ".join(_REVIEW_FIELDS),
+                    ConditionExpression="#r = :r",
+                    ExpressionAttributeNames={"#r": "revision"},
+                    ExpressionAttributeValues={":r": revision},
+                )
+        except ConflictError:
+            return False
+        return True
 
     def sync(self, catalogue: Catalogue) -> SyncReport:
         """Make the table match the files: add, update, and remove file-sourced resources."""
@@ -97,6 +181,37 @@ class CatalogueStore:
                     batch.delete_item(Key={"id": resource_id})
                     report.removed.append(resource_id)
         return report
+
+
+_REVIEW_FIELDS = ("unreviewed_by", "unreviewed_change", "reviewed_copy")
+
+
+def _unreviewed_fields(current: dict[str, Any] | None) -> dict[str, Any]:
+    """The review attributes of a member's save over `current` (None: a new resource)."""
+    if current is None:
+        return {"unreviewed_change": "added"}
+    if "unreviewed_change" in current:  # still unreviewed: the last reviewed version stays
+        return {k: current[k] for k in ("unreviewed_change", "reviewed_copy") if k in current}
+    fields = {k: v for k, v in current.items() if k in Resource.model_fields}
+    return {"unreviewed_change": "changed", "reviewed_copy": json.dumps(fields, sort_keys=True)}
+
+
+def _stored(item: dict[str, Any], vocabulary: Vocabulary) -> StoredResource:
+    unreviewed = None
+    if item.get("unreviewed_change"):
+        copy = item.get("reviewed_copy")
+        unreviewed = Unreviewed(
+            change=str(item["unreviewed_change"]),
+            by=str(item.get("unreviewed_by", "")),
+            revision=int(item.get("revision", 0)),
+            reviewed=_resource(json.loads(copy), vocabulary) if copy else None,
+        )
+    return StoredResource(
+        _resource(item, vocabulary),
+        bool(item.get("retired")),
+        int(item.get("revision", 0)),
+        unreviewed,
+    )
 
 
 def _resource(item: dict[str, Any], vocabulary: Vocabulary) -> Resource:

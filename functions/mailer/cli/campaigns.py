@@ -9,6 +9,7 @@ from mailer.campaigns.queue import drain
 from mailer.errors import MailerError
 
 from .context import Group, container_of, echo
+from .drafts import campaign_approve, campaign_discard, campaign_draft, campaign_show
 
 
 @click.command()
@@ -49,7 +50,11 @@ def announce(
 
 @click.group(cls=Group)
 def campaign() -> None:
-    """Digests and announcements: list them, and see how one went."""
+    """Digests and announcements: their drafts, and how each one went."""
+
+
+for _command in (campaign_draft, campaign_show, campaign_approve, campaign_discard):
+    campaign.add_command(_command)
 
 
 @campaign.command("list")

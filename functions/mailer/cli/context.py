@@ -3,6 +3,7 @@ output that stored data cannot turn into terminal commands."""
 
 from __future__ import annotations
 
+import getpass
 import re
 from typing import Any
 
@@ -54,3 +55,11 @@ def shown(value: object) -> str:
 def echo(message: Any = "", err: bool = False) -> None:
     """click.echo for lines the CLI writes: controls escaped, its own line breaks kept."""
     click.echo(_CONTROLS_BUT_NEWLINE.sub(_escape, str(message)), err=err)
+
+
+def actor() -> str:
+    """Who ran the command, as the audit log and drafts name them."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"

@@ -10,13 +10,16 @@ from typing import Any
 
 import click
 
+from mailer.campaigns.digests import digest_draft_id, draft_period
+from mailer.campaigns.drafts import Draft
 from mailer.campaigns.model import Kind, Period, campaign_id
 from mailer.campaigns.queue import drain
 from mailer.campaigns.sender import VISIBILITY_TIMEOUT, Result
 from mailer.errors import MailerError
 
 from .campaigns import echo_status
-from .context import Group, container_of, echo, shown
+from .context import Group, actor, container_of, echo, shown
+from .progress import Progress
 
 
 @click.group(cls=Group)
@@ -36,10 +39,18 @@ def digest_plan(ctx: click.Context, period: str) -> None:
     container = container_of(ctx)
     month = Period.parse(period)
     planner = container.planner
-    since, why = planner.new_since(month)
-    campaign = planner.digest(month)
+    draft = container.drafts.get(digest_draft_id(month)) or unprepared(container, month)
+    view = container.digests.view(draft)
+    campaign = container.digests.campaign_of(draft)
     echo(f"{month.label} digest: a dry run, nothing is recorded or sent.")
-    echo(f"New means added on or after {since.isoformat()} ({why}).")
+    echo(f"New means added on or after {view.since.isoformat()} ({view.why}).")
+    echo(f"Its draft {draft.id} is {_draft_state(container, draft)}.")
+    for stored in view.unreviewed:
+        assert stored.unreviewed is not None  # DigestView.unreviewed lists only those
+        echo(
+            f"Not yet reviewed by a sender: {stored.resource.id} "
+            f"({stored.unreviewed.change} by {shown(stored.unreviewed.by)})"
+        )
     existing = container.campaigns.status(campaign.id)
     if existing is not None:
         echo(
@@ -72,11 +83,42 @@ def digest_plan(ctx: click.Context, period: str) -> None:
             echo(f"  {tag:<9} {pick.resource.id}: {shown(pick.resource.title)}")
 
 
+def unprepared(container: Any, month: Period) -> Draft:
+    """The month's draft as the schedule would prepare it (not stored)."""
+    return Draft(
+        id=digest_draft_id(month),
+        kind=Kind.DIGEST,
+        resource_id="",
+        period=str(month),
+        audiences=tuple(container.vocabulary.audiences),
+    )
+
+
+def _draft_state(container: Any, draft: Draft) -> str:
+    stored = container.drafts.get(draft.id)
+    if stored is None:
+        return f"not prepared yet (due {container.digests.prepares_on(draft_period(draft))})"
+    return f"{stored.state} (version {stored.version})"
+
+
+@digest.command("prepare")
+@click.option("--period", required=True, help="the month, as YYYY-MM")
+@click.pass_context
+def digest_prepare(ctx: click.Context, period: str) -> None:
+    """Prepare the month's digest draft now, as the schedule does, and tell the senders."""
+    container = container_of(ctx)
+    draft, created = container.digests.prepare(Period.parse(period), member=actor())
+    if created:
+        container.audit_log.record(actor(), "prepared a digest draft", {"draft": draft.id})
+    echo(f"{draft.id}: {'prepared' if created else 'already prepared'} ({draft.state}).")
+
+
 @digest.command("send")
 @click.option("--period", required=True, help="the month, as YYYY-MM")
 @click.pass_context
 def digest_send(ctx: click.Context, period: str) -> None:
-    """Plan the month's digest and send it here; a second run sends nothing."""
+    """Send the month's digest here as its draft says (approved, else as DIGEST_UNAPPROVED
+    says); a second run sends nothing."""
     container = container_of(ctx)
     month = Period.parse(period)
     if dt.datetime.fromtimestamp(container.clock(), dt.UTC).date() < month.start:
@@ -85,8 +127,14 @@ def digest_send(ctx: click.Context, period: str) -> None:
             f"what is in the catalogue now; anything added later is new in {month.next.label}'s.",
             err=True,
         )
-    campaign = container.planner.digest(month)
-    report = container.planner.plan(campaign)
+    started = container.digests.start(month, member=actor())
+    if started.report is None:
+        raise MailerError(
+            f"the {month.label} digest is {started.status}: nothing sent"
+            + (" (a sender approves its draft, then sends it)" if started.status == "held" else "")
+        )
+    report = started.report
+    echo(f"{report.campaign_id}: {started.status}.")
     queued = sum(report.enqueued.values())
     if report.already_planned:
         echo(f"{report.campaign_id}: already planned; sending whatever is still queued.")
@@ -95,11 +143,11 @@ def digest_send(ctx: click.Context, period: str) -> None:
         echo(f"{report.campaign_id}: {state}, {queued} recipient(s) queued.")
     outcomes: Counter[str] = Counter()
     sender = container.sender
-    with click.progressbar(length=max(queued, 1), label="Sending", file=sys.stderr) as bar:
+    with Progress(queued, "Sending") as progress:
 
         def count(record: Mapping[str, Any], result: object | None) -> None:
             outcomes[result.outcome if isinstance(result, Result) else "retry"] += 1
-            bar.update(1)
+            progress.advance()
 
         drain(
             container.clients.sqs,

@@ -3,22 +3,13 @@ engineers. Each is audited like the console's, by key, with the engineer's login
 
 from __future__ import annotations
 
-import getpass
 import json
 
 import click
 
 from mailer.staff.people import PersonRecord
 
-from .context import Group, container_of, echo
-
-
-def _actor() -> str:
-    """Who ran the command, as the audit log names them."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
+from .context import Group, actor, container_of, echo
 
 
 @click.group(cls=Group)
@@ -65,7 +56,7 @@ def _show(record: PersonRecord) -> None:
 @click.pass_context
 def show(ctx: click.Context, address: str) -> None:
     """What is held about ADDRESS: group, topics, status, evidence, campaigns, suppression."""
-    _show(container_of(ctx).people.find(_actor(), address))
+    _show(container_of(ctx).people.find(actor(), address))
 
 
 @subscriber.command("unsubscribe")
@@ -74,7 +65,7 @@ def show(ctx: click.Context, address: str) -> None:
 def unsubscribe(ctx: click.Context, address: str) -> None:
     """Unsubscribe ADDRESS (safe to run twice)."""
     people = container_of(ctx).people
-    changed = people.unsubscribe(_actor(), people.key(address))
+    changed = people.unsubscribe(actor(), people.key(address))
     echo("unsubscribed" if changed else "nothing to do: not subscribed")
 
 
@@ -87,7 +78,7 @@ def erase(ctx: click.Context, address: str, yes: bool) -> None:
     if not yes:
         click.confirm("Erase this person's data? It cannot be undone.", abort=True)
     people = container_of(ctx).people
-    erased = people.erase(_actor(), people.key(address))
+    erased = people.erase(actor(), people.key(address))
     echo("erased: only the one-way key is kept" if erased else "nothing to erase")
 
 
@@ -97,7 +88,7 @@ def erase(ctx: click.Context, address: str, yes: bool) -> None:
 def export(ctx: click.Context, address: str) -> None:
     """Print the same JSON the subscriber downloads (exit 1 if nothing is held)."""
     people = container_of(ctx).people
-    record = people.export(_actor(), people.key(address))
+    record = people.export(actor(), people.key(address))
     if record is None:
         raise click.ClickException("nothing to export: we hold no data for that address")
     echo(json.dumps(record, indent=2, ensure_ascii=False))

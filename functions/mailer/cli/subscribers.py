@@ -13,8 +13,7 @@ from mailer.imports.batch import Batch, Mode, RunState
 from mailer.imports.rows import OUTCOMES
 from mailer.subscribers.provenance import Basis
 
-from .context import Group, container_of, echo
-from .subscriber import _actor
+from .context import Group, actor, container_of, echo
 
 
 @click.group(cls=Group)
@@ -80,12 +79,12 @@ def import_list(
     batch = importer.declare(
         source=source,
         basis=basis,
-        created_by=_actor(),
+        created_by=actor(),
         collected_directly=collected_directly,
         collected_on=collected_on,
     )
     container.list_files.put(batch.object_key, file.read_bytes())
-    container.audit_log.record(_actor(), "declared an import", {"batch": batch.id, "basis": basis})
+    container.audit_log.record(actor(), "declared an import", {"batch": batch.id, "basis": basis})
     echo(f"batch {batch.id}")
     batch = importer.run(batch.id, Mode.DRY_RUN, on_page=_progress(Mode.DRY_RUN)).batch
     _summary(batch, Mode.DRY_RUN)
@@ -103,6 +102,6 @@ def import_list(
         return
     if not yes:
         click.confirm("Import these rows now?", abort=True)
-    container.audit_log.record(_actor(), "started an import", {"batch": batch.id})
+    container.audit_log.record(actor(), "started an import", {"batch": batch.id})
     batch = importer.run(batch.id, Mode.IMPORT, on_page=_progress(Mode.IMPORT)).batch
     _summary(batch, Mode.IMPORT)

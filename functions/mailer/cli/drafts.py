@@ -1,0 +1,126 @@
+"""`mailer campaign draft|show|approve|discard`: the console's draft pages for engineers, through
+the same code (approval.py for announcements, digests.py for the month's digest). Approving and
+discarding name the version shown, as the console's buttons do, so they act on what was seen."""
+
+from __future__ import annotations
+
+import click
+
+from mailer.campaigns.digests import draft_period
+from mailer.campaigns.drafts import Draft
+from mailer.campaigns.model import Campaign, Kind, Period
+from mailer.errors import MailerError
+
+from .context import actor, container_of, echo, shown
+
+
+def _draft(ctx: click.Context, draft_id: str) -> Draft:
+    draft = container_of(ctx).drafts.get(draft_id) if draft_id.isalnum() else None
+    if draft is None:
+        raise MailerError(f"no draft {draft_id!r} (`mailer campaign show` lists them)")
+    return draft
+
+
+def _current(ctx: click.Context, draft_id: str, version: int) -> Draft:
+    draft = _draft(ctx, draft_id)
+    if draft.version != version:
+        raise MailerError(
+            f"{draft_id} is at version {draft.version}, not {version}: nothing done "
+            f"(see it with `mailer campaign show {draft_id}`)"
+        )
+    return draft
+
+
+def _campaign_of(ctx: click.Context, draft: Draft) -> Campaign:
+    container = container_of(ctx)
+    if draft.kind is Kind.DIGEST:
+        return container.digests.campaign_of(draft)
+    return container.approvals.campaign_of(draft)
+
+
+@click.command("draft")
+@click.option("--resource", "resource_id", help="announce this resource (a new draft)")
+@click.option("--period", help="prepare this month's digest draft, as YYYY-MM")
+@click.pass_context
+def campaign_draft(ctx: click.Context, resource_id: str | None, period: str | None) -> None:
+    """Start an announcement's draft, or prepare a month's digest draft."""
+    container = container_of(ctx)
+    if bool(resource_id) == bool(period):
+        raise MailerError("give --resource ID (an announcement) or --period YYYY-MM (a digest)")
+    if period:
+        draft, created = container.digests.prepare(Period.parse(period), member=actor())
+    else:
+        found = container.catalogue_store.get(resource_id or "", container.vocabulary)
+        if found is None or found[1]:
+            raise MailerError(f"no resource {resource_id!r} in the catalogue (or it is retired)")
+        draft, created = container.approvals.start(found[0], actor()), True
+    if created:
+        container.audit_log.record(actor(), "created a draft", {"draft": draft.id})
+    echo(f"{draft.id}: {'created' if created else 'already prepared'}, version {draft.version}.")
+
+
+@click.command("show")
+@click.argument("draft_id", required=False)
+@click.pass_context
+def campaign_show(ctx: click.Context, draft_id: str | None) -> None:
+    """A draft as its page shows it (groups, people, subjects, what it features); with no id,
+    every draft."""
+    container = container_of(ctx)
+    if not draft_id:
+        for d in container.drafts.list():
+            what = f"{d.period} digest" if d.kind is Kind.DIGEST else shown(d.resource_id)
+            echo(f"{d.id}  {d.state:<9} v{d.version}  {what}")
+        return
+    draft = _draft(ctx, draft_id)
+    campaign = _campaign_of(ctx, draft)
+    echo(f"{campaign.name}: draft {draft.id}, {draft.state}, version {draft.version}")
+    echo(f"  last changed {draft.updated_at} by {shown(draft.updated_by)}")
+    if draft.approved_by:
+        echo(f"  approved {draft.approved_at} by {shown(draft.approved_by)}")
+    if draft.message:
+        echo(f"  introduction: {shown(draft.message)}")
+    people = {p.audience: p.relevant for p in container.planner.dry_run(campaign)}
+    frozen = campaign.snapshot
+    for audience in campaign.audiences:
+        subject = frozen.subject_for(audience) if frozen else ""
+        label = container.vocabulary.audiences.get(audience, audience)
+        echo(f"\n{label}: {people.get(audience, 0)} people; subject: {shown(subject or '(ours)')}")
+        for resource_id in frozen.features.get(audience, ()) if frozen else ():
+            echo(f"  featured  {resource_id}")
+    if draft.kind is Kind.DIGEST:
+        for stored in container.digests.view(draft).unreviewed:
+            assert stored.unreviewed is not None  # listed only when unreviewed
+            echo(
+                f"Not yet reviewed by a sender: {stored.resource.id} "
+                f"({stored.unreviewed.change} by {shown(stored.unreviewed.by)})"
+            )
+        echo(f"Goes out on {draft_period(draft).start:%-d %B %Y}.")
+
+
+@click.command("approve")
+@click.argument("draft_id")
+@click.option("--version", type=int, required=True, help="the version `show` printed")
+@click.pass_context
+def campaign_approve(ctx: click.Context, draft_id: str, version: int) -> None:
+    """Approve a draft as shown (a sender's act): what is sent is then exactly this."""
+    container = container_of(ctx)
+    draft = _current(ctx, draft_id, version)
+    approvals = container.digests if draft.kind is Kind.DIGEST else container.approvals
+    approved = approvals.approve(draft, actor())
+    container.audit_log.record(
+        actor(), "approved a draft", {"draft": draft.id, "version": approved.version}
+    )
+    echo(f"{draft.id}: approved, version {approved.version}.")
+
+
+@click.command("discard")
+@click.argument("draft_id")
+@click.option("--version", type=int, required=True, help="the version `show` printed")
+@click.pass_context
+def campaign_discard(ctx: click.Context, draft_id: str, version: int) -> None:
+    """Set a draft aside (a month's digest draft discarded: no digest that month)."""
+    container = container_of(ctx)
+    draft = _current(ctx, draft_id, version)
+    container.drafts.discard(draft, actor())
+    container.audit_log.record(actor(), "discarded a draft", {"draft": draft.id})
+    echo(f"{draft.id}: discarded.")
