@@ -63,7 +63,7 @@ class DigestDraftForm(DraftVersionForm):
                     out.discard(resource.id)
                     ids.append(resource.id)
             added = self[_name("add", audience)].data
-            if added:
+            if added in {r.id for r in group.addable}:
                 ids.append(added)
                 out.discard(added)
             order[audience] = ids
@@ -118,8 +118,8 @@ def digest_draft_form(
             _name("add", audience),
             SelectField(
                 f"Add a resource for {label}",
-                choices=[("", "(none)")] + [(r.id, r.title) for r in group.addable],
-                validate_choice=True,
+                choices={"": "(none)", **{r.id: r.title for r in group.addable}},
+                validate_choice=False,  # choice() takes only a listed one; none is none
             ),
         )
     form = _ForThisDraft(*args, **kwargs)
