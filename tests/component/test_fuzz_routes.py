@@ -366,3 +366,97 @@ def test_no_data_protection_route_answers_5xx_or_changes_a_subscriber_unasked(
         protection_fuzzed["changed"] += 1
         assert method == "POST" and path in STAFF_CHANGING, (method, path, form)
         assert form.get("subscriber") == seeded.key and form.get("csrf_token") == token
+
+
+# --- issue 16: the draft routes (announcements and the month's digest), as a sender --------
+
+DRAFT_PATHS = [
+    "/staff/drafts/",
+    "/staff/drafts/{}",
+    "/staff/drafts/{}/test",
+    "/staff/drafts/{}/approve",
+    "/staff/drafts/{}/send",
+    "/staff/drafts/{}/discard",
+    "/staff/drafts/{}/preview/faith-groups.html",
+    "/staff/drafts/{}/preview/{}.html",
+    "/staff/digest",
+    "/staff/digest/prepare",
+    "/staff/digest/schools.html",
+    "/staff/digest/{}.html",
+    "/staff/announce/safe-homes",
+    "/staff/announce/{}",
+]
+DRAFT_FIELDS = [
+    "version",
+    "confirmed",
+    "audiences",
+    "message",
+    "subject_individuals",
+    "subject_faith_groups",
+    "subject__faith_groups",
+    "subject__schools",
+    "place__faith_groups__safe_homes",
+    "keep__faith_groups__safe_homes",
+    "add__faith_groups",
+    "add__schools",
+    "back__individuals__safe_homes",
+]
+drafts_fuzzed = {"requests": 0, "5xx": 0}
+
+
+@settings(
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_no_draft_route_answers_5xx_or_stores_text_that_breaks_an_email(
+    staff, staff_browser, data
+) -> None:
+    """Generated presses and forms on every draft route: never a 5xx; no campaign starts
+    without a sender's confirmed press carrying the session's CSRF token; nothing a draft
+    stores holds a character that breaks an email."""
+    from mailer import text
+    from tests.support.staff import form_token, signed_in_as_sender
+
+    if not staff_browser.get_cookie("staff_session", path="/staff"):
+        signed_in_as_sender(staff_browser)
+    if not hasattr(staff_browser, "fuzz_drafts"):
+        resource = staff.catalogue_store.get("safe-homes", staff.vocabulary)[0]
+        announcement = staff.approvals.start(resource, "sender@charity.example.org")
+        digest, _ = staff.digests.prepare(staff.digests.next_period())
+        page = staff_browser.get("/staff/drafts/").get_data(as_text=True)
+        staff_browser.fuzz_drafts = ([announcement.id, digest.id], form_token(page))
+    ids, token = staff_browser.fuzz_drafts
+    draft_id = data.draw(st.sampled_from(ids) | st.text(max_size=30), label="draft")
+    audience = data.draw(st.sampled_from(["schools", "nobody", ""]) | st.text(max_size=20))
+    path = data.draw(st.sampled_from(DRAFT_PATHS), label="path")
+    path = path.format(quote(draft_id, safe=""), quote(audience, safe=""))
+    method = data.draw(st.sampled_from(["GET", "HEAD", "PUT"] + ["POST"] * 4), label="method")
+    form = data.draw(
+        st.dictionaries(
+            st.sampled_from(DRAFT_FIELDS),
+            st.one_of(staff_values, st.sampled_from(["1", "2", "yes", "safe-homes"])),
+            max_size=5,
+        ),
+        label="form",
+    )
+    with_token = data.draw(st.booleans(), label="csrf")
+    if with_token:
+        form["csrf_token"] = token
+    with staff_browser.open(path, method=method, data=form) as response:
+        status = response.status_code
+    drafts_fuzzed["requests"] += 1
+    drafts_fuzzed["5xx"] += status >= 500
+    assert status < 500, (method, path, form)
+    if staff.campaigns.list():
+        assert method == "POST" and with_token and form.get("confirmed") == "yes", path
+    for draft in staff.drafts.list():
+        for words in (draft.message, *draft.subjects.values()):
+            assert text.problem(words, "subject", one_line=False) is None, draft
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _draft_figures_for_the_record():
+    """After the module: the draft routes' figures (run with -s to see them)."""
+    yield
+    print(f"\ndraft routes: {drafts_fuzzed['requests']} requests, 5xx: {drafts_fuzzed['5xx']}")
