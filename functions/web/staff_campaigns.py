@@ -70,3 +70,21 @@ def control(campaign: str, action: str) -> Any:
     else:
         flash(f"This campaign cannot be {past} now (it may have finished).")
     return redirect(url_for("staff_campaigns.campaign", campaign=campaign), 303)
+
+
+@bp.post("/campaigns/<path:campaign>/copy")
+@staff_required()
+def copy(campaign: str) -> Any:
+    """Copy a cancelled announcement into a new draft: sent, it reaches only those the
+    cancelled one did not."""
+    if not ButtonForm().validate_on_submit():
+        abort(400, "Please use the button on the campaign page.")
+    container = container_of()
+    try:
+        draft = container.approvals.copy(campaign, g.staff.email)
+    except MailerError as exc:
+        abort(409, str(exc))
+    detail = {"draft": draft.id, "campaign": campaign}
+    container.audit_log.record(g.staff, "copied a cancelled campaign into a draft", detail)
+    flash("A new draft: it goes only to those the cancelled campaign did not reach.")
+    return redirect(url_for("staff_drafts.draft_page", draft_id=draft.id), 303)

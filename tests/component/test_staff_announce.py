@@ -235,3 +235,49 @@ def test_the_next_digest_preview_is_what_the_schedule_will_send(
     frame = sender.get("/staff/digest/faith-groups.html").get_data(as_text=True)
     assert f"Your {period.label} digest" in frame
     assert sent_mail() == [] and people.campaigns.status(f"digest#{period}") is None
+
+
+def test_a_cancelled_announcement_copied_to_a_new_draft_reaches_only_the_rest(
+    sender, people, staff_clock
+) -> None:
+    from mailer.campaigns.sender import CONTROL_TTL
+    from tests.support.digest import receive_event
+
+    draft = start_draft(sender)
+    assert press(sender, draft, "approve").status_code == 303
+    confirm = press(sender, draft, "send").get_data(as_text=True)
+    version = re.search(r'name="version"[^>]*value="(\d+)"', confirm)[1]
+    done = submit(sender, f"{draft}/send", confirm, version=version, confirmed="yes")
+    campaign_page = re.sub(r"^https?://[^/]+", "", done.headers["Location"])
+    [cancelled] = [s.campaign.id for s in people.campaigns.list()]
+    while not sent_mail():  # one at a time until one of Eli and Fay has it
+        one = receive_event(people, limit=1)
+        people.sender.process_batch(one)
+        for record in one["Records"]:
+            people.clients.sqs.delete_message(
+                QueueUrl=people.settings.send_queue_url, ReceiptHandle=record["receiptHandle"]
+            )
+    [had_it] = [m.to for m in sent_mail()]
+    assert people.planner.control(cancelled, "cancel")
+    staff_clock.advance(CONTROL_TTL)
+    drain_queue(people)
+    assert len(sent_mail()) == 1  # the other was skipped
+    page = sender.get(campaign_page).get_data(as_text=True)
+    assert "Copy into a new draft" in page
+    copied = submit(sender, f"{campaign_page}/copy", page)
+    assert copied.status_code == 303
+    copy = re.sub(r"^https?://[^/]+", "", copied.headers["Location"])
+    assert "A copy of a" in sender.get(copy).get_data(as_text=True)
+    assert press(sender, copy, "approve").status_code == 303  # the groups it took over: allowed
+    confirm = press(sender, copy, "send").get_data(as_text=True)
+    version = re.search(r'name="version"[^>]*value="(\d+)"', confirm)[1]
+    assert (
+        submit(sender, f"{copy}/send", confirm, version=version, confirmed="yes").status_code == 303
+    )
+    drain_queue(people)
+    assert per_recipient(sent_mail()) == {"eli@example.org": 1, "fay@example.org": 1}
+    assert had_it in {"eli@example.org", "fay@example.org"}
+    skipped = people.campaigns.status(people.drafts.get(copy.rsplit("/", 1)[1]).campaign_id)
+    assert skipped.totals["sent"] == 1 and skipped.finished_at
+    actions = [e.action for e in people.audit_log.recent()]
+    assert "copied a cancelled campaign into a draft" in actions

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -84,6 +85,24 @@ class Approvals:
             )
         return self.drafts.create(resource.id, left, member)
 
+    def copy(self, cancelled_id: str, member: str) -> Draft:
+        """A new draft from a cancelled announcement: its groups, words and subjects. Sent, it
+        mails only those the cancelled one had not reached (the senders skip the rest)."""
+        status = self._campaigns.status(cancelled_id)
+        if status is None or status.campaign.kind is not Kind.ANNOUNCEMENT:
+            raise MailerError("only an announcement can be copied into a new draft")
+        if status.state != "cancelled":
+            raise MailerError("only a cancelled announcement can be copied into a new draft")
+        old = status.campaign
+        return self.drafts.create(
+            old.resource_id,
+            old.audiences,
+            member,
+            message=old.message,
+            subjects=old.snapshot.subjects if old.snapshot else {},
+            follows=old.id,
+        )
+
     def campaign_of(self, draft: Draft) -> Campaign:
         """The campaign a draft describes: its frozen snapshot once approved, else built from
         the catalogue as it is now (what approving would freeze)."""
@@ -94,18 +113,23 @@ class Approvals:
                 draft.message,
                 snapshot=draft.snapshot,
                 draft_id=draft.id,
+                follows=draft.follows,
             )
-        return self._planner.announcement(
-            draft.resource_id,
-            draft.audiences,
-            draft.message,
-            subjects=draft.subjects,
-            draft_id=draft.id,
+        return replace(
+            self._planner.announcement(
+                draft.resource_id,
+                draft.audiences,
+                draft.message,
+                subjects=draft.subjects,
+                draft_id=draft.id,
+            ),
+            follows=draft.follows,
         )
 
     def _refuse_announced(self, draft: Draft) -> None:
         earlier = self.announced_to(draft.resource_id)
-        repeated = {a: c for a, c in earlier.items() if a in draft.audiences}
+        # A copy of a cancelled campaign takes over that campaign's groups.
+        repeated = {a: c for a, c in earlier.items() if a in draft.audiences and c != draft.follows}
         if repeated:
             raise AlreadyAnnouncedError(
                 f"already announced to {', '.join(sorted(repeated))}: untick "
@@ -138,11 +162,20 @@ class Approvals:
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }
+        # A group's marker is new, or (a copy) names the cancelled campaign this one follows.
+        taken_over: dict[str, Any] = (
+            {
+                "ConditionExpression": "attribute_not_exists(pk) OR campaign_id = :follows",
+                "ExpressionAttributeValues": {":follows": draft.follows},
+            }
+            if draft.follows
+            else {"ConditionExpression": "attribute_not_exists(pk)"}
+        )
         markers = [
             {
                 "Put": {
                     "Item": {**announced_key(draft.resource_id, a), "campaign_id": campaign.id},
-                    "ConditionExpression": "attribute_not_exists(pk)",
+                    **taken_over,
                 }
             }
             for a in campaign.audiences

@@ -72,6 +72,7 @@ class Draft:
     period: str = ""
     order: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     removed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    follows: str = ""  # copied from this cancelled campaign (approval.py's copy)
 
     @property
     def editable(self) -> bool:
@@ -97,6 +98,8 @@ class Draft:
             "approved_at": self.approved_at,
             "campaign_id": self.campaign_id,
         }
+        if self.follows:
+            item["follows"] = self.follows
         if self.kind is Kind.DIGEST:
             item["period"] = self.period
             item["order"] = {a: list(ids) for a, ids in self.order.items()}
@@ -125,6 +128,7 @@ class Draft:
             snapshot=Snapshot.from_json(item["snapshot"]) if item.get("snapshot") else None,
             campaign_id=item.get("campaign_id", ""),
             period=item.get("period", ""),
+            follows=item.get("follows", ""),
             order={a: tuple(ids) for a, ids in item.get("order", {}).items()},
             removed={a: tuple(ids) for a, ids in item.get("removed", {}).items()},
         )
@@ -145,12 +149,25 @@ class DraftStore:
     def _now(self) -> str:
         return dt.datetime.fromtimestamp(self._clock(), dt.UTC).isoformat(timespec="seconds")
 
-    def create(self, resource_id: str, audiences: Iterable[str], member: str) -> Draft:
-        """A new draft announcing a resource to these groups."""
+    def create(
+        self,
+        resource_id: str,
+        audiences: Iterable[str],
+        member: str,
+        *,
+        message: str = "",
+        subjects: Mapping[str, str] | None = None,
+        follows: str = "",
+    ) -> Draft:
+        """A new draft announcing a resource to these groups (with words copied, and the
+        cancelled campaign it carries on, when it is a copy)."""
         draft = Draft(
             id=new_draft_id(),
             resource_id=resource_id,
             audiences=tuple(audiences),
+            message=message,
+            subjects=dict(subjects or {}),
+            follows=follows,
             created_by=member,
             updated_by=member,
             updated_at=self._now(),

@@ -109,6 +109,16 @@ class Ledger:
                 Key={"pk": campaign.pk, "sk": ledger_sk(subscriber_key)}, ConsistentRead=True
             ).get("Item")
 
+    def reached(self, campaign_id: str, subscriber_key: str) -> bool:
+        """True if that campaign sent to the subscriber, or was sending when it stopped (a
+        claim under way at a cancel counts as sent, as the cancel's counts say)."""
+        with aws_errors("reading the send ledger"):
+            entry = self._table.get_item(
+                Key={"pk": campaign_pk(campaign_id), "sk": ledger_sk(subscriber_key)},
+                ConsistentRead=True,
+            ).get("Item")
+        return entry is not None and entry.get("state") in (CLAIMED, SendOutcome.SENT.value)
+
     def claim(self, campaign: Campaign, subscriber_key: str, audience: str) -> Claim | Done:
         """Claim the send, or say it is done already; InFlightError if another sender has it."""
         now = self._clock()

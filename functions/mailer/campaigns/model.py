@@ -91,6 +91,8 @@ class Campaign:
     resource_id: str = ""  # announcements: the resource announced
     message: str = ""  # announcements: an optional note from staff
     draft_id: str = ""  # announcements approved from a draft (drafts.py): one per draft
+    # announcements copied from a cancelled one: whoever that one reached is skipped
+    follows: str = ""
     # What its emails are made from, frozen when it was approved (snapshot.py). Not part of
     # the definition's identity: two starts of one campaign compare equal whatever they froze.
     snapshot: Snapshot | None = field(default=None, compare=False, hash=False)
@@ -124,15 +126,18 @@ class Campaign:
         message: str = "",
         snapshot: Snapshot | None = None,
         draft_id: str = "",
+        follows: str = "",
     ) -> Campaign:
         """The announcement of one resource: from a draft, one campaign per draft (approval.py
-        lets each group have a resource once); without one, one per resource."""
+        lets each group have a resource once); without one, one per resource. `follows`: the
+        cancelled campaign it carries on (its recipients are not mailed again)."""
         return cls(
             Kind.ANNOUNCEMENT,
             tuple(audiences),
             resource_id=resource_id,
             message=message,
             draft_id=draft_id,
+            follows=follows,
             snapshot=snapshot,
         )
 
@@ -182,6 +187,8 @@ class Campaign:
             item["message"] = self.message
         if self.draft_id:
             item["draft_id"] = self.draft_id
+        if self.follows:
+            item["follows"] = self.follows
         if self.snapshot is not None:
             item["snapshot"] = self.snapshot.to_json()
         return item
@@ -199,6 +206,7 @@ class Campaign:
             resource_id=item.get("resource_id", ""),
             message=item.get("message", ""),
             draft_id=item.get("draft_id", ""),
+            follows=item.get("follows", ""),
             snapshot=Snapshot.from_json(item["snapshot"]) if item.get("snapshot") else None,
         )
 

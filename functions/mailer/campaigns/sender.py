@@ -292,6 +292,9 @@ class Sender:
             return _NotSent(SendOutcome.SKIPPED, "not subscribed")
         if self._subscribers.is_suppressed(key):
             return _NotSent(SendOutcome.SUPPRESSED, "suppressed")
+        follows = content.campaign.follows
+        if follows and self._ledger.reached(follows, key):
+            return _NotSent(SendOutcome.SKIPPED, "had it from the cancelled campaign")
         variant = content.for_group(subscriber.audience, subscriber.topics)
         if variant is None:
             return _NotSent(SendOutcome.SKIPPED, "nothing relevant")
