@@ -13,9 +13,8 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 
-from mailer.campaigns.digests import DigestView, digest_draft_id
+from mailer.campaigns.digests import DigestView
 from mailer.campaigns.drafts import Draft, DraftState, StaleDraftError
-from mailer.campaigns.model import Kind
 from mailer.errors import MailerError
 
 from .digest_forms import DigestDraftForm, digest_draft_form
@@ -27,25 +26,12 @@ from .staff_previews import counts, email_frame, previews
 bp = Blueprint("staff_digests", __name__, url_prefix="/staff")
 
 
-def _unprepared() -> Draft:
-    """Next month's draft as the schedule would prepare it (not stored: a GET stores nothing)."""
-    container = container_of()
-    period = container.digests.next_period()
-    return Draft(
-        id=digest_draft_id(period),
-        kind=Kind.DIGEST,
-        resource_id="",
-        period=str(period),
-        audiences=tuple(container.vocabulary.audiences),
-    )
-
-
 @bp.get("/digest")
 @staff_required()
 def next_digest() -> Any:
     """The next digest: its draft once prepared; before that, what it would hold now."""
     container = container_of()
-    draft = _unprepared()
+    draft = container.digests.draft_for(container.digests.next_period())
     if container.drafts.get(draft.id) is not None:
         return redirect(url_for("staff_drafts.draft_page", draft_id=draft.id), 303)
     campaign = container.digests.campaign_of(draft)
@@ -64,7 +50,8 @@ def next_digest() -> Any:
 @staff_required()
 def next_digest_html(audience: str) -> Any:
     """One group's next digest (every topic), for the preview frame."""
-    shown = previews(container_of().digests.campaign_of(_unprepared())).get(audience)
+    digests = container_of().digests
+    shown = previews(digests.campaign_of(digests.draft_for(digests.next_period()))).get(audience)
     if shown is None:
         abort(404, "This group gets no digest next month.")
     return email_frame(shown)

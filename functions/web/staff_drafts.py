@@ -18,9 +18,10 @@ from mailer.campaigns.drafts import Draft, DraftState, StaleDraftError
 from mailer.campaigns.model import Campaign, Kind
 from mailer.errors import MailerError
 
-from . import staff_digests
 from .extensions import container_of
 from .staff import page, staff_required
+from .staff_digests import save as save_digest
+from .staff_digests import show as show_digest
 from .staff_forms import ButtonForm, DraftForm, DraftVersionForm, draft_form
 from .staff_previews import counts, email_frame, previews
 
@@ -110,7 +111,7 @@ def _show(draft: Draft, form: DraftForm | None = None, status: int = 200, error:
     """The draft page: the edit form, then every group's email as the draft is saved (or as
     approved: then the resource as it was frozen, whatever the catalogue says since)."""
     if draft.kind is Kind.DIGEST:
-        return staff_digests.show(draft, None, status, error)
+        return show_digest(draft, None, status, error)
     frozen = draft.snapshot.resources if draft.snapshot else ()
     resource = next(iter(frozen), None) or _resource(draft.resource_id)
     form = form or _form_for(draft, resource)
@@ -151,7 +152,7 @@ def save(draft_id: str) -> Any:
     """Store an edit: each field's problem beside it, nothing stored, everything typed kept."""
     draft = _draft(draft_id)
     if draft.kind is Kind.DIGEST:
-        return staff_digests.save(draft)
+        return save_digest(draft)
     form = _form_for(draft, _resource(draft.resource_id), request.form)
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:

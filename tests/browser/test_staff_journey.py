@@ -131,3 +131,30 @@ def test_staff_add_preview_test_and_send_an_announcement(stack, browser) -> None
     page.get_by_text("Every group this resource is for has had it announced").wait_for()
     assert page.get_by_role("button", name=re.compile("^Start a draft")).count() == 0
     assert announcements()["imam@mosque.example.org"] == 1
+
+    # The month's digest: prepared now, a change saved, approved, then sent as the schedule
+    # would on the 1st (`mailer digest send`, its stand-in here): the outbox holds what the
+    # frozen preview showed.
+    page.get_by_role("navigation", name="Staff console").get_by_role(
+        "link", name="Next digest"
+    ).click()
+    page.get_by_role("button", name="Prepare the draft now").click()
+    page.get_by_text("Prepared: the senders have been told").wait_for()
+    page.get_by_label("Subject for faith groups").fill("This month, for your congregation")
+    page.get_by_role("button", name="Save the draft").click()
+    page.get_by_text("Saved: the previews below show it as saved.").wait_for()
+    page.get_by_role("button", name="Approve this version").click()
+    page.get_by_text("Approved: this is now exactly what will be sent.").wait_for()
+    page.get_by_text("Subject: This month, for your congregation").wait_for()
+    digest_frame = page.frame_locator('iframe[title="The digest for faith groups"]')
+    digest_frame.get_by_role(
+        "heading", name="Faith and forced labour: a guide for congregations"
+    ).wait_for()
+    page.wait_for_load_state("load")
+    page.screenshot(path=ARTIFACTS / "staff-05-digest-draft.png", full_page=True)
+    period = re.search(r"/staff/drafts/digest(\d{4})(\d{2})", page.url)
+    sent = stack.run("digest", "send", "--period", f"{period[1]}-{period[2]}")
+    assert sent.returncode == 0 and "sent as approved" in sent.stdout, sent.stdout + sent.stderr
+    digests = [m for m in stack.outbox() if m["subject"] == "This month, for your congregation"]
+    assert [m["to"] for m in digests] == ["imam@mosque.example.org"]
+    assert "Faith and forced labour" in digests[0]["raw"].replace("=\r\n", "")

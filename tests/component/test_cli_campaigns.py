@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from click.testing import CliRunner
 
 from mailer.cli.main import main
@@ -22,14 +24,17 @@ def test_announce_dry_runs_sends_once_and_lists(container: Container, clock: Fak
     assert "Dry run" in dry.output and sent_mail() == []
     sent = runner.invoke(main, ["announce", "safe-homes", "--message", "Out today."], obj=people)
     assert sent.exit_code == 0, sent.output
-    assert "announcement#safe-homes: 4 recipient(s) queued." in sent.output
+    [campaign] = re.findall(r"(announcement#safe-homes#[0-9a-f]{10}): draft", sent.output)
+    assert f"{campaign}: draft " in sent.output and "4 recipient(s) queued." in sent.output
+    actions = [e.action for e in people.audit_log.recent()]
+    assert {"sent an announcement", "approved a draft", "created a draft"} <= set(actions)
     assert per_recipient(sent_mail()) == {"eli@example.org": 1, "fay@example.org": 1}
     again = runner.invoke(main, ["announce", "safe-homes"], obj=people)
     assert again.exit_code == 1 and "announced already" in again.output
     assert len(sent_mail()) == 2
     listing = runner.invoke(main, ["campaign", "list"], obj=people)
-    assert "announcement#safe-homes" in listing.output and "finished" in listing.output
-    status = runner.invoke(main, ["campaign", "status", "announcement#safe-homes"], obj=people)
+    assert campaign in listing.output and "finished" in listing.output
+    status = runner.invoke(main, ["campaign", "status", campaign], obj=people)
     assert "total" in status.output and status.exit_code == 0
 
 

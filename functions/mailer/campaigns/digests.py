@@ -145,6 +145,17 @@ class DigestDrafts:
         """The day the schedule prepares this month's draft."""
         return period.start - dt.timedelta(days=self.review_days)
 
+    def draft_for(self, period: Period) -> Draft:
+        """The month's draft as stored, or as the schedule would prepare it (not stored: a
+        page or a dry run that looks stores nothing)."""
+        return self.drafts.get(digest_draft_id(period)) or Draft(
+            id=digest_draft_id(period),
+            kind=Kind.DIGEST,
+            resource_id="",
+            period=str(period),
+            audiences=tuple(self._vocabulary.audiences),
+        )
+
     def prepare(self, period: Period, member: str = SCHEDULE) -> tuple[Draft, bool]:
         """The month's draft, created once and the senders told (True), or as it is (False)."""
         draft, created = self.drafts.create_digest(

@@ -8,7 +8,7 @@ from mailer.campaigns.model import COUNTED, CampaignStatus
 from mailer.campaigns.queue import drain
 from mailer.errors import MailerError
 
-from .context import Group, container_of, echo
+from .context import Group, actor, container_of, echo
 from .drafts import campaign_approve, campaign_discard, campaign_draft, campaign_show
 
 
@@ -26,7 +26,8 @@ from .drafts import campaign_approve, campaign_discard, campaign_draft, campaign
 def announce(
     ctx: click.Context, resource_id: str, audiences: tuple[str, ...], message: str, dry_run: bool
 ) -> None:
-    """Announce a resource to its audiences (once per resource: a second run sends nothing)."""
+    """Announce a resource to its audiences through a draft, approved and sent at once by the
+    console's own code (each group gets a resource once: a second run sends nothing)."""
     container = container_of(ctx)
     planner = container.planner
     campaign = planner.announcement(resource_id, list(audiences) or None, message)
@@ -36,14 +37,27 @@ def announce(
     if dry_run:
         echo("Dry run: nothing recorded or sent.")
         return
-    if container.campaigns.status(campaign.id) is not None:
-        raise MailerError(f"{resource_id!r} was announced already: nothing more is sent")
+    approvals = container.approvals
+    earlier = approvals.announced_to(resource_id)
+    repeated = [a for a in campaign.audiences if a in earlier]
+    if repeated:
+        raise MailerError(
+            f"{resource_id!r} was announced already to {', '.join(repeated)}: nothing more is sent"
+        )
     if not sum(plan.relevant for plan in plans):
         raise MailerError("nobody in those audiences wants this resource's topics")
-    report = planner.plan(campaign)
-    echo(f"{report.campaign_id}: {sum(report.enqueued.values())} recipient(s) queued.")
+    who = actor()
+    draft = approvals.drafts.create(resource_id, campaign.audiences, who, message=message)
+    container.audit_log.record(who, "created a draft", {"draft": draft.id})
+    approved = approvals.approve(draft, who)
+    container.audit_log.record(who, "approved a draft", {"draft": draft.id})
+    sent = approvals.send(approved, who)
+    container.audit_log.record(who, "sent an announcement", {"campaign": sent.id})
+    status = container.campaigns.status(sent.id)
+    queued = status.totals["planned"] if status else 0
+    echo(f"{sent.id}: draft {draft.id} approved and sent, {queued} recipient(s) queued.")
     drain(container.clients.sqs, container.settings.send_queue_url, container.sender.process_batch)
-    status = container.campaigns.status(campaign.id)
+    status = container.campaigns.status(sent.id)
     if status is not None:
         echo_status(status)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from mailer.campaigns.digests import digest_draft_id, draft_period
+from mailer.campaigns.digests import draft_period
 from mailer.campaigns.drafts import Draft
 from mailer.campaigns.model import Kind, Period, campaign_id
 from mailer.campaigns.queue import drain
@@ -39,7 +39,7 @@ def digest_plan(ctx: click.Context, period: str) -> None:
     container = container_of(ctx)
     month = Period.parse(period)
     planner = container.planner
-    draft = container.drafts.get(digest_draft_id(month)) or unprepared(container, month)
+    draft = container.digests.draft_for(month)
     view = container.digests.view(draft)
     campaign = container.digests.campaign_of(draft)
     echo(f"{month.label} digest: a dry run, nothing is recorded or sent.")
@@ -81,17 +81,6 @@ def digest_plan(ctx: click.Context, period: str) -> None:
         for pick in plan.highlights:
             tag = "new" if pick.is_new else "evergreen"
             echo(f"  {tag:<9} {pick.resource.id}: {shown(pick.resource.title)}")
-
-
-def unprepared(container: Any, month: Period) -> Draft:
-    """The month's draft as the schedule would prepare it (not stored)."""
-    return Draft(
-        id=digest_draft_id(month),
-        kind=Kind.DIGEST,
-        resource_id="",
-        period=str(month),
-        audiences=tuple(container.vocabulary.audiences),
-    )
 
 
 def _draft_state(container: Any, draft: Draft) -> str:

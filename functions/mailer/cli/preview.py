@@ -63,7 +63,13 @@ def preview_digest(
     resources = (
         container.catalogue_files().resources if source == "files" else container.resources()
     )
-    campaign = container.planner.digest(month)
+    # The store: the month's draft (as saved, or as approved), what `digest send` sends. The
+    # files have no draft: the planner's own choice from them.
+    campaign = (
+        container.planner.digest(month)
+        if source == "files"
+        else container.digests.campaign_of(container.digests.draft_for(month))
+    )
     member = reader(audience, chosen, name)
     rendered = render_preview(
         container.sender, campaign, resources, member, container.settings.site_url
