@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.browser.conftest import ARTIFACTS
-from tests.support.localstack import LocalStack
+from tests.support.localstack import MAILER, LocalStack
 
 pytestmark = pytest.mark.browser
 
@@ -153,7 +153,7 @@ def test_staff_add_preview_test_and_send_an_announcement(stack, browser) -> None
     page.wait_for_load_state("load")
     page.screenshot(path=ARTIFACTS / "staff-05-digest-draft.png", full_page=True)
     period = re.search(r"/staff/drafts/digest(\d{4})(\d{2})", page.url)
-    sent = stack.run("digest", "send", "--period", f"{period[1]}-{period[2]}")
+    sent = stack.run(str(MAILER), "digest", "send", "--period", f"{period[1]}-{period[2]}")
     assert sent.returncode == 0 and "sent as approved" in sent.stdout, sent.stdout + sent.stderr
     digests = [m for m in stack.outbox() if m["subject"] == "This month, for your congregation"]
     assert [m["to"] for m in digests] == ["imam@mosque.example.org"]
