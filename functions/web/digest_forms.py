@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
 
 from mailer.campaigns.digests import DigestView
 from mailer.catalogue.schema import Vocabulary
+from mailer.emails.notes import NOTE_MAX
 
 from .staff_forms import DraftVersionForm, staff_text
 
@@ -28,6 +29,7 @@ class DigestDraftForm(DraftVersionForm):
         group = self.view.groups[audience]
         return {
             "subject": self[_name("subject", audience)],
+            "note": self[_name("note", audience)],
             "featured": [
                 (f, self[_name("keep", audience, rid)], self[_name("place", audience, rid)])
                 for f, rid in ((f, f.resource.id) for f in group.featured)
@@ -41,6 +43,12 @@ class DigestDraftForm(DraftVersionForm):
         return {
             a: " ".join((self[_name("subject", a)].data or "").split()) for a in self.view.groups
         }
+
+    def notes(self) -> dict[str, str]:
+        """The notes typed: "*" for every group, and each group's own (which replaces it)."""
+        notes = {"*": (self["note__all"].data or "").strip()}
+        notes.update({a: (self[_name("note", a)].data or "").strip() for a in self.view.groups})
+        return {a: n for a, n in notes.items() if n}
 
     def choice(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
         """Each group's featured ids in the order asked (a place typed, else where it was;
@@ -71,6 +79,17 @@ class DigestDraftForm(DraftVersionForm):
         return order, removed
 
 
+def _note_field(label: str) -> TextAreaField:
+    return TextAreaField(
+        label + ": paragraphs, *emphasis*, **strong**, lists (- item), [links](https://…)",
+        validators=[
+            Optional(),
+            Length(max=NOTE_MAX, message=f"Keep the note to {NOTE_MAX} characters or fewer."),
+            staff_text("note"),
+        ],
+    )
+
+
 def _name(*parts: str) -> str:
     return "__".join(p.replace("-", "_") for p in parts)
 
@@ -81,7 +100,7 @@ def digest_draft_form(
     """The form for this draft as `view` shows it."""
 
     class _ForThisDraft(DigestDraftForm):
-        pass
+        note__all = _note_field("A note for every group, above the resources (optional)")
 
     for audience, group in view.groups.items():
         label = vocabulary.audiences.get(audience, audience).lower()
@@ -96,6 +115,11 @@ def digest_draft_form(
                     staff_text("subject", one_line=True),
                 ],
             ),
+        )
+        setattr(
+            _ForThisDraft,
+            _name("note", audience),
+            _note_field(f"A note for {label} only, instead (optional)"),
         )
         for feature in group.featured:
             rid = feature.resource.id

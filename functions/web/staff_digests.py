@@ -120,8 +120,11 @@ def _frozen(campaign: Any) -> dict[str, list[Any]]:
 def _form(view: DigestView, data: Any = None) -> DigestDraftForm:
     form = digest_draft_form(container_of().vocabulary, view, data)
     if data is None:  # the draft as saved
+        form["note__all"].data = view.draft.notes.get("*", "")
         for audience in view.groups:
-            form.group_fields(audience)["subject"].data = view.draft.subjects.get(audience, "")
+            fields = form.group_fields(audience)
+            fields["subject"].data = view.draft.subjects.get(audience, "")
+            fields["note"].data = view.draft.notes.get(audience, "")
     form.version.data = str(view.draft.version)
     return form
 
@@ -144,11 +147,16 @@ def save(draft: Draft) -> Any:
     order, removed = form.choice()
     try:
         saved = container.digests.save(
-            draft, order=order, removed=removed, subjects=form.subjects(), member=g.staff.email
+            draft,
+            order=order,
+            removed=removed,
+            subjects=form.subjects(),
+            member=g.staff.email,
+            notes=form.notes(),
         )
     except StaleDraftError as exc:
         return show(container.drafts.get(draft.id) or draft, None, 409, str(exc))
-    detail = {"draft": draft.id, "version": saved.version}
+    detail = {"draft": draft.id, "version": saved.version, **note_detail(saved.notes)}
     container.audit_log.record(g.staff, "edited a draft", detail)
     flash(
         "Saved. A sender must approve it again before it is sent as approved."
@@ -156,3 +164,8 @@ def save(draft: Draft) -> Any:
         else "Saved: the previews below show it as saved."
     )
     return redirect(url_for("staff_drafts.draft_page", draft_id=draft.id), 303)
+
+
+def note_detail(notes: dict[str, str] | Any) -> dict[str, str]:
+    """The notes as audit detail, one entry a group ("note (all)" for every group)."""
+    return {f"note ({'all' if a == '*' else a})": n for a, n in notes.items()}

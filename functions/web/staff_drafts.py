@@ -20,6 +20,7 @@ from mailer.errors import MailerError
 
 from .extensions import container_of
 from .staff import page, staff_required
+from .staff_digests import note_detail
 from .staff_digests import save as save_digest
 from .staff_digests import show as show_digest
 from .staff_forms import ButtonForm, DraftForm, DraftVersionForm, draft_form
@@ -93,6 +94,7 @@ def _form_for(draft: Draft, resource: Any, data: Any = None) -> DraftForm:
     if data is None:  # showing the draft as saved
         form.audiences.data = list(draft.audiences)
         form.message.data = draft.message
+        form.note.data = draft.notes.get("*", "")
         for audience, field in form.subject_fields():
             field.data = draft.subjects.get(audience, "")
     form.version.data = str(draft.version)
@@ -171,10 +173,12 @@ def save(draft_id: str) -> Any:
             message=(form.message.data or "").strip(),
             subjects=form.subjects(),
             member=g.staff.email,
+            notes={"*": (form.note.data or "").strip()},
         )
     except StaleDraftError as exc:
         return _show(container.drafts.get(draft.id) or draft, form, 409, str(exc))
-    detail = {"draft": draft.id, "version": saved.version}
+    # The note's words by version: the audit log keeps what each version said.
+    detail = {"draft": draft.id, "version": saved.version, **note_detail(saved.notes)}
     container.audit_log.record(g.staff, "edited a draft", detail)
     flash(
         "Saved. A sender must approve it again before it is sent."

@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 
 from mailer import text
 from mailer.catalogue.schema import Resource, Vocabulary
+from mailer.emails.notes import NOTE_MAX
 
 _CODE = Regexp(r"^\d{6}$", message="Enter the six digits the app shows.")
 
@@ -139,6 +140,15 @@ class DraftForm(DraftVersionForm):
             Optional(),
             Length(max=300, message="Keep it to 300 characters or fewer."),
             staff_text("introduction"),
+        ],
+    )
+    note = TextAreaField(
+        "A note from us, below the introduction (optional): paragraphs, *emphasis*, "
+        "**strong**, lists (- item) and https links ([words](https://…))",
+        validators=[
+            Optional(),
+            Length(max=NOTE_MAX, message=f"Keep the note to {NOTE_MAX} characters or fewer."),
+            staff_text("note"),
         ],
     )
 

@@ -202,3 +202,28 @@ def test_a_fresh_sender_sends_the_approved_words_after_the_catalogue_changes(
     drain_queue(desk)
     [fay] = to("fay@example.org")
     assert "A reviewed guide" in fay.text and "Retitled" not in fay.text
+
+
+def test_notes_per_group_or_for_all_reach_the_email_and_its_text_twin(desk, staff_clock) -> None:
+    draft, _ = desk.digests.prepare(JANUARY)
+    saved = desk.digests.save(
+        draft,
+        order={},
+        removed={},
+        subjects={},
+        member=EDITOR,
+        notes={
+            "*": "A word for *everyone* this month.",
+            "faith-groups": "For congregations: [our guide](https://www.antislavery.org/) <b>x</b>",
+        },
+    )
+    desk.digests.approve(saved, SENDER)
+    staff_clock.now = dt.datetime(2027, 1, 1, 9, tzinfo=dt.UTC).timestamp()
+    desk.digests.start(JANUARY)
+    drain_queue(desk)
+    [fay] = to("fay@example.org")
+    assert '<a href="https://www.antislavery.org/"' in fay.html and "<b>" not in fay.html
+    assert "For congregations: our guide (https://www.antislavery.org/)" in fay.text
+    assert "A word for" not in fay.text  # the group's own note replaces the note for all
+    [amal] = to("amal@example.org")
+    assert "<em>everyone</em>" in amal.html and "A word for everyone this month." in amal.text

@@ -122,6 +122,7 @@ class Approvals:
                 draft.message,
                 subjects=draft.subjects,
                 draft_id=draft.id,
+                notes=draft.notes,
             ),
             follows=draft.follows,
         )

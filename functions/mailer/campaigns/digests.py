@@ -274,6 +274,7 @@ class DigestDrafts:
             frozen_at=dt.datetime.fromtimestamp(self._clock(), dt.UTC).isoformat(
                 timespec="seconds"
             ),
+            notes=view.draft.notes,
         )
         return self._digest(view.draft, view.since, view.already_new, snapshot), shown_unreviewed
 
@@ -295,10 +296,11 @@ class DigestDrafts:
         removed: Mapping[str, Iterable[str]],
         subjects: Mapping[str, str],
         member: str,
+        notes: Mapping[str, str] | None = None,
     ) -> Draft:
-        """Store staff's choice per group (any member of staff)."""
+        """Store staff's choice per group and their notes (any member of staff)."""
         return self.drafts.save_digest(
-            draft, order=order, removed=removed, subjects=subjects, member=member
+            draft, order=order, removed=removed, subjects=subjects, member=member, notes=notes
         )
 
     def approve(self, draft: Draft, member: str) -> Draft:

@@ -73,6 +73,7 @@ class Draft:
     order: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     removed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     follows: str = ""  # copied from this cancelled campaign (approval.py's copy)
+    notes: Mapping[str, str] = field(default_factory=dict)  # Markdown per group; "*": all
 
     @property
     def editable(self) -> bool:
@@ -100,6 +101,8 @@ class Draft:
         }
         if self.follows:
             item["follows"] = self.follows
+        if self.notes:
+            item["notes"] = dict(self.notes)
         if self.kind is Kind.DIGEST:
             item["period"] = self.period
             item["order"] = {a: list(ids) for a, ids in self.order.items()}
@@ -129,6 +132,7 @@ class Draft:
             campaign_id=item.get("campaign_id", ""),
             period=item.get("period", ""),
             follows=item.get("follows", ""),
+            notes=dict(item.get("notes", {})),
             order={a: tuple(ids) for a, ids in item.get("order", {}).items()},
             removed={a: tuple(ids) for a, ids in item.get("removed", {}).items()},
         )
@@ -207,6 +211,7 @@ class DraftStore:
         removed: Mapping[str, Iterable[str]],
         subjects: Mapping[str, str],
         member: str,
+        notes: Mapping[str, str] | None = None,
     ) -> Draft:
         """Store a digest edit made from `draft` (as the page showed it); an approval is
         dropped, as for announcements."""
@@ -217,6 +222,7 @@ class DraftStore:
             order={a: tuple(ids) for a, ids in order.items()},
             removed={a: tuple(ids) for a, ids in removed.items()},
             subjects={a: s for a, s in subjects.items() if s},
+            notes={a: n for a, n in (notes or {}).items() if n.strip()},
             state=DraftState.DRAFT,
             approved_by="",
             approved_at="",
@@ -253,6 +259,7 @@ class DraftStore:
         message: str,
         subjects: Mapping[str, str],
         member: str,
+        notes: Mapping[str, str] | None = None,
     ) -> Draft:
         """Store an edit made from `draft` (as the page showed it); an approval is dropped."""
         if not draft.editable:
@@ -262,6 +269,7 @@ class DraftStore:
             audiences=tuple(audiences),
             message=message,
             subjects={a: s for a, s in subjects.items() if s},
+            notes={a: n for a, n in (notes or {}).items() if n.strip()},
             state=DraftState.DRAFT,
             approved_by="",
             approved_at="",

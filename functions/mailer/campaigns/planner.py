@@ -161,9 +161,10 @@ class Planner:
         message: str = "",
         subjects: Mapping[str, str] | None = None,
         draft_id: str = "",
+        notes: Mapping[str, str] | None = None,
     ) -> Campaign:
         """The announcement of a resource to its audiences (or a subset staff chose), the
-        resource frozen as the catalogue has it now (`subjects`: staff's, per audience)."""
+        resource frozen as the catalogue has it now (`subjects`, `notes`: staff's)."""
         resource = next((r for r in self._load_resources() if r.id == resource_id), None)
         if resource is None:
             raise MailerError(f"no resource {resource_id!r} in the catalogue")
@@ -177,7 +178,7 @@ class Planner:
             resource_id,
             chosen,
             message,
-            snapshot=Snapshot.of([resource], subjects),
+            snapshot=Snapshot.of([resource], subjects, notes=notes),
             draft_id=draft_id,
         )
 

@@ -37,6 +37,8 @@ class Snapshot:
     features: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     left_out: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     frozen_at: str = ""  # when it was frozen (ISO, UTC): what was added after waits a month
+    # staff's editorial notes in Markdown (emails/notes.py), per group; "*": for every group
+    notes: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -47,15 +49,21 @@ class Snapshot:
         features: Mapping[str, Iterable[str]] | None = None,
         left_out: Mapping[str, Iterable[str]] | None = None,
         frozen_at: str = "",
+        notes: Mapping[str, str] | None = None,
     ) -> Snapshot:
-        """Freeze these resources (copies: Resource is immutable), subjects and choices."""
+        """Freeze these resources (copies: Resource is immutable), subjects, choices, notes."""
         return cls(
             tuple(resources),
             {a: s for a, s in (subjects or {}).items() if s},
             {a: tuple(ids) for a, ids in (features or {}).items()},
             {a: tuple(ids) for a, ids in (left_out or {}).items() if ids},
             frozen_at,
+            {a: n for a, n in (notes or {}).items() if n.strip()},
         )
+
+    def note_for(self, audience: str) -> str:
+        """The group's own note, else the note for every group, else none (Markdown)."""
+        return self.notes.get(audience) or self.notes.get("*", "")
 
     def subject_for(self, audience: str) -> str:
         """The subject staff approved for this group, or "" for the generated one."""
@@ -73,6 +81,8 @@ class Snapshot:
             data["left_out"] = {a: list(ids) for a, ids in self.left_out.items()}
         if self.frozen_at:
             data["frozen_at"] = self.frozen_at
+        if self.notes:
+            data["notes"] = dict(self.notes)
         text = json.dumps(
             data,
             ensure_ascii=False,
@@ -97,6 +107,7 @@ class Snapshot:
             {a: tuple(ids) for a, ids in data.get("features", {}).items()},
             {a: tuple(ids) for a, ids in data.get("left_out", {}).items()},
             str(data.get("frozen_at", "")),
+            dict(data.get("notes", {})),
         )
 
 

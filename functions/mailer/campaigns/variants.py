@@ -14,6 +14,7 @@ from typing import Any
 
 from mailer.catalogue.schema import Resource, Vocabulary
 from mailer.catalogue.views import resource_view
+from mailer.emails.notes import render_note
 from mailer.emails.views import reason_line
 
 from .model import Campaign, Kind, Period
@@ -56,6 +57,7 @@ class CampaignContent:
         self._subjects = {} if snapshot is None else dict(snapshot.subjects)
         self._features = {} if snapshot is None else dict(snapshot.features)
         self._left_out = {} if snapshot is None else dict(snapshot.left_out)
+        self._snapshot = snapshot
         self._vocabulary = vocabulary
         self._site_url = site_url
         self._send_empty = send_empty
@@ -110,6 +112,7 @@ class CampaignContent:
                 campaign.message,
                 subject=self._subjects.get(audience, ""),
             )
+            context.update(self._note(audience))
             return Variant("announcement", context, content_key(context), (resource.id,))
         assert campaign.period is not None  # a digest always has one (Campaign.digest)
         picks = self.picks(audience, topics)
@@ -124,7 +127,13 @@ class CampaignContent:
             picks,
             subject=self._subjects.get(audience, ""),
         )
+        context.update(self._note(audience))
         return Variant("digest", context, content_key(context), tuple(p.resource.id for p in picks))
+
+    def _note(self, audience: str) -> dict[str, str]:
+        """The group's editorial note for the templates: sanitised HTML and its text twin."""
+        note = render_note(self._snapshot.note_for(audience) if self._snapshot else "")
+        return {"note_html": note.html, "note_text": note.text}
 
 
 def content_key(context: dict[str, Any]) -> str:
@@ -168,6 +177,8 @@ def digest_context(
         "reason": reason_line(vocabulary, audience, topics),
         "resources": [resource_view(p.resource, vocabulary, site_url, p.is_new) for p in picks],
         "subject": subject,
+        "note_html": "",  # staff's note (CampaignContent._note), when there is one
+        "note_text": "",
     }
 
 
@@ -187,4 +198,6 @@ def announcement_context(
         "message": message,
         "reason": reason_line(vocabulary, audience, topics),
         "resource": resource_view(resource, vocabulary, site_url, is_new=True),
+        "note_html": "",  # staff's note (CampaignContent._note), when there is one
+        "note_text": "",
     }
