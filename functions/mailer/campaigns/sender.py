@@ -292,6 +292,10 @@ class Sender:
             return _NotSent(SendOutcome.SKIPPED, "not subscribed")
         if self._subscribers.is_suppressed(key):
             return _NotSent(SendOutcome.SUPPRESSED, "suppressed")
+        if not subscriber.wants(content.campaign.kind.value):
+            # Their choice (digest, announcements or both), read now: a change made after
+            # the planner queued them still counts.
+            return _NotSent(SendOutcome.SKIPPED, f"chose not to get {content.campaign.kind}s")
         variant = content.for_group(subscriber.audience, subscriber.topics)
         if variant is None:
             return _NotSent(SendOutcome.SKIPPED, "nothing relevant")
