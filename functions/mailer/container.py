@@ -21,6 +21,7 @@ from mailer.aws.clients import Clients
 from mailer.aws.retry import Backoff
 from mailer.aws.ses import SesAdapter
 from mailer.campaigns.approval import Approvals
+from mailer.campaigns.archive_store import ArchiveStore
 from mailer.campaigns.drafts import DraftStore
 from mailer.campaigns.ledger import Ledger
 from mailer.campaigns.pacing import TokenBucket
@@ -324,6 +325,18 @@ class Container:
         return CampaignStore(self.table(self.settings.campaigns_table), self.clock, self.sleep)
 
     @cached_property
+    def archive(self) -> ArchiveStore:
+        """The public archive: each group's email of every campaign, kept when it starts."""
+        return ArchiveStore(
+            self.table(self.settings.campaigns_table),
+            self.vocabulary,
+            self.settings.site_url,
+            send_empty=self.settings.digest_send_empty,
+            clock=self.clock,
+            sleep=self.sleep,
+        )
+
+    @cached_property
     def drafts(self) -> DraftStore:
         """Announcement drafts, each change conditional on the version it was made from."""
         return DraftStore(self.table(self.settings.campaigns_table), self.clock)
@@ -357,6 +370,7 @@ class Container:
             load_resources=self.resources,
             page_size=self.page_size,
             sleep=self.sleep,
+            archive=self.archive,
         )
 
     @cached_property

@@ -16,6 +16,7 @@ from mailer.catalogue.schema import Resource, Vocabulary
 from mailer.catalogue.views import resource_view
 from mailer.emails.views import reason_line
 
+from .archive import archive_url
 from .model import Campaign, Kind, Period
 from .selection import Pick, select_resources
 
@@ -106,6 +107,7 @@ class CampaignContent:
                 campaign.message,
                 subject=self._subjects.get(audience, ""),
             )
+            context["archive_url"] = archive_url(self._site_url, audience, campaign.id)
             return Variant("announcement", context, content_key(context), (resource.id,))
         assert campaign.period is not None  # a digest always has one (Campaign.digest)
         picks = self.picks(audience, topics)
@@ -120,6 +122,8 @@ class CampaignContent:
             picks,
             subject=self._subjects.get(audience, ""),
         )
+        # "View this email in your browser": the group's page in the public archive.
+        context["archive_url"] = archive_url(self._site_url, audience, campaign.id)
         return Variant("digest", context, content_key(context), tuple(p.resource.id for p in picks))
 
 
