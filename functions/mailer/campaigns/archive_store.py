@@ -137,7 +137,8 @@ class ArchiveStore:
                 "hiding an archived campaign",
                 self._table.update_item,
                 Key={"pk": archive_pk(entry.audience), "sk": entry.slug},
-                UpdateExpression="SET hidden = :hidden",
+                UpdateExpression="SET #hidden = :hidden",  # HIDDEN is a reserved word
+                ExpressionAttributeNames={"#hidden": "hidden"},
                 ConditionExpression=Attr("pk").exists() & Attr("hidden").ne(hidden),
                 ExpressionAttributeValues={":hidden": hidden},
             ):
