@@ -26,6 +26,11 @@ FIXED_PATHS = [
     "/static/site.css",
     "/dev/outbox",
     "/no/such/page",
+    # The public archive and feeds (issue 17)
+    "/archive/",
+    "/archive/schools/",
+    "/archive/schools/digest-2026-12",
+    "/feeds/schools.atom",
 ]
 TOKEN_ROUTES = [
     "/confirm/{}",
@@ -35,12 +40,17 @@ TOKEN_ROUTES = [
     "/preferences/{}/erase",
     "/preferences/{}/unsubscribe",
     "/resources/{}",
+    "/archive/{}/",
+    "/archive/schools/{}",
+    "/archive/{}/digest-2026-12",
+    "/feeds/{}.atom",
 ]
 FIELDS = [
     "email",
     "name",
     "audience",
     "topics",
+    "mailings",
     "organisation",
     "website",
     "csrf_token",
@@ -57,6 +67,8 @@ NASTY = [
     "a" * 5000,
     "schools",
     "housing",
+    "digest",
+    "announcements",
     "x@example.org",
     "ana@example.org",
     "%0d%0aBcc:x",
