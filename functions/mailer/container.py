@@ -31,11 +31,14 @@ from mailer.campaigns.sender import CLAIM_LEASE, Sender, SenderConfig
 from mailer.campaigns.starter import CampaignStarter, InProcessStarter, LambdaStarter
 from mailer.campaigns.store import CampaignStore, SesEventMarkers
 from mailer.campaigns.workers import Concurrently, ThreadPool
+from mailer.catalogue.awareness import AwarenessDay
+from mailer.catalogue.awareness_file import load_days
+from mailer.catalogue.days_store import AwarenessDayStore
 from mailer.catalogue.schema import Catalogue, Resource, Vocabulary
 from mailer.catalogue.store import CatalogueStore
 from mailer.emails.mime import Identity
 from mailer.emails.render import EmailRenderer
-from mailer.errors import StoreError
+from mailer.errors import CatalogueError, StoreError
 from mailer.imports.batch import BatchStore
 from mailer.imports.files import ListFiles
 from mailer.imports.runner import Importer, ImportStarter
@@ -116,6 +119,26 @@ class Container:
     def resources(self) -> list[Resource]:
         """The run-time catalogue (what staff published, including console additions)."""
         return self.catalogue_store.resources(self.vocabulary)
+
+    def awareness_days_file(self) -> list[AwarenessDay]:
+        """The days catalogue/awareness-days.yaml defines (CatalogueError if any is invalid)."""
+        ids = {r.id for r in self.catalogue_files().resources}
+        days, problems = load_days(self.catalogue_dir, self.vocabulary, ids)
+        if problems:
+            raise CatalogueError(
+                f"{len(problems)} problem(s) in the awareness days:\n"
+                + "\n".join(f"  {p}" for p in problems)
+            )
+        return days
+
+    @cached_property
+    def awareness_day_store(self) -> AwarenessDayStore:
+        """The run-time awareness days (the file's, and staff's own), beside the resources."""
+        return AwarenessDayStore(self.table(self.settings.catalogue_table))
+
+    def awareness_days(self) -> list[AwarenessDay]:
+        """The run-time awareness days: what a digest draft asks days_within about."""
+        return self.awareness_day_store.days(self.vocabulary)
 
     # --- emails -----------------------------------------------------------------------------
 

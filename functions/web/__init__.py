@@ -77,6 +77,7 @@ def create_app(
         staff,
         staff_archive,
         staff_campaigns,
+        staff_days,
         staff_drafts,
         staff_export,
         staff_imports,
@@ -102,6 +103,7 @@ def create_app(
         STAFF: (
             staff.bp,
             staff_resources.bp,
+            staff_days.bp,  # awareness days (issue 17, item 2)
             staff_campaigns.bp,
             staff_archive.bp,
             staff_drafts.bp,

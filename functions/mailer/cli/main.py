@@ -78,6 +78,11 @@ def catalogue_sync(ctx: click.Context) -> None:
     ):
         for resource_id in ids:
             echo(f"  {label}: {resource_id}")
+    days = container.awareness_day_store.sync(container.awareness_days_file())
+    echo(f"awareness days: {days.summary()}")
+    for label, ids in (("added", days.added), ("updated", days.updated), ("removed", days.removed)):
+        for day_id in ids:
+            echo(f"  {label}: {day_id}")
 
 
 @catalogue.command("export")
