@@ -48,7 +48,7 @@ class AwarenessDayStore:
         return _day(found, vocabulary) if found else None
 
     def save(self, day: AwarenessDay) -> None:
-        """Store a day as staff wrote it in the console (sync leaves it alone from now)."""
+        """Store a day as staff wrote it in the console (sync leaves it alone from now on)."""
         with aws_errors("saving an awareness day"):
             self._table.put_item(Item=_item(day, SOURCE_CONSOLE))
 
@@ -60,7 +60,7 @@ class AwarenessDayStore:
         with aws_errors("syncing the awareness days"), self._table.batch_writer() as batch:
             for key, item in wanted.items():
                 current = stored.get(key)
-                if current is not None and current.get("source") == SOURCE_CONSOLE:
+                if current is not None and current.get("origin") == SOURCE_CONSOLE:
                     report.kept.append(item["day_id"])
                 elif current == item:
                     report.unchanged += 1
@@ -68,7 +68,7 @@ class AwarenessDayStore:
                     batch.put_item(Item=item)
                     (report.updated if current else report.added).append(item["day_id"])
             for key, item in stored.items():
-                if key not in wanted and item.get("source") == SOURCE_FILES:
+                if key not in wanted and item.get("origin") == SOURCE_FILES:
                     batch.delete_item(Key={"id": key})
                     report.removed.append(key.removeprefix(DAY_PREFIX))
         return report
@@ -76,7 +76,9 @@ class AwarenessDayStore:
 
 def _item(day: AwarenessDay, source: str) -> dict[str, Any]:
     fields = day.to_item()
-    return {**fields, "id": DAY_PREFIX + day.id, "day_id": day.id, "source": source}
+    # "origin", not "source" as a resource has it: a day's own `source` names where its date
+    # comes from.
+    return {**fields, "id": DAY_PREFIX + day.id, "day_id": day.id, "origin": source}
 
 
 def _day(item: dict[str, Any], vocabulary: Vocabulary) -> AwarenessDay:
