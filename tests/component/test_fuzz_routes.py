@@ -284,8 +284,10 @@ def test_no_staff_resource_route_answers_5xx_or_stores_text_that_breaks_an_email
     token = staff_browser.fuzz_csrf_token
     resource_id = data.draw(
         st.sampled_from(
-            ["safe-homes", "safe-homes", GOOD_RESOURCE["id"], "no-such-resource"]
-            + ["anti-slavery-day", "digest#2026-12", "announcement#safe-homes"]
+            [
+                *("safe-homes", "safe-homes", GOOD_RESOURCE["id"], "no-such-resource"),
+                *("anti-slavery-day", "digest#2026-12", "announcement#safe-homes"),
+            ]
         )
         | st.text(max_size=80),
         label="resource id",
