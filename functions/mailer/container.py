@@ -22,6 +22,7 @@ from mailer.aws.retry import Backoff
 from mailer.aws.ses import SesAdapter
 from mailer.campaigns.approval import Approvals
 from mailer.campaigns.digests import DigestDrafts
+from mailer.campaigns.archive_store import ArchiveStore
 from mailer.campaigns.drafts import DraftStore
 from mailer.campaigns.ledger import Ledger
 from mailer.campaigns.pacing import TokenBucket
@@ -31,11 +32,14 @@ from mailer.campaigns.sender import CLAIM_LEASE, Sender, SenderConfig
 from mailer.campaigns.starter import CampaignStarter, InProcessStarter, LambdaStarter
 from mailer.campaigns.store import CampaignStore, SesEventMarkers
 from mailer.campaigns.workers import Concurrently, ThreadPool
+from mailer.catalogue.awareness import AwarenessDay
+from mailer.catalogue.awareness_file import load_days
+from mailer.catalogue.days_store import AwarenessDayStore
 from mailer.catalogue.schema import Catalogue, Resource, Vocabulary
 from mailer.catalogue.store import CatalogueStore
 from mailer.emails.mime import Identity
 from mailer.emails.render import EmailRenderer
-from mailer.errors import StoreError
+from mailer.errors import CatalogueError, StoreError
 from mailer.imports.batch import BatchStore
 from mailer.imports.files import ListFiles
 from mailer.imports.runner import Importer, ImportStarter
@@ -117,6 +121,26 @@ class Container:
     def resources(self) -> list[Resource]:
         """The run-time catalogue (what staff published, including console additions)."""
         return self.catalogue_store.resources(self.vocabulary)
+
+    def awareness_days_file(self) -> list[AwarenessDay]:
+        """The days catalogue/awareness-days.yaml defines (CatalogueError if any is invalid)."""
+        ids = {r.id for r in self.catalogue_files().resources}
+        days, problems = load_days(self.catalogue_dir, self.vocabulary, ids)
+        if problems:
+            raise CatalogueError(
+                f"{len(problems)} problem(s) in the awareness days:\n"
+                + "\n".join(f"  {p}" for p in problems)
+            )
+        return days
+
+    @cached_property
+    def awareness_day_store(self) -> AwarenessDayStore:
+        """The run-time awareness days (the file's, and staff's own), beside the resources."""
+        return AwarenessDayStore(self.table(self.settings.catalogue_table))
+
+    def awareness_days(self) -> list[AwarenessDay]:
+        """The run-time awareness days: what a digest draft asks days_within about."""
+        return self.awareness_day_store.days(self.vocabulary)
 
     # --- emails -----------------------------------------------------------------------------
 
@@ -326,6 +350,18 @@ class Container:
         return CampaignStore(self.table(self.settings.campaigns_table), self.clock, self.sleep)
 
     @cached_property
+    def archive(self) -> ArchiveStore:
+        """The public archive: each group's email of every campaign, kept when it starts."""
+        return ArchiveStore(
+            self.table(self.settings.campaigns_table),
+            self.vocabulary,
+            self.settings.site_url,
+            send_empty=self.settings.digest_send_empty,
+            clock=self.clock,
+            sleep=self.sleep,
+        )
+
+    @cached_property
     def drafts(self) -> DraftStore:
         """Announcement drafts, each change conditional on the version it was made from."""
         return DraftStore(self.table(self.settings.campaigns_table), self.clock)
@@ -388,6 +424,7 @@ class Container:
             load_resources=self.resources,
             page_size=self.page_size,
             sleep=self.sleep,
+            archive=self.archive,
         )
 
     @cached_property

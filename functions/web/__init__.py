@@ -64,17 +64,21 @@ def create_app(
         ),
     )
     app.extensions["mailer"] = container
-    app.jinja_env.filters.update(when=words.when, people=words.people)
+    app.jinja_env.filters.update(when=words.when, day=words.day, people=words.people)
     csrf.init_app(app)
 
     from . import (
+        archive,
         confirm,
         dev_outbox,
+        feeds,
         preferences,
         public,
         staff,
+        staff_archive,
         staff_campaigns,
         staff_digests,
+        staff_days,
         staff_drafts,
         staff_export,
         staff_imports,
@@ -87,11 +91,22 @@ def create_app(
     from .token_pages import LinkProblem, link_problem_page
 
     blueprints = {
-        PUBLIC: (public.bp, subscribe.bp, confirm.bp, preferences.bp, unsubscribe.bp),
+        PUBLIC: (
+            public.bp,
+            subscribe.bp,
+            confirm.bp,
+            preferences.bp,
+            unsubscribe.bp,
+            # The public archive of sent campaigns and the feeds (issue 17, items 6 and 7).
+            archive.bp,
+            feeds.bp,
+        ),
         STAFF: (
             staff.bp,
             staff_resources.bp,
+            staff_days.bp,  # awareness days (issue 17, item 2)
             staff_campaigns.bp,
+            staff_archive.bp,
             staff_drafts.bp,
             staff_digests.bp,
             # Data protection (issue 18): find a person, suppressions, list imports and exports.

@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from mailer.catalogue.schema import Vocabulary
 from mailer.subscribers.form_tokens import FORM_LIFETIME, new_nonce
 from mailer.subscribers.identity import InvalidAddressError, checked_address
+from mailer.subscribers.model import MAILINGS_LABELS, Mailings
 
 from .extensions import container_of
 
@@ -114,6 +115,12 @@ class _GroupAndTopics(FlaskForm):
         validators=[InputRequired(message="Please choose who you are subscribing as.")],
     )
     topics = MultiCheckboxField("Topics I am interested in")
+    mailings = RadioField(
+        "What I want to get",
+        choices={m.value: label for m, label in MAILINGS_LABELS.items()},
+        default=Mailings.BOTH.value,  # also for a form (an old copy, a script) that omits it
+        validate_choice=False,  # validate_mailings says it in people's words
+    )
     # None: no topic ticked means every topic (the subscribe form, whose callers may send none).
     no_topics_hint: str | None = None
 
@@ -121,6 +128,14 @@ class _GroupAndTopics(FlaskForm):
         super().__init__(*args, **kwargs)
         self.audience.choices = list(vocabulary.audiences.items())
         self.topics.choices = list(vocabulary.topics.items())
+
+    def validate_mailings(self, field: Any) -> None:
+        """One of the three choices (what a browser sends); anything else is asked again."""
+        if field.data not in {m.value for m in MAILINGS_LABELS}:
+            raise ValidationError(
+                "Please choose the monthly digest, announcements, or both. To get no emails at "
+                "all, unsubscribe instead."
+            )
 
     def validate_topics(self, field: Any) -> None:
         """Only known topics (the field's own check says little), and at least one where the

@@ -1,4 +1,5 @@
-"""The preferences page: change group, topics and name; download, erase, or unsubscribe."""
+"""The preferences page: change group, topics, what they get and name; download, erase, or
+unsubscribe."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ def _page(
         form.topics.data = list(subscriber.topics or container.vocabulary.topics)
         form.name.data = subscriber.name
         form.organisation.data = subscriber.organisation
+        form.mailings.data = subscriber.choice.value
     return render_template(
         "preferences.html",
         token=token,
@@ -64,6 +66,7 @@ def save(token: str):
         form.topics.data or [],
         " ".join((form.name.data or "").split()),
         " ".join((form.organisation.data or "").split()),
+        form.mailings.data,
     )
     if updated is None:
         return _page(token, status=409)

@@ -53,5 +53,9 @@ def resource(resource_id: str):
         abort(404, "We could not find that resource. It may have been withdrawn.")
     site_url = container.settings.site_url
     return render_template(
-        "resource.html", resource=resource_view(found[0], vocabulary, site_url), url=found[0].url
+        "resource.html",
+        resource=resource_view(found[0], vocabulary, site_url),
+        url=found[0].url,
+        audiences=found[0].audiences,
+        vocabulary=vocabulary,
     )

@@ -40,7 +40,13 @@ def campaign(campaign: str) -> Any:
     status = container_of().campaigns.status(campaign)
     if status is None:
         abort(404, "There is no such campaign.")
-    return page("staff/campaign.html", campaign_status=status, columns=COUNTED, button=ButtonForm())
+    return page(
+        "staff/campaign.html",
+        campaign_status=status,
+        columns=COUNTED,
+        button=ButtonForm(),
+        archived=container_of().archive.of_campaign(status.campaign),
+    )
 
 
 @bp.post("/campaigns/<path:campaign>/<any(pause, resume, cancel):action>")

@@ -89,6 +89,7 @@ def subscribe():
                     email=form.email.data,
                     audience=form.audience.data,
                     topics=tuple(form.topics.data or ()),
+                    mailings=form.mailings.data or "",
                     client_ip=request.remote_addr or "",
                     proof=proof,
                 )

@@ -22,6 +22,12 @@ def when(stored: object) -> str:
     return f"{local.day} {local:%B %Y, %H:%M}"
 
 
+def day(stored: object) -> str:
+    """'1 December 2026' in London, from a stored ISO 8601 time ('-' when none)."""
+    text = when(stored)
+    return text.partition(",")[0] if text not in ("-", str(stored)) else text
+
+
 def people(count: int) -> str:
     """'1 person', '2 people'."""
     return f"{count} {'person' if count == 1 else 'people'}"

@@ -146,6 +146,15 @@ def test_every_page_has_no_serious_accessibility_violation(stack, browser, axe_s
     page.get_by_label("Yes, erase my data").check()
     page.get_by_role("button", name=re.compile("Erase")).click()
     visit("erased")
+    # Issue 17: the public archive of a sent digest, and its index per group.
+    sent = stack.run(".venv/bin/mailer", "digest", "send", "--period", "2026-12")
+    assert sent.returncode == 0, sent.stderr
+    visit("archive, every group", f"{site}/archive/")
+    visit("archive for schools", f"{site}/archive/schools/")
+    page.screenshot(path=ARTIFACTS / "archive-index-schools.png", full_page=True)
+    visit("archived digest", f"{site}/archive/schools/digest-2026-12")
+    page.screenshot(path=ARTIFACTS / "archive-digest-schools.png", full_page=True)
+    visit("archive, not found", f"{site}/archive/schools/digest-2020-01")
     context.close()
     assert blocking == [], "\n".join(blocking)
 
@@ -190,6 +199,14 @@ def test_every_staff_page_has_no_serious_accessibility_violation(stack, browser,
     visit("staff audit log", f"{staff}/audit")
     visit("staff campaigns", f"{staff}/campaigns/")
     visit("staff next digest", f"{staff}/digest")
+    # Issue 17: awareness days, and a sent campaign's page with its archive controls.
+    visit("staff awareness days", f"{staff}/days/")
+    visit("staff new awareness day", f"{staff}/days/new")
+    page.get_by_role("button", name="Save").click()
+    visit("staff new awareness day with errors")
+    page.screenshot(path=ARTIFACTS / "staff-awareness-day-errors.png", full_page=True)
+    visit("staff edit awareness day", f"{staff}/days/anti-slavery-day/edit")
+    visit("staff campaign with its archive", f"{staff}/campaigns/digest%232026-12")
     # Issue 18: the data-protection pages (the local stack's staff is in that group).
     visit("staff find a person", f"{staff}/people/")
     page.get_by_label("Email address").fill("not an address")

@@ -60,9 +60,9 @@ def test_confirming_stores_basis_source_and_the_words_shown_once(user, container
     kim = container.subscriber_store.get(subscriber_key("kim@example.org"))
     lee = container.subscriber_store.get(subscriber_key("lee@example.org"))
     assert kim.status is Status.CONFIRMED and kim.basis == "consent"
-    assert kim.source == "form:subscribe-form-2026-12"
+    assert kim.source == "form:subscribe-form-2026-12-choice"
     assert kim.consent.statement_id == lee.consent.statement_id
-    assert kim.consent.statement_id.startswith("subscribe-form-2026-12#")
+    assert kim.consent.statement_id.startswith("subscribe-form-2026-12-choice#")
     shown = container.subscriber_store.statement(kim.consent.statement_id)
     assert shown.statement == kim.consent.statement
     assert "We will email you a link to confirm." in shown.form_text

@@ -22,7 +22,7 @@ def runner() -> CliRunner:
 def test_validate_passes_on_the_real_catalogue(runner: CliRunner) -> None:
     result = runner.invoke(main, ["catalogue", "validate"])
     assert result.exit_code == 0, result.output
-    assert "ok: 16 resources valid." in result.output
+    assert "ok: 16 resources valid, 3 awareness days valid." in result.output
 
 
 def test_validate_names_file_entry_and_field_and_exits_non_zero(

@@ -49,7 +49,7 @@ def test_pressing_the_button_confirms_and_stores_consent_evidence(user, store, o
     assert "You are subscribed" in response.get_data(as_text=True)
     stored = store.get(subscriber_key("keen@example.org"))
     assert stored.status is Status.CONFIRMED and stored.expires_at is None
-    assert stored.consent.form_version == "subscribe-form-2026-12"
+    assert stored.consent.form_version == "subscribe-form-2026-12-choice"
     assert "monthly email digest" in stored.consent.statement
     assert stored.consent.at == stored.confirmed_at
     assert stored.consent.user_agent.startswith("Mozilla/5.0 (X11; CrOS x86_64)")

@@ -26,6 +26,11 @@ FIXED_PATHS = [
     "/static/site.css",
     "/dev/outbox",
     "/no/such/page",
+    # The public archive and feeds (issue 17)
+    "/archive/",
+    "/archive/schools/",
+    "/archive/schools/digest-2026-12",
+    "/feeds/schools.atom",
 ]
 TOKEN_ROUTES = [
     "/confirm/{}",
@@ -35,12 +40,17 @@ TOKEN_ROUTES = [
     "/preferences/{}/erase",
     "/preferences/{}/unsubscribe",
     "/resources/{}",
+    "/archive/{}/",
+    "/archive/schools/{}",
+    "/archive/{}/digest-2026-12",
+    "/feeds/{}.atom",
 ]
 FIELDS = [
     "email",
     "name",
     "audience",
     "topics",
+    "mailings",
     "organisation",
     "website",
     "csrf_token",
@@ -57,6 +67,8 @@ NASTY = [
     "a" * 5000,
     "schools",
     "housing",
+    "digest",
+    "announcements",
     "x@example.org",
     "ana@example.org",
     "%0d%0aBcc:x",
@@ -190,6 +202,12 @@ STAFF_ROUTES = [
     "/staff/resources/{}/edit",
     "/staff/resources/{}/retire",
     "/staff/resources/{}/restore",
+    # Awareness days and the archive's hide and show (issue 17)
+    "/staff/days/",
+    "/staff/days/new",
+    "/staff/days/{}/edit",
+    "/staff/campaigns/{}/archive/hide",
+    "/staff/campaigns/{}/archive/show",
 ]
 RESOURCE_FIELDS = [
     "id",
@@ -204,6 +222,13 @@ RESOURCE_FIELDS = [
     "added",
     "q",
     "junk",
+    # an awareness day's
+    "name",
+    "yearly",
+    "date",
+    "resources",
+    "line",
+    "source",
 ]
 BREAKING = ["\x0c", "\x01", "\x85", "\u2028", "\ufffe", "\U0010ffff", "\r\n", "\t", ""]
 GOOD_RESOURCE = {
@@ -218,10 +243,21 @@ GOOD_RESOURCE = {
     "topics": ["housing"],
     "added": "2026-11-30",
 }
+GOOD_DAY = {
+    "id": "fuzzed-day",
+    "name": "A fuzzed day",
+    "yearly": "10-18",
+    "audiences": ["schools"],
+    "resources": "safe-homes, agents-for-change-2020",
+    "line": "A line long enough for an awareness day.",
+    "source": "The fuzzer's own calendar",
+}
 staff_values = st.one_of(
     values,
     st.sampled_from(BREAKING),
-    st.sampled_from(sorted({v for v in GOOD_RESOURCE.values() if isinstance(v, str)})),
+    st.sampled_from(
+        sorted({v for v in [*GOOD_RESOURCE.values(), *GOOD_DAY.values()] if isinstance(v, str)})
+    ),
     st.builds(lambda a, b, c: a + b + c, values, st.sampled_from(BREAKING), values),
 )
 staff_fuzzed = {"requests": 0, "5xx": 0, "changed": 0}
@@ -247,7 +283,12 @@ def test_no_staff_resource_route_answers_5xx_or_stores_text_that_breaks_an_email
         staff_browser.fuzz_csrf_token = form_token(page)
     token = staff_browser.fuzz_csrf_token
     resource_id = data.draw(
-        st.sampled_from(["safe-homes", "safe-homes", GOOD_RESOURCE["id"], "no-such-resource"])
+        st.sampled_from(
+            [
+                *("safe-homes", "safe-homes", GOOD_RESOURCE["id"], "no-such-resource"),
+                *("anti-slavery-day", "digest#2026-12", "announcement#safe-homes"),
+            ]
+        )
         | st.text(max_size=80),
         label="resource id",
     )
@@ -256,7 +297,7 @@ def test_no_staff_resource_route_answers_5xx_or_stores_text_that_breaks_an_email
     method = data.draw(st.sampled_from(["GET", "HEAD", "PUT"] + ["POST"] * 4), label="method")
     # Half the time a good resource with a few fields spoiled, so saves that succeed (and
     # retire and restore) are exercised as well as refusals.
-    form = dict(data.draw(st.sampled_from([{}, GOOD_RESOURCE]), label="start from"))
+    form = dict(data.draw(st.sampled_from([{}, GOOD_RESOURCE, GOOD_DAY]), label="start from"))
     form.update(
         data.draw(
             st.dictionaries(
@@ -270,18 +311,24 @@ def test_no_staff_resource_route_answers_5xx_or_stores_text_that_breaks_an_email
     with_token = data.draw(st.sampled_from([True, True, True, False]), label="csrf")
     if with_token:
         form["csrf_token"] = token
-    before = sorted(staff.catalogue_store.items(), key=lambda item: item["id"])
+    everything = staff.table(staff.settings.catalogue_table)
+    before = sorted(everything.scan()["Items"], key=lambda item: item["id"])  # days too
     with staff_browser.open(path, method=method, data=form) as response:
         status = response.status_code
     staff_fuzzed["requests"] += 1
     staff_fuzzed["5xx"] += status >= 500
     assert status < 500, (method, path, form)
-    after = sorted(staff.catalogue_store.items(), key=lambda item: item["id"])
+    after = sorted(everything.scan()["Items"], key=lambda item: item["id"])
     if after != before:
         staff_fuzzed["changed"] += 1
         assert method == "POST" and with_token, (method, path, form, status)
     for item in after:
-        for name, one_line in (("title", True), ("summary", False), ("publisher", True)):
+        fields = (
+            (("name", True), ("line", True), ("source", True))
+            if "day_id" in item
+            else (("title", True), ("summary", False), ("publisher", True))
+        )
+        for name, one_line in fields:
             assert text.problem(item[name], name, one_line=one_line) is None, item
 
 

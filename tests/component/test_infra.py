@@ -295,6 +295,9 @@ PUBLIC_CALLS = {
     ("dynamodb:PutItem", "SubscribersTable"),
     ("dynamodb:UpdateItem", "SubscribersTable"),
     ("dynamodb:Query", "SubscribersTableby-link"),
+    # The public archive and feeds (issue 17): only the archive's partitions (LeadingKeys).
+    ("dynamodb:GetItem", "CampaignsTable"),
+    ("dynamodb:Query", "CampaignsTable"),
     ("ssm:GetParameter", "SecretKeyParameterName"),
     ("ssm:GetParameter", "AddressPepperParameterName"),
     ("ses:SendEmail", "identity/${SenderDomain}"),
@@ -351,7 +354,17 @@ def test_the_public_function_has_no_scan_no_queue_no_planner_and_no_staff_table(
     web = _grants(template, "WebRole")
     assert not [p for p in web if p[0] == "dynamodb:Scan" and p[1] != "CatalogueTable"]
     assert not [p for p in web if p[0].startswith(("sqs:", "lambda:", "cognito-idp:"))]
-    assert not [p for p in web if p[1].startswith(("StaffTable", "AuditTable", "Campaigns"))]
+    assert not [p for p in web if p[1].startswith(("StaffTable", "AuditTable"))]
+    # Campaigns: reads of the public archive's items only, never a record or a ledger entry.
+    campaigns = [
+        statement
+        for logical_id, statement in _statements(template)
+        if logical_id == "WebRole" and "CampaignsTable" in json.dumps(statement["Resource"])
+    ]
+    assert [s["Condition"] for s in campaigns] == [
+        {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["archive#*"]}}
+    ]
+    assert sorted(campaigns[0]["Action"]) == ["dynamodb:GetItem", "dynamodb:Query"]
     assert not [
         p
         for p in web
@@ -450,6 +463,9 @@ def test_a_subscribers_whole_journey_calls_only_what_the_public_role_grants(
         assert saved.status_code < 500
         unsubscribe = user.path(outbox.link(outbox.to("journey@example.org")[-1], "/unsubscribe/"))
         assert user.client.post(unsubscribe).status_code == 200
+        # The archive and the feeds read the archive's partition of the campaigns table only.
+        for path in ("/archive/schools/", "/archive/schools/digest-2026-12", "/feeds/schools.atom"):
+            assert user.client.get(path).status_code in (200, 404)
     finally:
         client.meta.events.unregister("before-parameter-build.dynamodb", record)
     granted = {(a, r) for a, r in PUBLIC_CALLS if a.startswith("dynamodb:")}

@@ -42,7 +42,7 @@ def test_page_shows_current_choices(user, page) -> None:
     assert response.status_code == 200
     assert "ana@example.org" in html
     checked = set(re.findall(r'<input checked id="[^"]+" name="(\w+)"[^>]*value="([^"]+)"', html))
-    assert checked == {("audience", "schools"), ("topics", "housing")}
+    assert checked == {("audience", "schools"), ("topics", "housing"), ("mailings", "both")}
     assert 'value="Ana"' in html and 'value="Hill School"' in html
     assert response.headers["Referrer-Policy"] == "no-referrer"
 

@@ -14,6 +14,12 @@ partition "campaign#<campaign id>", for example "campaign#digest#2026-12" or
 
 Outside any campaign:
 
+  pk "archive#<audience>", sk "<slug>"
+                                  one group's email of a campaign in the public archive
+                                  (archive.py): written once when the campaign starts, so
+                                  the public pages read one partition, never a campaign's
+                                  record or ledger (the web role may read only these)
+
   pk "ses-event#<SES feedback id>", sk "processed"
                                   an SES bounce or complaint already acted on, so a
                                   redelivered event is ignored; expires after 30 days (TTL)
@@ -75,6 +81,14 @@ def subscriber_of_parked_sk(sk: str) -> str:
 def moved_sk(audience: str, subscriber_key: str) -> str:
     """The sort key of the marker that counts a moved subscriber's second job once."""
     return f"{MOVED_PREFIX}{audience}#{subscriber_key}"
+
+
+ARCHIVE_PREFIX = "archive#"
+
+
+def archive_pk(audience: str) -> str:
+    """The partition of one group's archive: an item per campaign it was sent."""
+    return f"{ARCHIVE_PREFIX}{audience}"
 
 
 def ses_event_key(event_id: str) -> dict[str, str]:

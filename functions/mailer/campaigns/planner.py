@@ -20,6 +20,7 @@ from mailer.catalogue.schema import Resource, Vocabulary
 from mailer.errors import ConflictError, MailerError
 from mailer.subscribers.store import SubscriberStore
 
+from .archive_store import ArchiveStore
 from .keys import subscriber_of_parked_sk
 from .model import Campaign, Control, Kind, Period, campaign_id
 from .queue import ENQUEUE_BACKOFF, SendJob, enqueue
@@ -87,9 +88,11 @@ class Planner:
         page_size: int = PAGE_SIZE,
         sleep: Callable[[float], None] = time.sleep,
         concurrently: Concurrently[None] | None = None,
+        archive: ArchiveStore | None = None,
     ) -> None:
         """`page_size` subscribers are queued per checkpoint; `sleep` waits between retries;
-        `concurrently` runs a page's SQS batch calls (ENQUEUE_THREADS threads by default)."""
+        `concurrently` runs a page's SQS batch calls (ENQUEUE_THREADS threads by default);
+        `archive` keeps each group's email for the public archive when a campaign starts."""
         self._campaigns = campaigns
         self._subscribers = subscribers
         self._sqs = sqs
@@ -99,6 +102,7 @@ class Planner:
         self._page_size = page_size
         self._enqueue_backoff = replace(ENQUEUE_BACKOFF, sleep=sleep)
         self._concurrently = concurrently or ThreadPool(ENQUEUE_THREADS)
+        self._archive = archive
 
     # --- what to plan -----------------------------------------------------------------------
 
@@ -320,6 +324,10 @@ class Planner:
     ) -> PlanReport:
         """Create the campaign record if new, then queue every confirmed subscriber once."""
         stored, created = self._campaigns.create(campaign)
+        if self._archive is not None:
+            # Before anyone is queued, so every email's "view in your browser" page exists;
+            # a conditional write per group, so a second start (or a retry) changes nothing.
+            self._archive.record(stored)
         report = PlanReport(stored.id, created)
         status = self._campaigns.status(stored.id)
         if status is not None and status.plan_state == "planned":

@@ -295,6 +295,10 @@ class Sender:
         follows = content.campaign.follows
         if follows and self._ledger.reached(follows, key):
             return _NotSent(SendOutcome.SKIPPED, "had it from the cancelled campaign")
+        if not subscriber.wants(content.campaign.kind.value):
+            # Their choice (digest, announcements or both), read now: a change made after
+            # the planner queued them still counts.
+            return _NotSent(SendOutcome.SKIPPED, f"chose not to get {content.campaign.kind}s")
         variant = content.for_group(subscriber.audience, subscriber.topics)
         if variant is None:
             return _NotSent(SendOutcome.SKIPPED, "nothing relevant")

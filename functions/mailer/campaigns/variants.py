@@ -17,6 +17,7 @@ from mailer.catalogue.views import resource_view
 from mailer.emails.notes import render_note
 from mailer.emails.views import reason_line
 
+from .archive import archive_url
 from .model import Campaign, Kind, Period
 from .selection import Pick, select_resources
 
@@ -113,6 +114,7 @@ class CampaignContent:
                 subject=self._subjects.get(audience, ""),
             )
             context.update(self._note(audience))
+            context["archive_url"] = archive_url(self._site_url, audience, campaign.id)
             return Variant("announcement", context, content_key(context), (resource.id,))
         assert campaign.period is not None  # a digest always has one (Campaign.digest)
         picks = self.picks(audience, topics)
@@ -128,6 +130,8 @@ class CampaignContent:
             subject=self._subjects.get(audience, ""),
         )
         context.update(self._note(audience))
+        # "View this email in your browser": the group's page in the public archive.
+        context["archive_url"] = archive_url(self._site_url, audience, campaign.id)
         return Variant("digest", context, content_key(context), tuple(p.resource.id for p in picks))
 
     def _note(self, audience: str) -> dict[str, str]:

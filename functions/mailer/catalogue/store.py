@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from boto3.dynamodb.conditions import Attr
+
 from mailer.aws.translate import aws_errors
 from mailer.errors import ConflictError
 
@@ -16,6 +18,8 @@ from .schema import Catalogue, Resource, Vocabulary
 # (`mailer catalogue export` writes the store back to files so the repository can follow).
 SOURCE_FILES = "catalogue-files"
 SOURCE_CONSOLE = "console"
+# Awareness days share the table (days_store.py); their keys carry this prefix, never a slug's.
+DAY_PREFIX = "awareness-day#"
 
 # Who may put words in front of subscribers: a resource saved by a member outside `senders` is
 # "unreviewed" until a sender saves it or approves a campaign featuring it, and until then only
@@ -71,9 +75,10 @@ class CatalogueStore:
         self._table = table
 
     def items(self) -> list[dict[str, Any]]:
-        """Every stored item (the catalogue is small: hundreds of items, not millions)."""
+        """Every stored resource (the catalogue is small: hundreds of items, not millions),
+        leaving out the awareness days that share the table."""
         items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = {"FilterExpression": ~Attr("id").begins_with(DAY_PREFIX)}
         with aws_errors("reading the catalogue"):
             while True:
                 page = self._table.scan(**kwargs)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from mailer.catalogue.awareness_file import load_days
 from mailer.catalogue.export import write_resource_files
 from mailer.catalogue.schema import validate
 from mailer.paths import catalogue_dir
@@ -46,15 +47,20 @@ def catalogue() -> None:
 )
 @click.pass_context
 def catalogue_validate(ctx: click.Context, root: Path | None) -> None:
-    """Check every resource file; exit 1 naming each bad file, entry and field."""
+    """Check every resource file and the awareness days; exit 1 naming each bad file, entry
+    and field (and, in the days file, the line)."""
     # No settings needed: a container given by a test names the folder, else the project's.
     obj = ctx.find_root().obj
-    resources, _, problems = validate(root or (obj.catalogue_dir if obj else catalogue_dir()))
-    for problem in problems:
+    folder = root or (obj.catalogue_dir if obj else catalogue_dir())
+    resources, vocabulary, problems = validate(folder)
+    # A day may suggest any resource that has a file, valid or not: its own problem is named.
+    files = (folder / "resources").glob("*.yaml") if (folder / "resources").is_dir() else ()
+    days, day_problems = load_days(folder, vocabulary, {p.stem for p in files})
+    for problem in [*problems, *day_problems]:
         echo(f"error: {problem}", err=True)
-    if problems:
-        raise click.ClickException(f"{len(problems)} problem(s) found.")
-    echo(f"ok: {len(resources)} resources valid.")
+    if problems or day_problems:
+        raise click.ClickException(f"{len(problems) + len(day_problems)} problem(s) found.")
+    echo(f"ok: {len(resources)} resources valid, {len(days)} awareness days valid.")
 
 
 @catalogue.command("sync")
@@ -72,6 +78,11 @@ def catalogue_sync(ctx: click.Context) -> None:
     ):
         for resource_id in ids:
             echo(f"  {label}: {resource_id}")
+    days = container.awareness_day_store.sync(container.awareness_days_file())
+    echo(f"awareness days: {days.summary()}")
+    for label, ids in (("added", days.added), ("updated", days.updated), ("removed", days.removed)):
+        for day_id in ids:
+            echo(f"  {label}: {day_id}")
 
 
 @catalogue.command("export")

@@ -62,7 +62,9 @@ def fake_aws(container: Container) -> Iterator[SyncReport]:
     server.start()
     try:
         provision(container.clients, Template.load(default_template_path()))
-        yield container.catalogue_store.sync(container.catalogue_files())
+        report = container.catalogue_store.sync(container.catalogue_files())
+        container.awareness_day_store.sync(container.awareness_days_file())
+        yield report
     finally:
         server.stop()
 

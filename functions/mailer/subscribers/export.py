@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .model import Status, Subscriber
+from .model import MAILINGS_LABELS, Status, Subscriber
 from .store import SubscriberStore
 
 COLUMNS = (
@@ -23,6 +23,7 @@ COLUMNS = (
     "source_note",
     "consented_at",
     "confirmed_at",
+    "gets",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -45,6 +46,7 @@ def row(subscriber: Subscriber) -> list[str]:
         subscriber.source_note,
         subscriber.consent.at if subscriber.consent else "",
         subscriber.confirmed_at,
+        MAILINGS_LABELS[subscriber.choice],
     ]
     return [neutralise(c) for c in cells]
 

@@ -14,7 +14,7 @@ from mailer.catalogue.schema import Vocabulary
 from mailer.errors import ConflictError
 
 from .identity import AddressKeys, canonical_address, client_network, new_link_id
-from .model import Consent, Status, Subscriber
+from .model import MAILINGS_LABELS, Consent, Mailings, Status, Subscriber, mailings_of
 from .notices import Notices
 from .proof import Proof
 from .provenance import (
@@ -30,7 +30,10 @@ from .tokens import MAX_AGE, Purpose
 
 logger = logging.getLogger(__name__)
 
-FORM_VERSION = "subscribe-form-2026-12"
+# The form as people see it now: since "-choice" it asks what they want to get. A pending record
+# from the form before is confirmed against the words that form showed (statement_for).
+FORM_VERSION = "subscribe-form-2026-12-choice"
+FORM_BEFORE_CHOICE = "subscribe-form-2026-12"
 REPERMISSION_VERSION = "repermission-2026-12"  # the email an imported address is asked in
 BY_SUBSCRIBER, BY_STAFF = "by the subscriber", "by staff"
 
@@ -87,6 +90,7 @@ class SignupRequest:
     topics: tuple[str, ...]
     client_ip: str = ""
     proof: Proof = Proof.ABSENT  # INVALID never gets here: the form refuses it
+    mailings: str = ""  # a Mailings value; "" or "both": every campaign
 
 
 @dataclass(frozen=True)
@@ -164,6 +168,7 @@ class Subscriptions:
             updated_at=now_iso,
             expires_at=now + MAX_AGE[Purpose.CONFIRM],
             form_version=FORM_VERSION,
+            mailings=stored_mailings(request.mailings),
             link_id=new_link_id(),  # every rewrite: links sent before it confirm nothing
         )
         try:
@@ -263,9 +268,16 @@ class Subscriptions:
         return self._store.by_link(link_id)
 
     def update_preferences(
-        self, link_id: str, audience: str, topics: Sequence[str], name: str, organisation: str
+        self,
+        link_id: str,
+        audience: str,
+        topics: Sequence[str],
+        name: str,
+        organisation: str,
+        mailings: str | None = None,
     ) -> Subscriber | None:
-        """Change a confirmed subscriber's group, topics and name; email them that it changed."""
+        """Change a confirmed subscriber's group, topics, name and what they get (`mailings`,
+        None: unchanged); email them that it changed."""
         current = self._store.by_link(link_id)
         if current is None or current.status is not Status.CONFIRMED:
             return None
@@ -276,6 +288,7 @@ class Subscriptions:
             topics=self._normalise_topics(topics),
             name=name,
             organisation=organisation,
+            mailings=current.mailings if mailings is None else stored_mailings(mailings),
             updated_at=now_iso,
         )
         if updated == replace(current, updated_at=now_iso):
@@ -299,6 +312,11 @@ class Subscriptions:
                 "I am subscribing as: " + ", ".join(self._vocabulary.audiences.values()),
                 "Topics I am interested in: " + ", ".join(self._vocabulary.topics.values()),
             ]
+            + (
+                []
+                if form_version == FORM_BEFORE_CHOICE
+                else ["What I want to get: " + ", ".join(MAILINGS_LABELS.values())]
+            )
         )
         return subscribe_form_statement(form_version or FORM_VERSION, self._organisation, fields)
 
@@ -354,6 +372,7 @@ class Subscriptions:
             "group": current.audience,
             "organisation": current.organisation,
             "topics": list(current.topics) or "all topics",
+            "gets": MAILINGS_LABELS[current.choice],
             "status": current.status.value,
             "subscribed_at": current.created_at,
             "confirmed_at": current.confirmed_at,
@@ -409,6 +428,12 @@ class Subscriptions:
         chosen = tuple(t for t in self._vocabulary.topics if t in set(topics))
         # Every topic ticked means "everything", including topics added later.
         return () if len(chosen) == len(self._vocabulary.topics) else chosen
+
+
+def stored_mailings(value: str) -> str:
+    """A choice as stored: "" for both (as on every record from before the choice existed)."""
+    choice = mailings_of(value)
+    return "" if choice is Mailings.BOTH else choice.value
 
 
 def _epoch(iso: str) -> float:

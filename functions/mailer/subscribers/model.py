@@ -13,6 +13,35 @@ SEND_INDEX = "by-send-group"  # sparse GSI: only confirmed subscribers carry `se
 LINK_INDEX = "by-link"  # sparse GSI: a token's link id leads to its subscriber
 
 
+class Mailings(StrEnum):
+    """What a subscriber chose to get: both kinds of campaign, or one of them."""
+
+    BOTH = "both"
+    DIGEST = "digest"  # the monthly digest only
+    ANNOUNCEMENTS = "announcements"  # announcements of new resources only
+
+
+MAILINGS_LABELS = {
+    Mailings.BOTH: "The monthly digest and announcements of new resources",
+    Mailings.DIGEST: "Only the monthly digest",
+    Mailings.ANNOUNCEMENTS: "Only announcements of new resources",
+}
+# The campaign kinds (campaigns.model.Kind values) each choice lets through.
+_KINDS = {
+    Mailings.BOTH: frozenset({"digest", "announcement"}),
+    Mailings.DIGEST: frozenset({"digest"}),
+    Mailings.ANNOUNCEMENTS: frozenset({"announcement"}),
+}
+
+
+def mailings_of(value: str) -> Mailings:
+    """A stored choice; missing (records from before the choice existed) or unknown: both."""
+    try:
+        return Mailings(value) if value else Mailings.BOTH
+    except ValueError:
+        return Mailings.BOTH
+
+
 class Status(StrEnum):
     """Where a subscriber is in their life cycle."""
 
@@ -55,6 +84,8 @@ class Subscriber:
     source_note: str = ""  # an imported row's own source column, as staff gave it
     withdrawn_at: str = ""  # when they unsubscribed (erasure keeps its time on the key)
     withdrawal: str = ""  # how: "by the subscriber" or "by staff"
+    # Which campaigns they get (Mailings); "" is both, as for everyone before the choice.
+    mailings: str = ""
     # Random, and what every token carries instead of the key. A new one on every pending
     # rewrite, unsubscribe and resubscribe (erase drops it), so links from before stop working.
     link_id: str = field(default_factory=new_link_id)
@@ -66,6 +97,15 @@ class Subscriber:
             and self.expires_at is not None
             and (self.expires_at <= now)
         )
+
+    @property
+    def choice(self) -> Mailings:
+        """What they chose to get (both, when they never chose)."""
+        return mailings_of(self.mailings)
+
+    def wants(self, kind: str) -> bool:
+        """True if they chose to get campaigns of this kind ("digest" or "announcement")."""
+        return kind in _KINDS[self.choice]
 
     def to_item(self) -> dict[str, Any]:
         """The DynamoDB item (confirmed subscribers also carry the send index's key)."""
@@ -102,6 +142,7 @@ class Subscriber:
             source_note=item.get("source_note", ""),
             withdrawn_at=item.get("withdrawn_at", ""),
             withdrawal=item.get("withdrawal", ""),
+            mailings=item.get("mailings", ""),
             link_id=item.get("link_id", ""),
         )
 
