@@ -8,6 +8,7 @@ that tells time or waits, so tests control time without patching global modules.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -21,8 +22,8 @@ from mailer.aws.clients import Clients
 from mailer.aws.retry import Backoff
 from mailer.aws.ses import SesAdapter
 from mailer.campaigns.approval import Approvals
-from mailer.campaigns.digests import DigestDrafts
 from mailer.campaigns.archive_store import ArchiveStore
+from mailer.campaigns.digests import DigestDrafts
 from mailer.campaigns.drafts import DraftStore
 from mailer.campaigns.ledger import Ledger
 from mailer.campaigns.pacing import TokenBucket
@@ -391,6 +392,8 @@ class Container:
             clock=self.clock,
             review_days=self.settings.digest_review_days,
             unapproved="hold" if self.settings.digest_unapproved == "hold" else "send",
+            awareness=self.awareness_days,
+            lead=dt.timedelta(weeks=self.settings.awareness_lead_weeks),
         )
 
     @cached_property

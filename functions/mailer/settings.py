@@ -128,6 +128,11 @@ class Settings:
         "sender reviewed) or 'hold' it and tell the senders again",
         default="send",
     )
+    awareness_lead_weeks: int = _env(
+        "AWARENESS_LEAD_WEEKS",
+        "a digest features the awareness days falling within this many weeks of its 1st",
+        default=6,
+    )
     organisation_name: str = _env(
         "ORGANISATION_NAME",
         "charity name shown in every email",
@@ -201,6 +206,8 @@ class Settings:
             raise SettingsError("SENDER_THREADS must be a whole number of threads, 1 or more")
         if not 1 <= settings.digest_review_days <= 27:
             raise SettingsError("DIGEST_REVIEW_DAYS must be a whole number of days, 1 to 27")
+        if not 1 <= settings.awareness_lead_weeks <= 26:
+            raise SettingsError("AWARENESS_LEAD_WEEKS must be a whole number of weeks, 1 to 26")
         if settings.digest_unapproved not in ("send", "hold"):
             raise SettingsError(
                 f"DIGEST_UNAPPROVED must be send or hold (got {settings.digest_unapproved!r})"

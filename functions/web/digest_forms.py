@@ -12,7 +12,7 @@ from typing import Any
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
 
-from mailer.campaigns.digests import DigestView
+from mailer.campaigns.digests import DigestView, day_key
 from mailer.catalogue.schema import Vocabulary
 from mailer.emails.notes import NOTE_MAX
 
@@ -35,6 +35,10 @@ class DigestDraftForm(DraftVersionForm):
                 for f, rid in ((f, f.resource.id) for f in group.featured)
             ],
             "removed": [(r, self[_name("back", audience, r.id)]) for r in group.removed],
+            "days": [(o, self[_name("day", audience, o.day.id)]) for o in group.days],
+            "removed_days": [
+                (o, self[_name("dayback", audience, o.day.id)]) for o in group.removed_days
+            ],
             "add": self[_name("add", audience)],
         }
 
@@ -70,6 +74,14 @@ class DigestDraftForm(DraftVersionForm):
                 if self[_name("back", audience, resource.id)].data:
                     out.discard(resource.id)
                     ids.append(resource.id)
+            for occurrence in group.days:
+                if not self[_name("day", audience, occurrence.day.id)].data:
+                    out.add(day_key(occurrence.day))
+            for occurrence in group.removed_days:
+                key = day_key(occurrence.day)
+                out.add(key)
+                if self[_name("dayback", audience, occurrence.day.id)].data:
+                    out.discard(key)
             added = self[_name("add", audience)].data
             if added in {r.id for r in group.addable}:
                 ids.append(added)
@@ -137,6 +149,12 @@ def digest_draft_form(
             )
         for resource in group.removed:
             setattr(_ForThisDraft, _name("back", audience, resource.id), BooleanField("Put back"))
+        for occurrence in group.days:
+            field = BooleanField("Feature it", default=True)
+            setattr(_ForThisDraft, _name("day", audience, occurrence.day.id), field)
+        for occurrence in group.removed_days:
+            field = BooleanField("Put back")
+            setattr(_ForThisDraft, _name("dayback", audience, occurrence.day.id), field)
         setattr(
             _ForThisDraft,
             _name("add", audience),

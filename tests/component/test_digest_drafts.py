@@ -227,3 +227,43 @@ def test_notes_per_group_or_for_all_reach_the_email_and_its_text_twin(desk, staf
     assert "A word for" not in fay.text  # the group's own note replaces the note for all
     [amal] = to("amal@example.org")
     assert "<em>everyone</em>" in amal.html and "A word for everyone this month." in amal.text
+
+
+def test_an_awareness_day_in_the_lead_window_comes_first_and_staff_can_take_it_out(
+    desk, staff_clock
+) -> None:
+    desk.awareness_day_store.sync(desk.awareness_days_file())
+    staff_clock.now = dt.datetime(2027, 9, 24, 8, tzinfo=dt.UTC).timestamp()
+    october = Period(2027, 10)  # goes out on 1 October; Anti-Slavery Day is the 18th
+    draft, _ = desk.digests.prepare(october)
+    view = desk.digests.view(draft)
+    for audience in ("schools", "faith-groups", "individuals"):
+        assert [o.day.name for o in view.groups[audience].days] == ["Anti-Slavery Day"]
+    schools = view.groups["schools"]
+    # the day's suggestions, in its order (all three are for schools too)
+    suggested = [
+        "real-people-real-lives-2019",
+        "agents-for-change-2020",
+        "access-to-work-for-survivors",
+    ]
+    assert list(schools.featured_ids[:3]) == suggested
+    assert schools.featured[0].for_day == "Anti-Slavery Day, 18 October"
+    saved = desk.digests.save(
+        draft,
+        order={},
+        removed={"schools": ["day:anti-slavery-day"]},
+        subjects={},
+        member=EDITOR,
+    )
+    after = desk.digests.view(saved).groups["schools"]
+    assert after.days == () and [o.day.name for o in after.removed_days] == ["Anti-Slavery Day"]
+    assert all(not f.for_day for f in after.featured)
+    desk.digests.approve(saved, SENDER)
+    staff_clock.now = dt.datetime(2027, 10, 1, 9, tzinfo=dt.UTC).timestamp()
+    desk.digests.start(october)
+    drain_queue(desk)
+    [fay] = to("fay@example.org")
+    assert "Coming up: Anti-Slavery Day, Monday 18 October." in fay.text
+    assert "Coming up: Anti-Slavery Day" in fay.html
+    [amal] = to("amal@example.org")
+    assert "Coming up" not in amal.text  # taken out of the schools' draft

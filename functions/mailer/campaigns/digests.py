@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from mailer.aws.transactions import transact
+from mailer.catalogue.awareness import AwarenessDay, Occurrence, days_within
 from mailer.catalogue.schema import Resource, Vocabulary
 from mailer.catalogue.store import StoredResource
 from mailer.errors import ConflictError, MailerError
@@ -42,6 +43,17 @@ def digest_draft_id(period: Period) -> str:
     return f"digest{period.year:04d}{period.month:02d}"
 
 
+def day_key(day: AwarenessDay) -> str:
+    """How a draft's removed list names an awareness day staff took out ('day:<id>')."""
+    return f"day:{day.id}"
+
+
+def _frozen_day(occurrence: Occurrence) -> dict[str, str]:
+    """An awareness day as a snapshot keeps it: what the email says, as it was approved."""
+    day = occurrence.day
+    return {"name": day.name, "on": occurrence.on.isoformat(), "line": day.line}
+
+
 def draft_period(draft: Draft) -> Period:
     """The month a digest draft is for."""
     return Period.parse(draft.period)
@@ -54,6 +66,7 @@ class Feature:
     resource: Resource
     stored: StoredResource
     chosen_by_staff: bool  # staff added it (the planner's choice did not include it)
+    for_day: str = ""  # suggested for this awareness day ("Anti-Slavery Day, 18 October")
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,8 @@ class GroupDraft:
     featured: tuple[Feature, ...]
     removed: tuple[Resource, ...]
     addable: tuple[Resource, ...]  # the group's other resources, which staff may add
+    days: tuple[Occurrence, ...] = ()  # awareness days in the lead window, soonest first
+    removed_days: tuple[Occurrence, ...] = ()  # the ones staff took out of this group's draft
 
     @property
     def featured_ids(self) -> tuple[str, ...]:
@@ -116,9 +131,12 @@ class DigestDrafts:
         clock: Callable[[], float],
         review_days: int = 7,
         unapproved: Unapproved = "send",
+        awareness: Callable[[], Iterable[AwarenessDay]] = tuple,
+        lead: dt.timedelta = dt.timedelta(weeks=6),
     ) -> None:
         """`catalogue` reads every stored resource with its review state; `notify(subject,
-        text)` tells the senders; `review_days` before the 1st the draft is prepared."""
+        text)` tells the senders; `review_days` before the 1st the draft is prepared;
+        `awareness` reads the awareness days, featured when they fall within `lead` of the 1st."""
         self.drafts = drafts
         self._campaigns = campaigns
         self._planner = planner
@@ -129,6 +147,8 @@ class DigestDrafts:
         self._clock = clock
         self.review_days = review_days
         self.unapproved = unapproved
+        self._awareness = awareness
+        self._lead = lead
 
     # --- preparing --------------------------------------------------------------------------
 
@@ -206,6 +226,7 @@ class DigestDrafts:
         period = draft_period(draft)
         since, why, already = self._planner.digest_basis(period)
         stored = {s.resource.id: s for s in self._catalogue() if not s.retired}
+        days = list(self._awareness())
         groups = {}
         for audience in draft.audiences:
             theirs = {i: s.resource for i, s in stored.items() if audience in s.resource.audiences}
@@ -220,12 +241,26 @@ class DigestDrafts:
             )
             saved = draft.order.get(audience, ())
             removed = set(draft.removed.get(audience, ()))
+            coming = days_within(days, period.start, self._lead, audience)
+            kept_days = [o for o in coming if day_key(o.day) not in removed]
+            # A day's suggested resources come first (after any order staff saved), then
+            # the planner's new ones: teachers and faith leaders plan weeks ahead.
+            suggested = {
+                i: f"{o.day.name}, {o.on:%-d %B}"
+                for o in reversed(kept_days)
+                for i in o.day.resources
+            }
             ids = [i for i in saved if i in theirs and i not in removed]
-            ids += [r.id for r in chosen if r.id not in saved and r.id not in removed]
-            planner_ids = {r.id for r in chosen}
+            for candidate in [*suggested, *(r.id for r in chosen)]:
+                if candidate in theirs and candidate not in ids and candidate not in removed:
+                    ids.append(candidate)
+            planner_ids = {r.id for r in chosen} | set(suggested)
             groups[audience] = GroupDraft(
                 audience,
-                tuple(Feature(theirs[i], stored[i], i not in planner_ids) for i in ids),
+                tuple(
+                    Feature(theirs[i], stored[i], i not in planner_ids, suggested.get(i, ""))
+                    for i in ids
+                ),
                 tuple(theirs[i] for i in sorted(removed) if i in theirs),
                 tuple(
                     sorted(
@@ -233,6 +268,8 @@ class DigestDrafts:
                         key=lambda r: r.title.lower(),
                     )
                 ),
+                tuple(kept_days),
+                tuple(o for o in coming if day_key(o.day) in removed),
             )
         return DigestView(draft, period, since, why, already, groups, stored)
 
@@ -275,6 +312,13 @@ class DigestDrafts:
                 timespec="seconds"
             ),
             notes=view.draft.notes,
+            days={
+                a: [
+                    {"name": o.day.name, "on": o.on.isoformat(), "line": o.day.line} for o in g.days
+                ]
+                for a, g in view.groups.items()
+                if g.days
+            },
         )
         return self._digest(view.draft, view.since, view.already_new, snapshot), shown_unreviewed
 

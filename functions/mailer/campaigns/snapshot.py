@@ -39,6 +39,8 @@ class Snapshot:
     frozen_at: str = ""  # when it was frozen (ISO, UTC): what was added after waits a month
     # staff's editorial notes in Markdown (emails/notes.py), per group; "*": for every group
     notes: Mapping[str, str] = field(default_factory=dict)
+    # digests: each group's awareness days coming up ({"name", "on", "line"}), soonest first
+    days: Mapping[str, tuple[Mapping[str, str], ...]] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -50,6 +52,7 @@ class Snapshot:
         left_out: Mapping[str, Iterable[str]] | None = None,
         frozen_at: str = "",
         notes: Mapping[str, str] | None = None,
+        days: Mapping[str, Iterable[Mapping[str, str]]] | None = None,
     ) -> Snapshot:
         """Freeze these resources (copies: Resource is immutable), subjects, choices, notes."""
         return cls(
@@ -59,6 +62,7 @@ class Snapshot:
             {a: tuple(ids) for a, ids in (left_out or {}).items() if ids},
             frozen_at,
             {a: n for a, n in (notes or {}).items() if n.strip()},
+            {a: tuple(dict(d) for d in ds) for a, ds in (days or {}).items()},
         )
 
     def note_for(self, audience: str) -> str:
@@ -83,6 +87,8 @@ class Snapshot:
             data["frozen_at"] = self.frozen_at
         if self.notes:
             data["notes"] = dict(self.notes)
+        if self.days:
+            data["days"] = {a: list(ds) for a, ds in self.days.items()}
         text = json.dumps(
             data,
             ensure_ascii=False,
@@ -108,6 +114,7 @@ class Snapshot:
             {a: tuple(ids) for a, ids in data.get("left_out", {}).items()},
             str(data.get("frozen_at", "")),
             dict(data.get("notes", {})),
+            {a: tuple(ds) for a, ds in data.get("days", {}).items()},
         )
 
 

@@ -5,6 +5,7 @@ compile, and no two different emails can ever share one."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Hashable, Iterable, Sequence
@@ -130,6 +131,9 @@ class CampaignContent:
             subject=self._subjects.get(audience, ""),
         )
         context.update(self._note(audience))
+        context["days"] = _days_view(
+            self._snapshot.days.get(audience, ()) if self._snapshot else ()
+        )
         # "View this email in your browser": the group's page in the public archive.
         context["archive_url"] = archive_url(self._site_url, audience, campaign.id)
         return Variant("digest", context, content_key(context), tuple(p.resource.id for p in picks))
@@ -138,6 +142,18 @@ class CampaignContent:
         """The group's editorial note for the templates: sanitised HTML and its text twin."""
         note = render_note(self._snapshot.note_for(audience) if self._snapshot else "")
         return {"note_html": note.html, "note_text": note.text}
+
+
+def _days_view(days: Iterable[Any]) -> list[dict[str, str]]:
+    """Awareness days coming up, as the digest shows them: name, 'Sunday 18 October', line."""
+    return [
+        {
+            "name": d["name"],
+            "when": dt.date.fromisoformat(d["on"]).strftime("%A %-d %B"),
+            "line": d["line"],
+        }
+        for d in days
+    ]
 
 
 def content_key(context: dict[str, Any]) -> str:
@@ -183,6 +199,7 @@ def digest_context(
         "subject": subject,
         "note_html": "",  # staff's note (CampaignContent._note), when there is one
         "note_text": "",
+        "days": [],  # awareness days coming up (CampaignContent), when a draft features any
     }
 
 
