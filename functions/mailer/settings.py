@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 from urllib.parse import urlsplit
 
+from email_validator import EmailNotValidError, validate_email
+
 from mailer.errors import SettingsError
 
 
@@ -128,6 +130,12 @@ class Settings:
         "sender reviewed) or 'hold' it and tell the senders again",
         default="send",
     )
+    test_addresses: str = _env(
+        "TEST_ADDRESSES",
+        "addresses besides staff's own that a draft's test may go to (seed inboxes, a "
+        "colleague's phone), separated by spaces",
+        default="",
+    )
     awareness_lead_weeks: int = _env(
         "AWARENESS_LEAD_WEEKS",
         "a digest features the awareness days falling within this many weeks of its 1st",
@@ -206,6 +214,13 @@ class Settings:
             raise SettingsError("SENDER_THREADS must be a whole number of threads, 1 or more")
         if not 1 <= settings.digest_review_days <= 27:
             raise SettingsError("DIGEST_REVIEW_DAYS must be a whole number of days, 1 to 27")
+        for address in settings.test_addresses.split():
+            try:
+                validate_email(address, check_deliverability=False)
+            except EmailNotValidError:
+                raise SettingsError(
+                    f"TEST_ADDRESSES must be email addresses separated by spaces (not {address!r})"
+                ) from None
         if not 1 <= settings.awareness_lead_weeks <= 26:
             raise SettingsError("AWARENESS_LEAD_WEEKS must be a whole number of weeks, 1 to 26")
         if settings.digest_unapproved not in ("send", "hold"):

@@ -21,7 +21,7 @@ from .digest_forms import DigestDraftForm, digest_draft_form
 from .extensions import container_of
 from .staff import page, staff_required
 from .staff_forms import ButtonForm, DraftVersionForm
-from .staff_previews import counts, email_frame, previews
+from .staff_previews import counts, email_frame, previews, test_recipients
 
 bp = Blueprint("staff_digests", __name__, url_prefix="/staff")
 
@@ -104,6 +104,7 @@ def show(
         unapproved=container.digests.unapproved,
         error=error or problem,
         button=DraftVersionForm(version=str(draft.version)),
+        test_to=test_recipients(g.staff.email),
     )
 
 

@@ -24,7 +24,7 @@ from .staff_digests import note_detail
 from .staff_digests import save as save_digest
 from .staff_digests import show as show_digest
 from .staff_forms import ButtonForm, DraftForm, DraftVersionForm, draft_form
-from .staff_previews import counts, email_frame, previews
+from .staff_previews import counts, email_frame, previews, test_recipients
 
 bp = Blueprint("staff_drafts", __name__, url_prefix="/staff")
 TEST_LIMIT = 20  # test emails per member an hour: plenty to check a draft, no mail cannon
@@ -138,6 +138,7 @@ def _show(draft: Draft, form: DraftForm | None = None, status: int = 200, error:
         error=error or problem,
         button=DraftVersionForm(version=str(draft.version)),
         earlier=container_of().approvals.announced_to(draft.resource_id),
+        test_to=test_recipients(g.staff.email),
     )
 
 
@@ -224,11 +225,16 @@ def preview_html(draft_id: str, audience: str) -> Any:
 @bp.post("/drafts/<draft_id>/test")
 @staff_required(fresh=True)  # to the address Cognito holds now, verified
 def send_test(draft_id: str) -> Any:
-    """Mail the signed-in member each group's email, exactly as the page showed it."""
+    """Mail each group's email, exactly as the page showed it and marked as a test, to the
+    member, another member of staff or a configured test address."""
     draft = _button(draft_id)
     container = container_of()
+    allowed = test_recipients(g.staff.email)
+    to = request.form.get("to") or g.staff.email
+    if to not in allowed:
+        return _show(draft, status=400, error="Choose who gets the test from the list.")
     try:
-        shown = previews(_campaign_of(draft), to=g.staff.email)
+        shown = previews(_campaign_of(draft), to=to, test=True)
     except MailerError as exc:
         return _show(draft, status=400, error=str(exc))
     sent = 0
@@ -238,11 +244,12 @@ def send_test(draft_id: str) -> Any:
         if not container.rate_limiter.hit(f"staff-test:{g.staff.subject}", TEST_LIMIT, 3600):
             container.audit_log.record(g.staff, "test refused: hourly limit", {"sent": sent})
             abort(429, f"You have had {TEST_LIMIT} test emails this hour. Try again later.")
-        container.one_off_ses.send_raw(email.raw, to=g.staff.email, tags={"kind": "test"})
+        container.one_off_ses.send_raw(email.raw, to=to, tags={"kind": "test"})
         sent += 1
-    detail = {"draft": draft.id, "version": draft.version, "emails": sent}
+    whom = "themselves" if to == g.staff.email else "another address on the list"
+    detail = {"draft": draft.id, "version": draft.version, "emails": sent, "to": whom}
     container.audit_log.record(g.staff, "sent a test", detail)
-    flash(f"Sent {sent} test email{'' if sent == 1 else 's'} to {g.staff.email}.")
+    flash(f"Sent {sent} test email{'' if sent == 1 else 's'} to {to}.")
     return redirect(url_for("staff_drafts.draft_page", draft_id=draft.id), 303)
 
 

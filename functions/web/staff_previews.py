@@ -17,7 +17,7 @@ _PREVIEW_CSP = (
 )
 
 
-def previews(campaign: Campaign, to: str = "") -> dict[str, Preview | None]:
+def previews(campaign: Campaign, to: str = "", *, test: bool = False) -> dict[str, Preview | None]:
     """Each group's email for a stand-in reader (or addressed `to` someone), from the
     campaign's snapshot when it has one."""
     container = container_of()
@@ -28,6 +28,7 @@ def previews(campaign: Campaign, to: str = "") -> dict[str, Preview | None]:
             container.resources(),
             reader(audience, email=to),
             container.settings.site_url,
+            test=test,
         )
         for audience in campaign.audiences
     }
@@ -44,3 +45,12 @@ def email_frame(shown: Preview) -> Response:
     response.headers["Content-Security-Policy"] = _PREVIEW_CSP
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response
+
+
+def test_recipients(own: str) -> list[str]:
+    """Where a draft's test may go: the member's own address first, then every other member
+    of staff, then the configured test addresses (TEST_ADDRESSES)."""
+    container = container_of()
+    members = [m.email for m in container.staff_members.list() if m.enabled and m.email]
+    extra = container.settings.test_addresses.split()
+    return list(dict.fromkeys([own, *members, *extra]))

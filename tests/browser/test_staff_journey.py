@@ -95,7 +95,7 @@ def test_staff_add_preview_test_and_send_an_announcement(stack, browser) -> None
     frame.get_by_text("New for Lent: please share it.").wait_for()
     page.wait_for_load_state("load")
     page.screenshot(path=ARTIFACTS / "staff-02-draft.png", full_page=True)
-    page.get_by_role("button", name="Send me a test").click()
+    page.get_by_role("button", name="Send the test").click()
     page.get_by_text(f"Sent 2 test emails to {STAFF}.").wait_for()
 
     page.get_by_role("button", name="Approve this version").click()

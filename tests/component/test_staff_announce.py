@@ -61,7 +61,9 @@ def test_a_test_carries_the_saved_draft_not_what_was_typed_and_not_saved(sender,
     )
     assert response.status_code == 303
     [test] = sent_mail()
-    assert test.to == SENDER and test.subject.startswith("New: Safe homes")
+    assert test.to == SENDER and test.subject.startswith("[Test] New: Safe homes")
+    assert "A TEST FOR STAFF: no subscriber got this email." in test.text
+    assert "A test for staff: no subscriber got this email." in test.html
     assert "Out today" in test.text and "/unsubscribe/PREVIEW" in test.text
     assert people.audit_log.recent()[0].action == "sent a test"
     assert people.campaigns.list() == []
@@ -281,3 +283,29 @@ def test_a_cancelled_announcement_copied_to_a_new_draft_reaches_only_the_rest(
     assert skipped.totals["sent"] == 1 and skipped.finished_at
     actions = [e.action for e in people.audit_log.recent()]
     assert "copied a cancelled campaign into a draft" in actions
+
+
+def test_a_test_may_go_to_another_member_or_a_test_address_and_nowhere_else(
+    staff_browser, people, staff_clock
+) -> None:
+    from dataclasses import replace
+
+    from web import create_app
+
+    settings = replace(people.settings, test_addresses="seed@inbox.example.net")
+    configured = Container(settings, people.clients, clock=staff_clock, sleep=staff_clock.sleep)
+    configured.token_verifier = people.token_verifier
+    browser = create_app(configured).test_client()
+    signed_in_as_sender(browser)
+    draft = start_draft(browser)
+    page = browser.get(draft).get_data(as_text=True)
+    for address in (SENDER, EDITOR, "seed@inbox.example.net"):
+        assert f'<option value="{address}">' in page
+    version = re.search(r'name="version"[^>]*value="(\d+)"', page)[1]
+    for address in (EDITOR, "seed@inbox.example.net"):
+        sent = submit(browser, f"{draft}/test", page, version=version, to=address)
+        assert sent.status_code == 303
+    refused = submit(browser, f"{draft}/test", page, version=version, to="someone@else.example")
+    assert refused.status_code == 400 and "from the list" in refused.get_data(as_text=True)
+    assert sorted({m.to for m in sent_mail()}) == [EDITOR, "seed@inbox.example.net"]
+    assert all(m.subject.startswith("[Test] ") for m in sent_mail())

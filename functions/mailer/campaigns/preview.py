@@ -4,7 +4,7 @@ reader, with links that lead nowhere. The CLI's and the staff console's previews
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mailer.catalogue.schema import Resource
 from mailer.emails.render import RenderedEmail
@@ -65,10 +65,17 @@ def preview(
     resources: Sequence[Resource],
     member: Subscriber,
     site_url: str,
+    *,
+    test: bool = False,
 ) -> Preview | None:
-    """The email `member`'s group would get; None when that group gets none."""
+    """The email `member`'s group would get; None when that group gets none. A `test` is
+    marked "[Test]" in its subject and by a banner (its links change nothing either way)."""
     variant = sender.variants(campaign, resources).for_group(member.audience, member.topics)
     if variant is None:
         return None
+    if test:
+        variant = replace(
+            variant, context={**variant.context, "test": True}, key=(variant.key, "test")
+        )
     email, raw = sender.compose(member, variant, PreviewLinks(site_url))
     return Preview(email, raw, variant.resource_ids)

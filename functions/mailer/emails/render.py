@@ -156,6 +156,8 @@ class EmailRenderer:
         # The block's output is already escaped HTML; unescape it back to plain header text.
         rendered_subject = "".join(subject_block(mjml_template.new_context(context)))
         subject = Markup(rendered_subject).unescape()  # noqa: S704 (unescaped, not trusted)
+        if context.get("test"):  # a staff test: marked in the subject, and by a banner
+            subject = f"[Test] {subject}"
         try:
             html = mjml2html(mjml_template.render(context))
         except ValueError as exc:  # mjml-python's only complaint: input it cannot parse
