@@ -8,14 +8,14 @@ How each was checked against AWS's documentation (the SES, SQS and DynamoDB deve
   them for the visibility timeout; a receipt handle deletes only its own receipt; after
   maxReceiveCount receives the message moves to the dead-letter queue. The Lambda event source
   deletes the records a partial batch response does not name, none if the function raises.
-- DynamoDB: conditions and items are moto's (in process); on top, a write to an item that a
-  transaction is writing at that moment is refused with TransactionConflict(Exception), as
-  DynamoDB does, and every call takes simulated time (a few milliseconds).
+- DynamoDB: dynamo.py (moto's items and conditions, plus request units, per-partition limits
+  and transaction conflicts as DynamoDB enforces them).
+
+The code reaches these through real boto3 clients (served.py), so botocore's CPU is charged.
 """
 
 from __future__ import annotations
 
-import json
 import random
 import uuid
 from collections import Counter, deque
@@ -153,69 +153,3 @@ class FakeSqs:
     def idle(self) -> bool:
         """Nothing left: every message deleted or dead."""
         return not self.messages
-
-
-class DynamoTiming:
-    """botocore hooks on the DynamoDB client: simulated latency per call, TransactionConflict
-    for writes to items a transaction holds, and a count of calls and request units."""
-
-    WRITES = ("PutItem", "UpdateItem", "DeleteItem")
-
-    def __init__(self, sim: SimTime, client: Any) -> None:
-        self._sim = sim
-        self._held: Counter[str] = Counter()
-        self.calls: Counter[str] = Counter()
-        self.read_units = 0.0
-        self.write_units = 0.0
-        self.conflicts = 0
-        client.meta.events.register("before-call.dynamodb.*", self._before)
-        client.meta.events.register("after-call.dynamodb.*", self._after)
-
-    def _keys(self, operation: str, request: dict[str, Any]) -> list[str]:
-        if operation == "TransactWriteItems":
-            return [
-                json.dumps(next(iter(item.values())).get("Key") or {}, sort_keys=True)
-                for item in request.get("TransactItems", [])
-            ]
-        key = request.get("Key") or request.get("Item", {})
-        return [json.dumps({k: key[k] for k in ("pk", "sk") if k in key}, sort_keys=True)]
-
-    def _before(self, model: Any, params: dict[str, Any], **_: Any) -> Any:
-        operation = model.name
-        request = json.loads(params.get("body") or b"{}")
-        self.calls[operation] += 1
-        if operation in self.WRITES or operation == "TransactWriteItems":
-            keys = self._keys(operation, request)
-            if any(self._held[k] for k in keys):
-                self.conflicts += 1
-                self._sim.sleep(0.005)
-                code = (
-                    "TransactionCanceledException"
-                    if operation == "TransactWriteItems"
-                    else "TransactionConflictException"
-                )
-                error: dict[str, Any] = {"Error": {"Code": code, "Message": "conflict"}}
-                if operation == "TransactWriteItems":
-                    error["CancellationReasons"] = [{"Code": "TransactionConflict"} for _ in keys]
-                return _Http(400), error
-            self.write_units += 2 * len(keys) if operation == "TransactWriteItems" else 1
-            if operation == "TransactWriteItems":
-                for k in keys:
-                    self._held[k] += 1
-                self._sim.sleep(0.015)  # a transaction holds its items while it commits
-                for k in keys:
-                    self._held[k] -= 1
-                return None
-        self._sim.sleep(0.005)
-        return None
-
-    def _after(self, model: Any, parsed: dict[str, Any], **_: Any) -> None:
-        if model.name in ("GetItem", "Query"):
-            size = len(json.dumps(parsed.get("Item") or parsed.get("Items") or {}))
-            self.read_units += max(1, -(-size // 4096))
-
-
-@dataclass
-class _Http:
-    status_code: int = 400
-    headers: dict[str, str] = field(default_factory=dict)
