@@ -88,8 +88,12 @@ class FakeDynamo:
     """botocore hooks on one DynamoDB client: latency, request units by DynamoDB's rules,
     per-partition limits with the SDK's retries, transaction conflicts; counts of each."""
 
-    def __init__(self, sim: SimTime, client: Any, seed: int = 7) -> None:
+    def __init__(
+        self, sim: SimTime, client: Any, seed: int = 7, attempts: int = SDK_ATTEMPTS
+    ) -> None:
+        """`attempts`: the client's retry configuration (tries in all, for throttling)."""
         self._sim = sim
+        self._attempts = attempts
         self._backend = dynamodb_backends[ACCOUNT][REGION]
         self._held: Counter[str] = Counter()
         self._windows: dict[tuple[str, str], _Window] = defaultdict(_Window)
@@ -237,14 +241,14 @@ class FakeDynamo:
     def _admit(self, operation: str, request: dict[str, Any]) -> bool:
         """Whether every partition the call uses has room, retried as the SDK retries."""
         partitions = self._partitions(operation, request)
-        for attempt in range(SDK_ATTEMPTS):
+        for attempt in range(self._attempts):
             now = self._sim()
             if all(
                 self._windows[p].used(now) < (WCU_LIMIT if kind == "write" else RCU_LIMIT)
                 for kind, p in partitions
             ):
                 return True
-            if attempt == SDK_ATTEMPTS - 1:
+            if attempt == self._attempts - 1:
                 break
             self.throttled_tries += 1
             self._sim.sleep(0.005 + self._random.random() * min(SDK_MAX_BACKOFF, 2.0**attempt))
