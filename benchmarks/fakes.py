@@ -90,6 +90,7 @@ class FakeSqs:
     messages: dict[str, _Message] = field(default_factory=dict)
     dead: list[_Message] = field(default_factory=list)
     calls: Counter[str] = field(default_factory=Counter)
+    _hidden: dict[str, float] = field(default_factory=dict)  # in flight: visible again at
 
     def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
         """Queue up to ten messages."""
@@ -109,16 +110,18 @@ class FakeSqs:
         self.sim.sleep(0.02)
         now = self.sim()
         taken: list[dict[str, Any]] = []
-        for message in list(self.messages.values()):
+        dead: list[str] = []
+        for message in self.messages.values():  # oldest first; in-flight ones are few
             if len(taken) == limit:
                 break
             if message.visible_at > now:
                 continue
             if message.receives >= self.max_receives:
-                self.dead.append(self.messages.pop(message.id))
+                dead.append(message.id)
                 continue
             message.receives += 1
             message.visible_at = now + self.visibility_timeout
+            self._hidden[message.id] = message.visible_at
             message.handle = uuid.uuid4().hex
             taken.append(
                 {
@@ -128,6 +131,9 @@ class FakeSqs:
                     "Attributes": {"ApproximateReceiveCount": str(message.receives)},
                 }
             )
+        for message_id in dead:
+            self.dead.append(self.messages.pop(message_id))
+            self._hidden.pop(message_id, None)
         return taken
 
     def delete(self, message_id: str, handle: str) -> None:
@@ -135,13 +141,16 @@ class FakeSqs:
         message = self.messages.get(message_id)
         if message is not None and message.handle == handle:
             del self.messages[message_id]
+            self._hidden.pop(message_id, None)
 
     def get_queue_attributes(self, QueueUrl: str, AttributeNames: list[str]) -> dict[str, Any]:
         """Approximate counts, exact here."""
         self.calls["GetQueueAttributes"] += 1
         self.sim.sleep(0.01)
         now = self.sim()
-        visible = sum(1 for m in self.messages.values() if m.visible_at <= now)
+        for message_id in [m for m, at in self._hidden.items() if at <= now]:
+            del self._hidden[message_id]  # visible again
+        visible = len(self.messages) - len(self._hidden)
         return {
             "Attributes": {
                 "ApproximateNumberOfMessages": str(visible),
