@@ -73,7 +73,11 @@ class SimTime:
         parent = getattr(self._local, "task", None)
         task = _Task(fn, cpu or (parent.cpu if parent is not None else None))
         self._push(task, self.now)
+        if parent is not None:  # starting a thread is the simulation's cost (Lambda's pool
+            self._pause(parent)  # keeps its threads), not the function's
         threading.Thread(target=self._run, args=(task,), daemon=True).start()
+        if parent is not None:
+            self._resume(parent)
         return task
 
     def sleep(self, seconds: float) -> None:
