@@ -8,14 +8,14 @@ How each was checked against AWS's documentation (the SES, SQS and DynamoDB deve
   them for the visibility timeout; a receipt handle deletes only its own receipt; after
   maxReceiveCount receives the message moves to the dead-letter queue. The Lambda event source
   deletes the records a partial batch response does not name, none if the function raises.
-- DynamoDB: conditions and items are moto's (in process); on top, a write to an item that a
-  transaction is writing at that moment is refused with TransactionConflict(Exception), as
-  DynamoDB does, and every call takes simulated time (a few milliseconds).
+- DynamoDB: dynamo.py (moto's items and conditions, plus request units, per-partition limits
+  and transaction conflicts as DynamoDB enforces them).
+
+The code reaches these through real boto3 clients (served.py), so botocore's CPU is charged.
 """
 
 from __future__ import annotations
 
-import json
 import random
 import uuid
 from collections import Counter, deque
@@ -90,6 +90,7 @@ class FakeSqs:
     messages: dict[str, _Message] = field(default_factory=dict)
     dead: list[_Message] = field(default_factory=list)
     calls: Counter[str] = field(default_factory=Counter)
+    _hidden: dict[str, float] = field(default_factory=dict)  # in flight: visible again at
 
     def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
         """Queue up to ten messages."""
@@ -109,16 +110,18 @@ class FakeSqs:
         self.sim.sleep(0.02)
         now = self.sim()
         taken: list[dict[str, Any]] = []
-        for message in list(self.messages.values()):
+        dead: list[str] = []
+        for message in self.messages.values():  # oldest first; in-flight ones are few
             if len(taken) == limit:
                 break
             if message.visible_at > now:
                 continue
             if message.receives >= self.max_receives:
-                self.dead.append(self.messages.pop(message.id))
+                dead.append(message.id)
                 continue
             message.receives += 1
             message.visible_at = now + self.visibility_timeout
+            self._hidden[message.id] = message.visible_at
             message.handle = uuid.uuid4().hex
             taken.append(
                 {
@@ -128,6 +131,9 @@ class FakeSqs:
                     "Attributes": {"ApproximateReceiveCount": str(message.receives)},
                 }
             )
+        for message_id in dead:
+            self.dead.append(self.messages.pop(message_id))
+            self._hidden.pop(message_id, None)
         return taken
 
     def delete(self, message_id: str, handle: str) -> None:
@@ -135,13 +141,16 @@ class FakeSqs:
         message = self.messages.get(message_id)
         if message is not None and message.handle == handle:
             del self.messages[message_id]
+            self._hidden.pop(message_id, None)
 
     def get_queue_attributes(self, QueueUrl: str, AttributeNames: list[str]) -> dict[str, Any]:
         """Approximate counts, exact here."""
         self.calls["GetQueueAttributes"] += 1
         self.sim.sleep(0.01)
         now = self.sim()
-        visible = sum(1 for m in self.messages.values() if m.visible_at <= now)
+        for message_id in [m for m, at in self._hidden.items() if at <= now]:
+            del self._hidden[message_id]  # visible again
+        visible = len(self.messages) - len(self._hidden)
         return {
             "Attributes": {
                 "ApproximateNumberOfMessages": str(visible),
@@ -153,69 +162,3 @@ class FakeSqs:
     def idle(self) -> bool:
         """Nothing left: every message deleted or dead."""
         return not self.messages
-
-
-class DynamoTiming:
-    """botocore hooks on the DynamoDB client: simulated latency per call, TransactionConflict
-    for writes to items a transaction holds, and a count of calls and request units."""
-
-    WRITES = ("PutItem", "UpdateItem", "DeleteItem")
-
-    def __init__(self, sim: SimTime, client: Any) -> None:
-        self._sim = sim
-        self._held: Counter[str] = Counter()
-        self.calls: Counter[str] = Counter()
-        self.read_units = 0.0
-        self.write_units = 0.0
-        self.conflicts = 0
-        client.meta.events.register("before-call.dynamodb.*", self._before)
-        client.meta.events.register("after-call.dynamodb.*", self._after)
-
-    def _keys(self, operation: str, request: dict[str, Any]) -> list[str]:
-        if operation == "TransactWriteItems":
-            return [
-                json.dumps(next(iter(item.values())).get("Key") or {}, sort_keys=True)
-                for item in request.get("TransactItems", [])
-            ]
-        key = request.get("Key") or request.get("Item", {})
-        return [json.dumps({k: key[k] for k in ("pk", "sk") if k in key}, sort_keys=True)]
-
-    def _before(self, model: Any, params: dict[str, Any], **_: Any) -> Any:
-        operation = model.name
-        request = json.loads(params.get("body") or b"{}")
-        self.calls[operation] += 1
-        if operation in self.WRITES or operation == "TransactWriteItems":
-            keys = self._keys(operation, request)
-            if any(self._held[k] for k in keys):
-                self.conflicts += 1
-                self._sim.sleep(0.005)
-                code = (
-                    "TransactionCanceledException"
-                    if operation == "TransactWriteItems"
-                    else "TransactionConflictException"
-                )
-                error: dict[str, Any] = {"Error": {"Code": code, "Message": "conflict"}}
-                if operation == "TransactWriteItems":
-                    error["CancellationReasons"] = [{"Code": "TransactionConflict"} for _ in keys]
-                return _Http(400), error
-            self.write_units += 2 * len(keys) if operation == "TransactWriteItems" else 1
-            if operation == "TransactWriteItems":
-                for k in keys:
-                    self._held[k] += 1
-                self._sim.sleep(0.015)  # a transaction holds its items while it commits
-                for k in keys:
-                    self._held[k] -= 1
-                return None
-        self._sim.sleep(0.005)
-        return None
-
-    def _after(self, model: Any, parsed: dict[str, Any], **_: Any) -> None:
-        if model.name in ("GetItem", "Query"):
-            size = len(json.dumps(parsed.get("Item") or parsed.get("Items") or {}))
-            self.read_units += max(1, -(-size // 4096))
-
-
-@dataclass
-class _Http:
-    status_code: int = 400
-    headers: dict[str, str] = field(default_factory=dict)

@@ -1,12 +1,22 @@
 """Quota use: the real planner and senders, on simulated time, against fakes that enforce what
-AWS enforces (fakes.py). N recipients at an SES quota of R a second: how much of R the senders
-reach, SES throttles, duplicates, recipients not sent, failed batches."""
+AWS enforces (fakes.py, dynamo.py) reached through real boto3 clients (served.py). N recipients
+at an SES quota of R a second: how much of R the senders reach, SES throttles, duplicates,
+recipients not sent, failed records and batches, DynamoDB's units and its hottest partition.
+
+As deployed: SENDER_THREADS threads a sender and the senders the template sizes for R, each a
+Lambda instance of the template's memory whose CPU (measured as this code spends it, scaled by
+1,769 MB / memory) its threads share; each invocation is given the function's Timeout as
+`time_left`, and one that runs past it counts as a failed batch, as Lambda would kill it. The
+planner runs as its function does: its threads, its memory, its 900 s, retried if cut off.
+"""
 
 from __future__ import annotations
 
 import logging
+import math
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
@@ -16,6 +26,7 @@ from moto import mock_aws
 
 from mailer.aws.clients import Clients
 from mailer.campaigns.model import Period
+from mailer.campaigns.planner import ENQUEUE_THREADS, PlanningIncompleteError
 from mailer.campaigns.queue import as_record
 from mailer.container import Container
 from mailer.local.provision import provision
@@ -23,8 +34,11 @@ from mailer.local.template import Template, default_template_path
 from mailer.settings import Settings
 from mailer.subscribers.model import Status, Subscriber
 
-from .fakes import DynamoTiming, FakeSes, FakeSqs
-from .simtime import SimTime
+from .dynamo import FakeDynamo
+from .fakes import FakeSes, FakeSqs
+from .lambdas import cpu_slowdown, memory_of, parameter_default, timeout_of
+from .served import serve
+from .simtime import Cpu, SimTime
 
 ENV = {
     "SENDER_ADDRESS": "news@mailer.example.org",
@@ -38,13 +52,23 @@ ENV = {
 }
 TOPIC_SETS = [(), ("housing",), ("survivor-voice", "right-to-work"), ("law-and-policy",)]
 INVOKE_OVERHEAD = 0.02  # seconds: the event source's poll and the Lambda invoke, per batch
-SENDER_THREADS = 8
+SENDER_THREADS = int(parameter_default("SenderThreads"))
+SENDERS_DEFAULT = int(parameter_default("SenderConcurrency"))
+SHARE = float(parameter_default("SendRateShare"))
+SENDER_MB = memory_of("DigestSenderFunction")
+PLANNER_MB = memory_of("DigestPlannerFunction")
+SENDER_TIMEOUT = timeout_of("DigestSenderFunction")
+PLANNER_TIMEOUT = timeout_of("DigestPlannerFunction")
+PLANNER_ATTEMPTS = 3  # the first run and the two retries of its EventInvokeConfig
 
 
-def senders_for(rate: float, threads: int = SENDER_THREADS) -> int:
-    """The SENDER_CONCURRENCY a deployment would set: a sender's threads send about one email
-    each per 100 ms (SES latency plus our own calls), so enough senders for 1.5 times R."""
-    return max(2, round(1.5 * rate / (threads * 8) + 0.5))
+def senders_for(rate: float) -> int:
+    """The SENDER_CONCURRENCY the template's description sizes for R: its default (4) up to
+    200/s, 16 at 1,000/s (so R / 62.5, never below the default)."""
+    return max(SENDERS_DEFAULT, math.ceil(rate / 62.5))
+
+
+SesFactory = Callable[[SimTime, float], FakeSes]
 
 
 @dataclass
@@ -55,27 +79,52 @@ class QuotaResult:
     rate: float
     senders: int
     share: float
+    memory_mb: int
     seconds: float  # simulated, first to last accepted send
     sent: int
     duplicates: int
     not_sent: int
     throttles: int
-    failed_batches: int
-    failed_records: int
+    failed_batches: int  # invocations that raised or ran past the Timeout
+    failed_records: int  # records reported failed, for SQS to deliver again
+    timeouts: int
     conflicts: int
     dynamodb_calls: dict[str, int]
     read_units: float
     write_units: float
+    dynamodb_throttled: int  # refusals the code saw after the SDK's retries
+    dynamodb_retried: int  # refusals the SDK retried
+    hottest: dict[str, float]  # "read"/"write" -> one partition's busiest second, in units
     sqs_calls: dict[str, int]
     ses_calls: int
     invocations: int
     lambda_seconds: float  # simulated duration of every sender invocation together
+    sender_cpu: float  # this machine's CPU seconds the senders spent (charged)
+    planner_cpu: float
+    planner_seconds: float  # simulated, the planner's runs together
     finished: bool = False  # the campaign record says finished
+    dead: int = 0  # messages the queue moved to its dead-letter queue
+    extra: dict[str, float] = field(default_factory=dict)
 
     @property
     def reached(self) -> float:
         """Messages a second reached, as a share of R."""
         return self.sent / self.seconds / self.rate if self.seconds else 0.0
+
+    @property
+    def cpu_ms_per_email(self) -> float:
+        """The senders' CPU per email sent, on one core of this machine."""
+        return self.sender_cpu / max(1, self.sent) * 1e3
+
+    @property
+    def correct(self) -> bool:
+        """Every email once, nothing lost, no failed batch, and the campaign finished."""
+        return (
+            self.duplicates == 0
+            and self.not_sent == 0
+            and self.failed_batches == 0
+            and self.finished
+        )
 
 
 def _subscribers(container: Container, n: int) -> None:
@@ -97,18 +146,32 @@ def _subscribers(container: Container, n: int) -> None:
 
 
 def run(
-    recipients: int, rate: float, *, share: float = 0.9, senders: int | None = None
+    recipients: int,
+    rate: float,
+    *,
+    share: float = SHARE,
+    senders: int | None = None,
+    memory_mb: int = SENDER_MB,
+    ses: SesFactory = FakeSes,
 ) -> QuotaResult:
-    """Plan and send one digest to `recipients` people at an SES quota of `rate` a second."""
+    """Plan and send one digest to `recipients` people at an SES quota of `rate` a second, the
+    senders at `memory_mb` (`ses`: the SES fake; a test gives a slow or lossy one)."""
     senders = senders or senders_for(rate)
     logging.disable(logging.CRITICAL)  # the pipeline's logs cost more CPU than it does
     try:
-        return _run(recipients, rate, share, senders)
+        return _run(recipients, rate, share, senders, memory_mb, ses)
     finally:
         logging.disable(logging.NOTSET)
 
 
-def _run(recipients: int, rate: float, share: float, senders: int) -> QuotaResult:
+def _run(
+    recipients: int,
+    rate: float,
+    share: float,
+    senders: int,
+    memory_mb: int,
+    ses_factory: SesFactory,
+) -> QuotaResult:
     with mock_aws():
         sim = SimTime()
         env = {
@@ -123,33 +186,55 @@ def _run(recipients: int, rate: float, share: float, senders: int) -> QuotaResul
         setup = Container(settings, clients)
         setup.catalogue_store.sync(setup.catalogue_files())
         _subscribers(setup, recipients)
-        ses, sqs = FakeSes(sim, rate), FakeSqs(sim)
-        clients.sesv2_send = ses  # type: ignore[misc]
-        clients.sqs = sqs  # type: ignore[misc]
-        dynamo = DynamoTiming(sim, clients.dynamodb.meta.client)
-        tally = {"invocations": 0, "failed_batches": 0, "failed_records": 0, "busy": 0.0}
+        ses, sqs = ses_factory(sim, rate), FakeSqs(sim)
+        serve(clients.sesv2_send, sim, {"SendEmail": ses.send_email, "GetAccount": ses.get_account})
+        serve(
+            clients.sqs,
+            sim,
+            {
+                "SendMessageBatch": sqs.send_message_batch,
+                "GetQueueAttributes": sqs.get_queue_attributes,
+            },
+        )
+        dynamo = FakeDynamo(sim, clients.dynamodb.meta.client)
+        tally = {"invocations": 0, "failed_batches": 0, "failed_records": 0, "timeouts": 0}
+        busy = {"senders": 0.0, "planner": 0.0}
         planned = {"done": False}
+        planner_cpu = Cpu(cpu_slowdown(PLANNER_MB))
+        sender_cpus = [Cpu(cpu_slowdown(memory_mb)) for _ in range(senders)]
 
-        def container() -> Container:
+        def container(threads: int) -> Container:
             return Container(
                 settings,
                 clients,
                 clock=sim,
                 monotonic=sim,
                 sleep=sim.sleep,
-                concurrently=sim.concurrently,
+                concurrently=sim.pool(threads),
             )
 
         def planner() -> None:
-            p = container()
-            p.planner._concurrently = sim.concurrently
-            p.planner.plan(p.planner.digest(Period(2026, 12)))
+            p = container(1)
+            p.planner._concurrently = sim.pool(ENQUEUE_THREADS)
+            for _ in range(PLANNER_ATTEMPTS):
+                started = sim()
+                deadline = started + PLANNER_TIMEOUT
+                try:
+                    p.planner.plan(
+                        p.planner.digest(Period(2026, 12)), time_left=lambda d=deadline: d - sim()
+                    )
+                    break
+                except PlanningIncompleteError:
+                    continue  # Lambda runs the event again; the plan resumes from its checkpoints
+                finally:
+                    busy["planner"] += sim() - started
             planned["done"] = True
 
         def sender() -> None:
-            s = container().sender
+            s = container(SENDER_THREADS).sender
             while True:
-                messages = sqs.receive()
+                with sim.uncharged():  # the event source's polling is AWS's, not the function's
+                    messages = sqs.receive()
                 if not messages:
                     if planned["done"] and sqs.idle():
                         return
@@ -158,13 +243,21 @@ def _run(recipients: int, rate: float, share: float, senders: int) -> QuotaResul
                 tally["invocations"] += 1
                 started = sim()
                 sim.sleep(INVOKE_OVERHEAD)
+                deadline = started + SENDER_TIMEOUT
                 try:
-                    report = s.process_batch([as_record(m) for m in messages])
+                    report = s.process_batch(
+                        [as_record(m) for m in messages], lambda d=deadline: d - sim()
+                    )
                 except Exception:  # Lambda failed: the whole batch comes back
                     tally["failed_batches"] += 1
                     continue
                 finally:
-                    tally["busy"] += sim() - started
+                    sim.sleep(0)  # its last CPU, charged
+                    busy["senders"] += sim() - started
+                if sim() > deadline:  # Lambda stopped it: nothing it reported reaches SQS
+                    tally["timeouts"] += 1
+                    tally["failed_batches"] += 1
+                    continue
                 for message, (_, result) in zip(messages, report.results, strict=True):
                     if result is None:
                         tally["failed_records"] += 1
@@ -172,7 +265,9 @@ def _run(recipients: int, rate: float, share: float, senders: int) -> QuotaResul
                         sqs.delete(message["MessageId"], message["ReceiptHandle"])
 
         def everything() -> None:
-            tasks = [sim.spawn(planner)] + [sim.spawn(sender) for _ in range(senders)]
+            tasks = [sim.spawn(planner, planner_cpu)] + [
+                sim.spawn(sender, cpu) for cpu in sender_cpus
+            ]
             sim.join(tasks)
             errors = [t.error for t in tasks if t.error is not None]
             if errors:
@@ -189,6 +284,7 @@ def _run(recipients: int, rate: float, share: float, senders: int) -> QuotaResul
             rate=rate,
             senders=senders,
             share=share,
+            memory_mb=memory_mb,
             seconds=ses.last - ses.first + 1.0 / rate,
             sent=sent,
             duplicates=sum(n - 1 for n in ses.sent.values()),
@@ -197,14 +293,22 @@ def _run(recipients: int, rate: float, share: float, senders: int) -> QuotaResul
             throttles=ses.throttled,
             failed_batches=tally["failed_batches"],
             failed_records=tally["failed_records"],
+            timeouts=tally["timeouts"],
             conflicts=dynamo.conflicts,
             dynamodb_calls=dict(dynamo.calls),
             read_units=dynamo.read_units,
             write_units=dynamo.write_units,
+            dynamodb_throttled=dynamo.throttled,
+            dynamodb_retried=dynamo.throttled_tries,
+            hottest=dict(dynamo.peak),
             sqs_calls=dict(sqs.calls),
             ses_calls=sent + ses.throttled,
             invocations=tally["invocations"],
-            lambda_seconds=tally["busy"],
+            lambda_seconds=busy["senders"],
+            sender_cpu=sum(c.spent for c in sender_cpus),
+            planner_cpu=planner_cpu.spent,
+            planner_seconds=busy["planner"],
+            dead=len(sqs.dead),
         )
 
 
@@ -213,6 +317,7 @@ if __name__ == "__main__":
     import time
 
     n, r = int(sys.argv[1]), float(sys.argv[2])
+    mb = int(sys.argv[3]) if len(sys.argv) > 3 else SENDER_MB
     t = time.perf_counter()
-    result = run(n, r)
-    print(result, f"reached {result.reached:.1%}", f"cpu {time.perf_counter() - t:.1f}s")
+    result = run(n, r, memory_mb=mb)
+    print(result, f"reached {result.reached:.1%}", f"real {time.perf_counter() - t:.1f}s")

@@ -1,17 +1,29 @@
 """`make bench` in miniature: every benchmark runs with tiny sizes and writes its report, so the
-benchmark code cannot rot between runs (the figures at these sizes mean nothing)."""
+benchmark code cannot rot between runs (the figures at these sizes mean nothing), and each
+benchmark, fed a deliberately slow or lossy variant, reports its goal not met."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from benchmarks import imports, planner, quota, quota_report, render
+from benchmarks.fakes import FakeSes
 from benchmarks.report import Sizes, main
+from benchmarks.simtime import SimTime
 
 
 def test_the_benchmarks_run_and_report_every_goal(tmp_path: Path) -> None:
     out = tmp_path / "benchmarks.md"
     sizes = Sizes(
-        recipients=45, rates=(14, 200), render_emails=10, planner_sizes=(300,), import_rows=250
+        recipients=45,
+        rates=(14, 200),
+        render_emails=10,
+        planner_sizes=(300,),
+        import_rows=250,
+        memories=(),
     )
     text = main(sizes, out)
     assert out.read_text(encoding="utf-8") == text
@@ -22,8 +34,108 @@ def test_the_benchmarks_run_and_report_every_goal(tmp_path: Path) -> None:
     assert len(rows) == 2
     for row in rows:
         cells = [c.strip() for c in row.strip("|").split("|")]
-        assert cells[5:8] == ["0", "0", "0"], row  # duplicates, not sent, failed batches
+        assert cells[5:9] == ["0", "0", "0", "0 (0)"], row  # duplicates .. failed batches
         assert cells[-1] == "yes", row
-    assert "Correctness (0 duplicates, 0 not sent, 0 failed batches): **met**" in text
+    assert "the campaign finished: **met**" in text
     assert text.count("**met**") + text.count("**not met**") >= 9
     assert "duplicates): **met**; the dry run's counts are the import's: **met**" in text
+
+
+class _LossySes(FakeSes):
+    """An SES that answers every fifth send with a message id and delivers nothing."""
+
+    def send_email(self, **request: Any) -> dict[str, Any]:
+        self.calls = getattr(self, "calls", 0) + 1
+        if self.calls % 5 == 0:
+            self._sim.sleep(0.06)
+            return {"MessageId": "lost"}
+        return super().send_email(**request)
+
+
+class _SlowSes(FakeSes):
+    """An SES taking ten seconds a send."""
+
+    def send_email(self, **request: Any) -> dict[str, Any]:
+        self._sim.sleep(10.0)
+        return super().send_email(**request)
+
+
+def test_the_quota_benchmark_reports_lost_mail_and_a_slow_send_as_not_met() -> None:
+    honest = quota.run(40, 14)
+    assert honest.correct
+    lossy = quota.run(40, 14, ses=_LossySes)
+    assert lossy.not_sent > 0 and not lossy.correct
+    text = "\n".join(quota_report.section(40, [lossy], []))
+    assert "the campaign finished: **not met**" in text
+    slow = quota.run(40, 14, ses=_SlowSes)
+    assert slow.correct and slow.reached < 0.5 * honest.reached
+    assert f"every R at the template's {slow.memory_mb} MB: **not met**" in "\n".join(
+        quota_report.section(40, [slow], [])
+    )
+
+
+def test_the_render_benchmark_reports_a_slow_path_as_not_met() -> None:
+    _, context, _, _ = render.digest_variant()
+    slow = render.naive_path(context)  # MJML per recipient: far below the goal
+    result = render.run(10, fast=slow)
+    assert not result.met
+    assert f"MIME included: {result.fast_per_second:,.0f}, **not met**" in "\n".join(
+        render.section(result)
+    )
+
+
+def test_the_planner_benchmark_reports_slow_aws_as_not_met() -> None:
+    honest = planner.run(300)
+    assert "under 5 minutes of one Lambda run" in "\n".join(planner.section([honest]))
+    slow = planner.run(300, query_seconds=1.0, batch_seconds=0.5)
+    assert slow.ms_per_recipient > honest.ms_per_recipient
+    text = "\n".join(planner.section([slow]))
+    assert "s): **not met**" in text
+
+
+def test_the_import_benchmark_reports_slow_transactions_as_not_met() -> None:
+    slow = imports.run(250, transact_seconds=30.0)
+    text = "\n".join(imports.section(slow))
+    assert "dry run and import together" in text
+    assert f"{slow.dry_run_seconds + slow.import_seconds:.0f} s, **not met**" in text
+
+
+def test_cpu_is_charged_per_instance_at_its_slowdown() -> None:
+    """Two threads of one instance share its CPU; another instance's work runs beside them."""
+    from benchmarks.simtime import Cpu
+
+    sim = SimTime(start=0.0)
+    one, other = Cpu(slowdown=4.0), Cpu(slowdown=4.0)
+    ends: dict[str, float] = {}
+
+    def burn(name: str) -> None:
+        spin = 0
+        while True:  # a few ms of real CPU
+            spin += 1
+            if spin % 10_000 == 0 and sim_cpu(name) > 0.005:
+                break
+        sim.sleep(0)
+        ends[name] = sim()
+
+    spent: dict[str, float] = {}
+
+    def sim_cpu(name: str) -> float:
+        import time
+
+        spent.setdefault(name, time.thread_time())
+        return time.thread_time() - spent[name]
+
+    def root() -> None:
+        tasks = [
+            sim.spawn(lambda: burn("a"), one),
+            sim.spawn(lambda: burn("b"), one),
+            sim.spawn(lambda: burn("c"), other),
+        ]
+        sim.join(tasks)
+
+    sim.run(root)
+    assert one.spent >= 0.01 and other.spent >= 0.005
+    assert one.busy == pytest.approx(4.0 * one.spent)
+    # b waited for a on the shared CPU; c ran on its own
+    assert ends["b"] >= ends["a"] + 4.0 * 0.005 * 0.9
+    assert ends["c"] < ends["b"]

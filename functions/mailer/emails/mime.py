@@ -4,7 +4,6 @@ which builds a variant's headers and structure once and fills each recipient in 
 
 from __future__ import annotations
 
-import binascii
 import datetime as dt
 import re
 import secrets
@@ -16,7 +15,8 @@ from email.utils import format_datetime, getaddresses, make_msgid
 
 from mailer.errors import HeaderInjectionError
 
-from .render import RenderedEmail
+from .qp import CRLF, FieldedBody, encode_body
+from .render import Fields, RenderedEmail
 
 # CR and LF, plus every other character Python treats as a line boundary.
 _LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
@@ -112,66 +112,19 @@ def new_boundary() -> str:
     return "=" * 15 + f"{secrets.randbelow(10**19):019d}" + "=="
 
 
-_CRLF = b"\r\n"
-_LF = b"\n"
+_CRLF = CRLF
+_BODIES_KEPT = 64  # variants' bodies a template keeps encoded (a digest has a few per subject)
+# An address the header parser reads as itself and nothing else: a dot-atom local part and
+# domain, no quotes, comments, commas or names (anything else is parsed to be sure).
+_PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+)
 
 
 def _qp_body(text: str, encoded_lines: dict[bytes, bytes]) -> bytes:
-    """A body part in UTF-8 quoted-printable: lines of at most 76, each ended by CRLF (one at
-    the end too, as the `email` package writes it).
-
-    Quoted-printable encodes each line on its own, and most lines of a variant are the same for
-    every recipient, so each distinct line is encoded once (by binascii, in C) and remembered.
-    """
-    out = []
-    for line in text.encode("utf-8").splitlines() or [b""]:  # as `email`: one line at least
-        encoded = encoded_lines.get(line)
-        if encoded is None:
-            encoded = _CRLF.join(_rewrap(binascii.b2a_qp(line, istext=True)))
-            if len(encoded_lines) >= _LINES_KEPT:
-                encoded_lines.clear()
-            encoded_lines[line] = encoded
-        out.append(encoded)
-    out.append(b"")
-    return _CRLF.join(out)
-
-
-_LINES_KEPT = 20_000  # distinct encoded lines a template remembers (a few MB at most)
-_QP_LINE = 76
-
-
-def _rewrap(encoded: bytes) -> list[bytes]:
-    """binascii's encoding of one line, as lines of at most 76 characters.
-
-    Given one line without a line end, binascii ends each soft break with a bare LF (it uses
-    CRLF only when its input does), so its output is split on LF here and joined by CRLF by the
-    caller. It also lets a line whose last space it encodes (=20) run to 77: that rare line is
-    split again, between escapes, never inside one.
-    """
-    lines = encoded.split(_LF)
-    if max(map(len, lines)) <= _QP_LINE:
-        return lines
-    return [piece for line in lines for piece in _split(line)]
-
-
-def _split(line: bytes) -> list[bytes]:
-    """One encoded line as lines of at most 76, joined by soft breaks."""
-    if len(line) <= _QP_LINE:
-        return [line]
-    body = line[:-1] if line.endswith(b"=") else line  # a soft break of binascii's: kept last
-    pieces: list[bytes] = []
-    current = b""
-    i = 0
-    while i < len(body):
-        token = body[i : i + 3] if body[i : i + 1] == b"=" else body[i : i + 1]
-        last = i + len(token) == len(body) and body is line  # may end at 76; else room for "="
-        if len(current) + len(token) > (_QP_LINE if last else _QP_LINE - 1):
-            pieces.append(current + b"=")
-            current = b""
-        current += token
-        i += len(token)
-    pieces.append(current if body is line else current + b"=")
-    return pieces
+    """A body part in UTF-8 quoted-printable (qp.encode_body: the one encoder)."""
+    return encode_body(text, encoded_lines)
 
 
 class MessageTemplate:
@@ -200,6 +153,7 @@ class MessageTemplate:
         start = block.index(b"Subject:")
         self._from_header, self._subject_header = block[:start], block[start:]
         self._encoded_lines: dict[bytes, bytes] = {}
+        self._bodies: dict[tuple[str, ...], FieldedBody] = {}
         # One boundary serves every message of the variant: no body can contain it.
         self.boundary = new_boundary()
 
@@ -215,7 +169,9 @@ class MessageTemplate:
         if email.subject != self._subject:
             raise ValueError("this template was built for another subject")
         to = _safe("To", to)
-        if getaddresses([to]) != [("", to)]:  # a comma or a display name: not one address
+        if not _PLAIN_ADDRESS.fullmatch(to) and getaddresses([to]) != [
+            ("", to)
+        ]:  # a comma or a display name: not one address
             raise HeaderInjectionError("header To does not hold exactly the one address intended")
         url = _safe("List-Unsubscribe", list_unsubscribe_url) if list_unsubscribe_url else ""
         if not (to.isascii() and url.isascii()) or max(len(to), len(url)) > 900:
@@ -249,12 +205,25 @@ class MessageTemplate:
             b'Content-Type: text/plain; charset="utf-8"' + _CRLF,
             b"Content-Transfer-Encoding: quoted-printable" + _CRLF,
             _CRLF,
-            _qp_body(email.text, self._encoded_lines),
+            self._body(email.text, email.text_fields),
             _CRLF + b"--" + boundary + _CRLF,
             b'Content-Type: text/html; charset="utf-8"' + _CRLF,
             b"Content-Transfer-Encoding: quoted-printable" + _CRLF,
             _CRLF,
-            _qp_body(email.html, self._encoded_lines),
+            self._body(email.html, email.html_fields),
             _CRLF + b"--" + boundary + b"--" + _CRLF,
         ]
         return b"".join(parts)
+
+    def _body(self, text: str, fields: Fields | None) -> bytes:
+        """One part's encoded body: from its fixed pieces when the renderer gave them and the
+        values allow (qp.FieldedBody), else line by line; the bytes are the same either way."""
+        if fields is not None and all(v and "\r" not in v and "\n" not in v for v in fields.values):
+            body = self._bodies.get(fields.statics)
+            if body is None:
+                if len(self._bodies) >= _BODIES_KEPT:
+                    self._bodies.clear()
+                body = self._bodies[fields.statics] = FieldedBody(fields.statics)
+            if body.usable:
+                return body.fill(fields.values)
+        return encode_body(text, self._encoded_lines)

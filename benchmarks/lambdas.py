@@ -1,0 +1,51 @@
+"""What the template gives each function (memory, timeout) and the sender's sizing parameters,
+read from infra/template.yaml so the benchmarks cannot drift from a deployment.
+
+Lambda allocates CPU in proportion to memory: 1,769 MB is one vCPU (AWS Lambda developer guide,
+"Configuring function memory"). Python runs one thread at a time, so above that a function's
+Python code gets no more than one core: the share is min(1, memory / 1,769).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from mailer.local.template import Template, default_template_path
+
+ONE_VCPU_MB = 1769
+
+
+@cache
+def _template() -> Template:
+    return Template.load(default_template_path())
+
+
+def _function(logical_id: str) -> dict[str, Any]:
+    resource = _template().resources[logical_id]
+    if resource["Type"] != "AWS::Serverless::Function":
+        raise KeyError(f"{logical_id} is not a function")
+    return resource["Properties"]
+
+
+def memory_of(logical_id: str) -> int:
+    """The function's MemorySize (its own, else the template's Globals)."""
+    own = _function(logical_id).get("MemorySize")
+    return int(own or _template().data["Globals"]["Function"]["MemorySize"])
+
+
+def timeout_of(logical_id: str) -> int:
+    """The function's Timeout in seconds (its own, else the template's Globals)."""
+    own = _function(logical_id).get("Timeout")
+    return int(own or _template().data["Globals"]["Function"]["Timeout"])
+
+
+def parameter_default(name: str) -> Any:
+    """A template parameter's default (SenderThreads, SenderConcurrency...)."""
+    return _template().data["Parameters"][name]["Default"]
+
+
+def cpu_slowdown(memory_mb: int) -> float:
+    """How many times longer the code's CPU work takes in a function of `memory_mb` than on one
+    full core of this machine (Lambda's cores are taken to be this machine's)."""
+    return max(1.0, ONE_VCPU_MB / memory_mb)
