@@ -21,13 +21,14 @@ from mailer.aws.clients import Clients
 from mailer.catalogue.schema import Catalogue, Resource, Vocabulary
 from mailer.container import Container
 from mailer.emails.render import EmailRenderer
+from mailer.local import state as moto_state
 from mailer.local.provision import provision
 from mailer.local.template import Template, default_template_path
 from mailer.settings import Settings
 from tests.support.digest import FakeClock
 from tests.support.environment import TEST_ENV
 from tests.support.mail import Outbox
-from tests.support.moto_state import MotoSnapshot, outermost_mock, share_cognito_signing_key
+from tests.support.moto_state import outermost_mock, share_cognito_signing_key
 from tests.support.staff import now_clock, staff_container
 
 REPO = Path(__file__).resolve().parents[1]
@@ -99,7 +100,7 @@ def template() -> Template:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def provisioned_moto(request: pytest.FixtureRequest) -> MotoSnapshot | None:
+def provisioned_moto(request: pytest.FixtureRequest) -> bytes | None:
     """moto as `provision` leaves it from the template (through the API, once a run), for
     every test's `aws` to start from a copy: making it afresh per test took a second.
 
@@ -112,15 +113,16 @@ def provisioned_moto(request: pytest.FixtureRequest) -> MotoSnapshot | None:
     template = request.getfixturevalue("template")
     with mock_aws():
         assert outermost_mock(), "the snapshot must start from an empty moto"
-        provision(Clients(Settings.from_env(TEST_ENV), aws_session()), template)
-        return MotoSnapshot.take()
+        settings = Settings.from_env(TEST_ENV)
+        provision(Clients(settings, aws_session(settings.region)), template)
+        return moto_state.dump(moto_state.current())
 
 
 @pytest.fixture
 def aws(
     settings: Settings,
     template: Template,
-    provisioned_moto: MotoSnapshot | None,
+    provisioned_moto: bytes | None,
     request: pytest.FixtureRequest,
 ) -> Iterator[Clients]:
     """In-process moto with the template's tables and queues and the sender identity, fresh
@@ -132,7 +134,7 @@ def aws(
     with mock_aws():
         clients = Clients(settings, aws_session(settings.region))
         if provisioned_moto and outermost_mock() and settings == Settings.from_env(TEST_ENV):
-            provisioned_moto.restore()
+            moto_state.load(provisioned_moto)
         else:  # inside a module's own moto (the test shares its state), or other settings
             provision(clients, template)
         yield clients
