@@ -65,9 +65,10 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	npm ci --prefix tests/browser --no-audit --no-fund --silent
 	touch $@
 
-## run: the local stack — fake AWS (moto), tables and queues from infra/template.yaml, the app
+## run: the local stack — fake AWS (moto), tables and queues from infra/template.yaml, the app;
+## its state is kept in .local-stack/ between runs (FRESH=1 starts empty)
 run: $(STAMP)
-	source ./local.env && PORT=$(PORT) $(BIN)/mailer local run
+	source ./local.env && PORT=$(PORT) $(BIN)/mailer local run $(if $(FRESH),--fresh)
 
 ## test: lint, template checks and the whole test suite
 test: $(STAMP) $(AXE)
