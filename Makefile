@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
+# One pytest worker per core (pytest-xdist), each test module on one worker, so a module's own
+# fixtures (a browser, a local stack, every kind of email) are made once. PARALLEL= runs serially.
+PARALLEL ?= -n auto --dist loadscope
 
 .PHONY: run test test-fast lint format bench validate clean build check-template
 
@@ -75,12 +78,12 @@ test: $(STAMP) $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint infra/template.yaml
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PARALLEL)
 
-## test-fast: while you work: lint and the unit and component tests (about a minute; no browser)
+## test-fast: while you work: lint and the unit and component tests (under a minute; no browser)
 test-fast: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest tests/unit tests/component
+	$(BIN)/python -m pytest $(PARALLEL) tests/unit tests/component
 
 validate: $(STAMP)
 	$(BIN)/mailer catalogue validate
