@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
+# One pytest worker per core (pytest-xdist), each test module on one worker, so a module's own
+# fixtures (a browser, a local stack, every kind of email) are made once. PARALLEL= runs serially.
+PARALLEL ?= -n auto --dist loadscope
 
 .PHONY: run test test-fast lint format bench validate clean build check-template
 
@@ -65,21 +68,22 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	npm ci --prefix tests/browser --no-audit --no-fund --silent
 	touch $@
 
-## run: the local stack — fake AWS (moto), tables and queues from infra/template.yaml, the app
+## run: the local stack — fake AWS (moto), tables and queues from infra/template.yaml, the app;
+## its state is kept in .local-stack/ between runs (FRESH=1 starts empty)
 run: $(STAMP)
-	source ./local.env && PORT=$(PORT) $(BIN)/mailer local run
+	source ./local.env && PORT=$(PORT) $(BIN)/mailer local run $(if $(FRESH),--fresh)
 
 ## test: lint, template checks and the whole test suite
 test: $(STAMP) $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint infra/template.yaml
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PARALLEL)
 
-## test-fast: while you work: lint and the unit and component tests (about a minute; no browser)
+## test-fast: while you work: lint and the unit and component tests (under a minute; no browser)
 test-fast: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest tests/unit tests/component
+	$(BIN)/python -m pytest $(PARALLEL) tests/unit tests/component
 
 validate: $(STAMP)
 	$(BIN)/mailer catalogue validate

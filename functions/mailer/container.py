@@ -431,10 +431,25 @@ class Container:
         )
 
     @cached_property
+    def send_quota(self) -> float:
+        """The account's SES quota in emails a second, read once (at cold start, or by the one
+        CLI command that sends): MAX_SEND_RATE, with one warning, when it cannot be read."""
+        return self.ses(Backoff(sleep=self.sleep)).max_send_rate(
+            fallback=self.settings.max_send_rate
+        )
+
+    @cached_property
     def sender(self) -> Sender:
         """A sender pacing itself at its share of the account's SES quota, read at cold start."""
+        return self._sender(self.send_quota)
+
+    @cached_property
+    def preview_sender(self) -> Sender:
+        """A sender for previews, which compose and never send: it reads no SES quota."""
+        return self._sender(self.settings.max_send_rate)
+
+    def _sender(self, quota: float) -> Sender:
         ses = self.ses(Backoff(sleep=self.sleep))
-        quota = ses.max_send_rate(fallback=self.settings.max_send_rate)
         return Sender(
             config=SenderConfig(
                 sender=self.identity,
@@ -487,11 +502,8 @@ class Container:
         """Dry runs and imports; re-permission emails paced like one campaign sender."""
 
         def pace() -> TokenBucket:
-            quota = self.ses(Backoff(sleep=self.sleep)).max_send_rate(
-                fallback=self.settings.max_send_rate
-            )
             return TokenBucket.for_sender(
-                quota,
+                self.send_quota,
                 self.settings.send_rate_share,
                 self.settings.sender_concurrency,
                 self.monotonic,

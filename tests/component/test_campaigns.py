@@ -271,10 +271,27 @@ def test_other_transaction_errors_become_domain_errors(
         transact(table, [_touch(campaign)], "test")
 
 
-def test_campaign_records_never_expire(store: CampaignStore, campaign: Campaign) -> None:
-    """The dashboard keeps them: only SES event markers carry the table's TTL attribute."""
-    item = store.table.get_item(Key={"pk": campaign.pk, "sk": "meta"})["Item"]
-    assert "expires_at" not in item
+def test_campaign_records_never_expire(container: Container, clock: FakeClock) -> None:
+    """The dashboard and next month's digest keep them: a digest planned, sent to everyone and
+    finished still has a record without the table's TTL attribute, while its final ledger
+    entries carry it (TTL deletes those once the counts are on the record)."""
+    from tests.support.digest import PEOPLE, RELEVANT, add_people, drain_queue, pipeline
+
+    p = pipeline(container, clock)
+    add_people(p.subscriber_store)
+    campaign = p.planner.digest(DEC)
+    p.planner.plan(campaign)
+    drain_queue(p)
+    status = p.campaigns.status(campaign.id)
+    assert status.finished_at and status.totals["sent"] == len(RELEVANT)  # its whole life
+    table = container.table(container.settings.campaigns_table)
+    items = table.query(
+        KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": campaign.pk}
+    )["Items"]
+    record = next(item for item in items if item["sk"] == "meta")
+    assert "expires_at" not in record
+    ledger = [item for item in items if item["sk"].startswith("ledger#")]
+    assert len(ledger) == len(PEOPLE) and all("expires_at" in item for item in ledger)
 
 
 def test_a_digest_sent_early_does_not_make_the_same_resources_new_twice(

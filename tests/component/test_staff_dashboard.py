@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from mailer.campaigns.model import Period
 from mailer.container import Container
 from mailer.staff.dashboard import Reputation, take_census
 from mailer.subscribers.model import Status
-from tests.support.digest import add, add_people
+from tests.support.digest import add, add_people, drain_queue
 from tests.support.keys import subscriber_key
 from tests.support.staff import signed_in_as_sender
 
@@ -54,15 +55,27 @@ def test_reputation_warns_at_half_of_each_ses_review_threshold() -> None:
 def test_bounces_and_complaints_acted_on_are_counted_for_the_dashboard(
     staff: Container, staff_browser
 ) -> None:
+    """A digest goes to four people; one bounces and complains: the dashboard shows both rates
+    against the emails sent, and warns of each."""
     from tests.support.lambda_events import load_event
 
-    event = load_event("ses_complaint")
-    staff.bounces.handle(event)
-    staff.bounces.handle(event)  # delivered twice, counted once
+    add_people(staff.subscriber_store)
+    staff.planner.plan(staff.planner.digest(Period(2026, 12)))
+    drain_queue(staff)
+    complaint = load_event("ses_complaint")
+    staff.bounces.handle(complaint)
+    staff.bounces.handle(complaint)  # delivered twice, counted once
+    staff.bounces.handle(load_event("ses_bounce_permanent"))
     assert staff.ses_event_markers.counts_since("2000-01-01T00:00:00+00:00") == {
-        "bounce": 0,
+        "bounce": 1,
         "complaint": 1,
     }
     signed_in_as_sender(staff_browser)
     page = staff_browser.get("/staff/").get_data(as_text=True)
-    assert "Sending reputation, last 30 days" in page and "0 campaign email(s) sent" in page
+    assert "Sending reputation, last 30 days" in page
+    assert (
+        "4 campaign email(s) sent; bounces 25.00% (SES reviews at 5%), "
+        "complaints 25.000% (SES reviews at 0.1%)." in page
+    )
+    assert "Bounces are 25.0% of emails sent" in page
+    assert "Complaints are 25.00% of emails sent" in page

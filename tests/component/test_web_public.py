@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import re
 
+from flask import url_for
+
 from mailer.container import Container
 from mailer.emails.mime import build_message
 from mailer.emails.views import greeting
 from mailer.local.outbox import moto_outbox
+from mailer.subscribers.model import Status
+from tests.support.data_protection import seed
+from tests.support.staff import signed_in_as_sender
 from web import create_app
 
 
@@ -64,11 +69,81 @@ def test_resource_page_and_missing_resource(client) -> None:
     assert "could not find that resource" in missing.get_data(as_text=True)
 
 
-def test_security_headers_on_every_page(client) -> None:
-    headers = client.get("/").headers
-    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
-    assert headers["X-Frame-Options"] == "DENY"
-    assert headers["X-Content-Type-Options"] == "nosniff"
+# A value for each argument of a route, so every page of the app can be fetched.
+_ARGUMENTS = {
+    "filename": "site.css",
+    "resource_id": "safe-homes",
+    "audience": "schools",
+    "campaign": "digest#2026-12",
+    "draft_id": "no-such-draft",
+    "batch_id": "no-such-batch",
+}
+# The pages that other pages of ours (or the charity's site) frame, and how far they may be.
+_FRAMED = {
+    "subscribe.embed_page": "frame-ancestors 'self'",
+    "staff_campaigns.next_digest_html": "frame-ancestors 'self'; sandbox",
+    "staff_drafts.preview_html": "frame-ancestors 'self'; sandbox",
+}
+
+
+def _every_page(app, tokens: dict[str, str]) -> dict[str, str]:
+    """Endpoint -> a path to fetch, for every route that answers GET."""
+    pages = {}
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if "GET" in rule.methods:
+                missing = rule.arguments - set(_ARGUMENTS) - {"token"}
+                assert not missing, f"give {rule.rule}'s {missing} a value in _ARGUMENTS"
+                values = {name: _ARGUMENTS.get(name) for name in rule.arguments}
+                if "token" in rule.arguments:
+                    values["token"] = tokens[rule.endpoint.partition(".")[0]]
+                pages[rule.endpoint] = url_for(rule.endpoint, **values)
+    return pages
+
+
+def test_security_headers_on_every_page(staff_browser, staff: Container) -> None:
+    """Every route that answers GET, public and staff (signed in), with live tokens, plus the
+    answers to an unknown page and a wrong method: none may be framed (but the embed form and
+    the previews, by us alone), sniffed, leak its URL, or (token and staff pages) be stored."""
+    person = seed(staff, "reader@example.org")
+    links = staff.links
+    tokens = {
+        "confirm": links.confirm(seed(staff, "new@example.org", status=Status.PENDING)),
+        "preferences": links.manage(person),
+        "unsubscribe": links.unsubscribe(person),
+    }
+    signed_in_as_sender(staff_browser)
+    pages = _every_page(
+        staff_browser.application, {k: v.rsplit("/", 1)[1] for k, v in tokens.items()}
+    )
+    assert len(pages) > 25 and "staff.dashboard" in pages and "confirm.confirm_page" in pages
+    answers = {endpoint: staff_browser.get(path) for endpoint, path in pages.items()}
+    answers["unknown page"] = staff_browser.get("/no-such-page")
+    answers["wrong method"] = staff_browser.delete("/")
+    assert answers["unknown page"].status_code == 404
+    assert answers["wrong method"].status_code == 405
+    assert answers["preferences.show"].status_code == 200  # a live token's own page
+    for endpoint, response in answers.items():
+        headers = response.headers
+        policy = headers.get("Content-Security-Policy", "")
+        assert headers.get("X-Content-Type-Options") == "nosniff", endpoint
+        assert headers.get("Referrer-Policy") == "no-referrer", endpoint
+        assert headers.get("Strict-Transport-Security", "").startswith("max-age="), endpoint
+        if response.mimetype != "text/html":  # a stylesheet or the chart: not a document
+            pass
+        elif endpoint in _FRAMED:
+            # by us alone (or, as an error page, by nobody)
+            assert _FRAMED[endpoint] in policy or "frame-ancestors 'none'" in policy, endpoint
+            assert headers.get("X-Frame-Options") in (None, "SAMEORIGIN", "DENY"), endpoint
+        else:
+            assert "frame-ancestors 'none'" in policy, endpoint
+            assert headers.get("X-Frame-Options") == "DENY", endpoint
+        path = pages.get(endpoint, "")
+        if path.startswith(("/confirm/", "/preferences/", "/unsubscribe/", "/staff/")):
+            assert headers.get("Cache-Control") == "no-store", endpoint
+        response.close()  # a static file's answer holds the file open
+    # real pages, not only error pages: 26 of them answer 200 today
+    assert sum(r.status_code == 200 for r in answers.values()) > 20
 
 
 def test_wrong_method_is_a_clear_405(client) -> None:

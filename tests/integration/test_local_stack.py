@@ -45,6 +45,25 @@ def test_cli_in_a_second_terminal_reaches_the_same_stack(stack: LocalStack) -> N
     assert "free resources on modern slavery for schools" in listing
 
 
+def test_the_quota_warning_comes_once_and_only_from_a_command_that_sends(
+    stack: LocalStack,
+) -> None:
+    """moto has no SES GetAccount: the one command here that sends says the quota is unknown,
+    once; the others, which never pace a send, say nothing of it."""
+    quiet = [
+        ("catalogue", "sync"),
+        ("preview", "digest", "--audience", "schools", "--period", "2026-12"),
+        ("digest", "plan", "--period", "2026-12"),
+    ]
+    for command in quiet:
+        result = stack.run(str(MAILER), *command)
+        assert result.returncode == 0, result.stderr
+        assert "SES quota unknown" not in result.stdout + result.stderr, command
+    send = stack.run(str(MAILER), "digest", "send", "--period", "2026-12")
+    assert send.returncode == 0, send.stderr
+    assert (send.stdout + send.stderr).count("SES quota unknown") == 1, send.stderr
+
+
 def test_ctrl_c_stops_cleanly(stack: LocalStack) -> None:
     code, output = stack.stop()
     assert code == 0, output

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -62,18 +63,29 @@ def one_click(unsubscribe_url: str) -> int:
 
 
 class LocalStack:
-    """`mailer local run` as a child process; use as a context manager."""
+    """`mailer local run` as a child process; use as a context manager.
 
-    def __init__(self) -> None:
+    Its saved state goes to `state_file` (by default a new temporary file, never the one a
+    developer's `make run` keeps); `fresh` starts it empty as `make run FRESH=1` does.
+    """
+
+    def __init__(self, state_file: Path | None = None, fresh: bool = False) -> None:
         self.web_port, self.moto_port = free_port(), free_port()
-        self.env = local_env(self.web_port, self.moto_port)
+        if state_file is None:
+            state_file = Path(tempfile.mkdtemp(prefix="mailer-local-")) / "moto-state.pickle"
+        self.state_file = state_file
+        self.fresh = fresh
+        self.env = {
+            **local_env(self.web_port, self.moto_port),
+            "LOCAL_STACK_STATE": str(state_file),
+        }
         self.site = f"http://127.0.0.1:{self.web_port}"
         self.banner = ""
         self.process: subprocess.Popen[str] | None = None
 
     def __enter__(self) -> LocalStack:
         self.process = subprocess.Popen(
-            [str(MAILER), "local", "run"],
+            [str(MAILER), "local", "run", *(["--fresh"] if self.fresh else [])],
             cwd=REPO,
             env=self.env,
             text=True,

@@ -359,13 +359,28 @@ def test_a_filled_template_keeps_a_long_unsubscribe_url_on_one_line() -> None:
     assert f"\r\nList-Unsubscribe: <{url}>\r\n".encode() in fast
 
 
-def test_a_filled_template_falls_back_for_what_it_cannot_write_as_is() -> None:
+def test_a_filled_template_falls_back_for_what_it_cannot_write_as_is(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """A List-Unsubscribe URL too long for one header line goes through the email package,
-    which folds it (the fast path would write it on one line), and the bytes still agree."""
+    which folds it (the fast path would write it on one line), and the bytes still agree; a
+    URL that fits is written by the fast path."""
+    from mailer.emails import mime
+
+    fallbacks: list[str | None] = []
+
+    def build_message_spy(*args: Any, **kwargs: Any) -> EmailMessage:
+        fallbacks.append(kwargs.get("list_unsubscribe_url"))
+        return build_message(*args, **kwargs)
+
+    monkeypatch.setattr(mime, "build_message", build_message_spy)
+    both_paths(EMAIL, list_unsubscribe_url=UNSUBSCRIBE)
+    assert fallbacks == []  # a URL that fits: the template writes it
     long_url = "https://mailer.example.org/unsubscribe/" + "x" * 950
     slow, fast = both_paths(EMAIL, list_unsubscribe_url=long_url)
+    assert fallbacks == [long_url]  # it fell back, once
     assert_same_bytes(slow, fast)
-    assert f"List-Unsubscribe: <{long_url}>".encode() not in fast  # folded: it fell back
+    assert f"List-Unsubscribe: <{long_url}>".encode() not in fast  # folded, as the package does
     parsed = email.message_from_bytes(fast, policy=email.policy.default)
     assert parsed["List-Unsubscribe"].strip() == f"<{long_url}>"
 

@@ -123,12 +123,26 @@ def local() -> None:
     show_default=True,
     help="port for the web app (or set PORT)",
 )
+@click.option(
+    "--fresh",
+    is_flag=True,
+    help="start empty, ignoring the saved state (which is then replaced on Ctrl-C)",
+)
+@click.option(
+    "--state-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="LOCAL_STACK_STATE",
+    default=".local-stack/moto-state.pickle",
+    show_default=True,
+    help="where the fake AWS's state is kept between runs (or set LOCAL_STACK_STATE)",
+)
 @click.pass_context
-def local_run(ctx: click.Context, port: int) -> None:
-    """Start moto, create the stack from infra/template.yaml, sync the catalogue, serve the app."""
+def local_run(ctx: click.Context, port: int, fresh: bool, state_file: Path) -> None:
+    """Start moto (restoring what the last run saved), create what is missing of the stack
+    from infra/template.yaml, sync the catalogue, serve the app; save the state on Ctrl-C."""
     from mailer.local.stack import serve  # moto and werkzeug: development dependencies
 
-    serve(container_of(ctx), port, click.echo)
+    serve(container_of(ctx), port, click.echo, state_file=state_file, fresh=fresh)
 
 
 main.add_command(digest)

@@ -8,8 +8,12 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
+
+from botocore.awsrequest import AWSResponse
 
 from mailer.campaigns.model import Campaign
 from mailer.campaigns.queue import drain
@@ -17,9 +21,10 @@ from mailer.catalogue.store import SyncReport
 from mailer.container import Container
 from mailer.errors import MailerError, SettingsError
 
+from . import state
 from .outbox import moto_outbox
 from .provision import provision
-from .staff import provision_staff
+from .staff import existing_staff, provision_staff
 from .template import Template, default_template_path
 
 logger = logging.getLogger(__name__)
@@ -46,9 +51,23 @@ def _ensure_free(port: int, what: str) -> None:
             ) from None
 
 
+@dataclass(frozen=True)
+class Started:
+    """What starting the fake AWS did: the catalogue sync, and what became of the saved state."""
+
+    report: SyncReport
+    state: str  # one line for the banner
+
+
 @contextmanager
-def fake_aws(container: Container) -> Iterator[SyncReport]:
-    """Start moto on the settings' endpoint, create the stack's resources, sync the catalogue."""
+def fake_aws(
+    container: Container, state_file: Path | None = None, fresh: bool = False
+) -> Iterator[Started]:
+    """Start moto on the settings' endpoint, restore the saved state (unless `fresh`), create
+    what is missing of the stack's resources, sync the catalogue; save the state on the way out.
+
+    `state_file` None keeps nothing. moto's server holds everything in memory only.
+    """
     from moto.server import ThreadedMotoServer  # a development dependency, never on Lambda
 
     settings = container.settings
@@ -61,16 +80,43 @@ def fake_aws(container: Container) -> Iterator[SyncReport]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
+        restored = _restored(state_file, fresh)
         provision(container.clients, Template.load(default_template_path()))
         report = container.catalogue_store.sync(container.catalogue_files())
         container.awareness_day_store.sync(container.awareness_days_file())
-        yield report
+        yield Started(report, restored)
     finally:
-        server.stop()
+        try:
+            if state_file is not None:
+                state.save(state_file)
+        finally:
+            server.stop()
 
 
-def serve(container: Container, port: int, echo: Callable[[str], None]) -> None:
-    """Run the whole local stack until Ctrl-C: fake AWS plus the Flask app on loopback."""
+def _restored(state_file: Path | None, fresh: bool) -> str:
+    """Load the saved state if there is one and it is wanted; the banner's line about it."""
+    if state_file is None:
+        return "not kept: everything is forgotten on Ctrl-C"
+    kept = f"kept in {state_file} on Ctrl-C; `make run FRESH=1` starts empty"
+    if fresh:
+        return f"started empty (FRESH=1); {kept}"
+    try:
+        if not state.restore(state_file):
+            return f"nothing saved yet, started empty; {kept}"
+    except Exception as exc:  # whatever an unreadable file raises: say so, start empty
+        return f"could not read {state_file} ({type(exc).__name__}), started empty; {kept}"
+    return f"restored from {state_file}; {kept}"
+
+
+def serve(
+    container: Container,
+    port: int,
+    echo: Callable[[str], None],
+    state_file: Path | None = None,
+    fresh: bool = False,
+) -> None:
+    """Run the whole local stack until Ctrl-C: fake AWS plus the Flask app on loopback, with
+    moto's state saved on stop and restored on start (`fresh`: start empty)."""
     from werkzeug.serving import make_server
 
     from web import create_app
@@ -78,8 +124,13 @@ def serve(container: Container, port: int, echo: Callable[[str], None]) -> None:
     _ensure_free(port, "the web app")
     # moto and the app share werkzeug's request log; one line per fake AWS call drowns the URLs.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    with fake_aws(container) as report:
-        staff = provision_staff(container.clients.cognito)
+    with fake_aws(container, state_file, fresh) as started:
+        report = started.report
+        known = existing_staff(container.clients.cognito)
+        staff = known or provision_staff(container.clients.cognito)
+        container.clients.cognito.meta.events.register(
+            "before-call.cognito-idp.RevokeToken", _revoke_on_moto
+        )
         container = Container(
             replace(
                 container.settings,
@@ -98,9 +149,11 @@ def serve(container: Container, port: int, echo: Callable[[str], None]) -> None:
         echo(f"Dev outbox:       {site}/dev/outbox  (JSON: {site}/dev/outbox.json)")
         echo(
             f"Staff console:    {site}/staff/sign-in  as {staff.email}, first password "
-            f"{staff.first_password} (you then choose your own; in senders, admins and "
-            "data-protection)"
+            f"{staff.first_password} ("
+            + ("or the one you chose; " if known else "you then choose your own; ")
+            + "in senders, admins and data-protection)"
         )
+        echo(f"Saved state:      {started.state}")
         moto_port = _loopback_port(container.settings.aws_endpoint_url)
         ports = (
             ""
@@ -125,6 +178,14 @@ def serve(container: Container, port: int, echo: Callable[[str], None]) -> None:
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def _revoke_on_moto(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+    """botocore's before-call hook for RevokeToken, which moto lacks (its server answers with a
+    page of traceback per retry): answer here, in one line. The console's own session ends
+    all the same; only the refresh token stays valid, and only on moto."""
+    logger.warning("signed out; moto has no RevokeToken, so the refresh token was not revoked")
+    return AWSResponse("", 200, {}, None), {}
 
 
 class LocalStarter:

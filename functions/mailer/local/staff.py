@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+POOL_NAME = "mailer-local-staff"
+CLIENT_NAME = "staff-console"
 STAFF_EMAIL = "staff@example.org"
 GROUPS = ("senders", "admins", "data-protection")  # the template's groups (StaffUserPool's)
 FIRST_PASSWORD = "Local-Staff-Password-1"  # noqa: S105 (moto's, printed in the banner)
@@ -39,14 +41,14 @@ def provision_staff(
     leave it out) and the ID token carries email_verified, which the console insists on.
     """
     pool = cognito.create_user_pool(
-        PoolName="mailer-local-staff",
+        PoolName=POOL_NAME,
         UsernameAttributes=["email"],
         AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
         UserAttributeUpdateSettings={"AttributesRequireVerificationBeforeUpdate": ["email"]},
     )["UserPool"]
     client = cognito.create_user_pool_client(
         UserPoolId=pool["Id"],
-        ClientName="staff-console",
+        ClientName=CLIENT_NAME,
         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
         ReadAttributes=list(READ_ATTRIBUTES),
         WriteAttributes=list(WRITE_ATTRIBUTES),
@@ -73,3 +75,15 @@ def add_member(
     )
     for group in groups:
         cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=email, GroupName=group)
+
+
+def existing_staff(cognito: Any) -> LocalStaff | None:
+    """The pool and client a saved local stack already has (its members keep the passwords
+    they chose), or None."""
+    for pool in cognito.list_user_pools(MaxResults=60)["UserPools"]:
+        if pool["Name"] == POOL_NAME:
+            clients = cognito.list_user_pool_clients(UserPoolId=pool["Id"], MaxResults=60)
+            for client in clients["UserPoolClients"]:
+                if client["ClientName"] == CLIENT_NAME:
+                    return LocalStaff(pool["Id"], client["ClientId"])
+    return None
