@@ -77,11 +77,13 @@ _ARGUMENTS = {
     "campaign": "digest#2026-12",
     "draft_id": "no-such-draft",
     "batch_id": "no-such-batch",
+    "slug": "digest-2026-12",
+    "day_id": "anti-slavery-day",
 }
 # The pages that other pages of ours (or the charity's site) frame, and how far they may be.
 _FRAMED = {
     "subscribe.embed_page": "frame-ancestors 'self'",
-    "staff_campaigns.next_digest_html": "frame-ancestors 'self'; sandbox",
+    "staff_digests.next_digest_html": "frame-ancestors 'self'; sandbox",
     "staff_drafts.preview_html": "frame-ancestors 'self'; sandbox",
 }
 
