@@ -24,8 +24,9 @@ from mailer.aws.ses import SesAdapter
 from mailer.campaigns.approval import Approvals
 from mailer.campaigns.archive_store import ArchiveStore
 from mailer.campaigns.digests import DigestDrafts
-from mailer.campaigns.drafts import DraftStore
+from mailer.campaigns.drafts import Draft, DraftStore
 from mailer.campaigns.ledger import Ledger
+from mailer.campaigns.model import Campaign, Kind
 from mailer.campaigns.pacing import TokenBucket
 from mailer.campaigns.planner import PAGE_SIZE, Planner
 from mailer.campaigns.queue import drained
@@ -395,6 +396,13 @@ class Container:
             awareness=self.awareness_days,
             lead=dt.timedelta(weeks=self.settings.awareness_lead_weeks),
         )
+
+    def campaign_of(self, draft: Draft) -> Campaign:
+        """The campaign any draft describes (frozen once approved), the console's and the
+        CLI's one way to ask: a digest's from digests.py, an announcement's from approval.py."""
+        if draft.kind is Kind.DIGEST:
+            return self.digests.campaign_of(draft)
+        return self.approvals.campaign_of(draft)
 
     @cached_property
     def senders_notice(self) -> SendersNotice:

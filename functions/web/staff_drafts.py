@@ -15,7 +15,7 @@ from flask import Blueprint, abort, flash, g, make_response, redirect, request, 
 
 from mailer.campaigns.approval import AlreadyAnnouncedError
 from mailer.campaigns.drafts import Draft, DraftState, StaleDraftError
-from mailer.campaigns.model import Campaign, Kind
+from mailer.campaigns.model import Kind
 from mailer.errors import MailerError
 
 from .extensions import container_of
@@ -99,14 +99,6 @@ def _form_for(draft: Draft, resource: Any, data: Any = None) -> DraftForm:
             field.data = draft.subjects.get(audience, "")
     form.version.data = str(draft.version)
     return form
-
-
-def _campaign_of(draft: Draft) -> Campaign:
-    """The campaign a draft describes (frozen once approved), digest or announcement."""
-    container = container_of()
-    if draft.kind is Kind.DIGEST:
-        return container.digests.campaign_of(draft)
-    return container.approvals.campaign_of(draft)
 
 
 def _show(draft: Draft, form: DraftForm | None = None, status: int = 200, error: str = "") -> Any:
@@ -214,7 +206,7 @@ def preview_html(draft_id: str, audience: str) -> Any:
     """One group's email as the draft is saved, for the preview frame."""
     draft = _draft(draft_id)
     try:
-        shown = previews(_campaign_of(draft)).get(audience)
+        shown = previews(container_of().campaign_of(draft)).get(audience)
     except MailerError as exc:
         abort(400, str(exc))
     if shown is None:
@@ -234,7 +226,7 @@ def send_test(draft_id: str) -> Any:
     if to not in allowed:
         return _show(draft, status=400, error="Choose who gets the test from the list.")
     try:
-        shown = previews(_campaign_of(draft), to=to, test=True)
+        shown = previews(container_of().campaign_of(draft), to=to, test=True)
     except MailerError as exc:
         return _show(draft, status=400, error=str(exc))
     sent = 0

@@ -8,7 +8,7 @@ import click
 
 from mailer.campaigns.digests import draft_period
 from mailer.campaigns.drafts import Draft
-from mailer.campaigns.model import Campaign, Kind, Period
+from mailer.campaigns.model import Kind, Period
 from mailer.errors import MailerError
 
 from .context import actor, container_of, echo, shown
@@ -29,13 +29,6 @@ def _current(ctx: click.Context, draft_id: str, version: int) -> Draft:
             f"(see it with `mailer campaign show {draft_id}`)"
         )
     return draft
-
-
-def _campaign_of(ctx: click.Context, draft: Draft) -> Campaign:
-    container = container_of(ctx)
-    if draft.kind is Kind.DIGEST:
-        return container.digests.campaign_of(draft)
-    return container.approvals.campaign_of(draft)
 
 
 @click.command("draft")
@@ -72,7 +65,7 @@ def campaign_show(ctx: click.Context, draft_id: str | None) -> None:
             echo(f"{d.id}  {d.state:<9} v{d.version}  {what}")
         return
     draft = _draft(ctx, draft_id)
-    campaign = _campaign_of(ctx, draft)
+    campaign = container.campaign_of(draft)
     echo(f"{campaign.name}: draft {draft.id}, {draft.state}, version {draft.version}")
     echo(f"  last changed {draft.updated_at} by {shown(draft.updated_by)}")
     if draft.approved_by:
