@@ -24,6 +24,11 @@ from .staff_forms import ButtonForm, DraftVersionForm
 from .staff_previews import counts, email_frame, previews, test_recipients
 
 bp = Blueprint("staff_digests", __name__, url_prefix="/staff")
+# What every draft page says when a press came from an older version of it.
+STALE_PAGE = (
+    "This draft changed since your page was shown (another tab, or another member): "
+    "nothing was done. Here it is as it is now."
+)
 
 
 @bp.get("/digest")
@@ -140,11 +145,7 @@ def save(draft: Draft) -> Any:
             abort(400, "Please use the buttons on the draft's page.")
         return show(draft, form, 400, "Nothing was saved: please see the messages below.")
     if form.version_seen() != draft.version:
-        message = (
-            "This draft changed since your page was shown (another tab, or another member): "
-            "nothing was done. Here it is as it is now."
-        )
-        return show(draft, None, 409, message)
+        return show(draft, None, 409, STALE_PAGE)
     order, removed = form.choice()
     try:
         saved = container.digests.save(
@@ -170,3 +171,25 @@ def save(draft: Draft) -> Any:
 def note_detail(notes: dict[str, str] | Any) -> dict[str, str]:
     """The notes as audit detail, one entry a group ("note (all)" for every group)."""
     return {f"note ({'all' if a == '*' else a})": n for a, n in notes.items()}
+
+
+def confirm_send(draft: Draft, campaign: Any, people: dict[str, int], resource: Any) -> Any:
+    """The step before a send: each group, its count and subject, once more."""
+    return page(
+        "staff/confirm_send.html",
+        draft=draft,
+        resource=resource,
+        campaign=campaign,
+        previews=previews(campaign),
+        counts=people,
+        total=sum(people.values()),
+        button=DraftVersionForm(version=str(draft.version)),
+    )
+
+
+def started(action: str, campaign_id: str, draft: Draft, people: dict[str, int]) -> Any:
+    """Audit a send that has started and open its campaign's page."""
+    detail = {"campaign": campaign_id, "draft": draft.id, "recipients": sum(people.values())}
+    container_of().audit_log.record(g.staff, action, detail)
+    flash("Sending has started.")
+    return redirect(url_for("staff_campaigns.campaign", campaign=campaign_id), 303)

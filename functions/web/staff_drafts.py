@@ -20,7 +20,7 @@ from mailer.errors import MailerError
 
 from .extensions import container_of
 from .staff import page, staff_required
-from .staff_digests import note_detail
+from .staff_digests import STALE_PAGE, confirm_send, note_detail, started
 from .staff_digests import save as save_digest
 from .staff_digests import show as show_digest
 from .staff_forms import ButtonForm, DraftForm, DraftVersionForm, draft_form
@@ -182,11 +182,7 @@ def save(draft_id: str) -> Any:
 
 
 def _stale(draft: Draft, form: DraftForm | None = None) -> Any:
-    message = (
-        "This draft changed since your page was shown (another tab, or another member): "
-        "nothing was done. Here it is as it is now."
-    )
-    return _show(draft, form, 409, message)
+    return _show(draft, form, 409, STALE_PAGE)
 
 
 def _button(draft_id: str) -> Draft:
@@ -282,24 +278,12 @@ def send(draft_id: str) -> Any:
         error = "Nobody in the chosen groups wants this resource's topics: no one to send it to."
         return _show(draft, status=400, error=error)
     if request.form.get("confirmed") != "yes":
-        return page(
-            "staff/confirm_send.html",
-            draft=draft,
-            resource=_resource(draft.resource_id),
-            campaign=campaign,
-            previews=previews(campaign),
-            counts=people,
-            total=sum(people.values()),
-            button=DraftVersionForm(version=str(draft.version)),
-        )
+        return confirm_send(draft, campaign, people, _resource(draft.resource_id))
     try:
         campaign = container.approvals.send(draft, g.staff.email)
     except MailerError as exc:
         return _show(container.drafts.get(draft.id) or draft, status=409, error=str(exc))
-    detail = {"campaign": campaign.id, "draft": draft.id, "recipients": sum(people.values())}
-    container.audit_log.record(g.staff, "sent an announcement", detail)
-    flash("Sending has started.")
-    return redirect(url_for("staff_campaigns.campaign", campaign=campaign.id), 303)
+    return started("sent an announcement", campaign.id, draft, people)
 
 
 def _send_held_digest(draft: Draft) -> Any:
@@ -308,26 +292,13 @@ def _send_held_digest(draft: Draft) -> Any:
     campaign = container.digests.campaign_of(draft)
     people = counts(campaign)
     if request.form.get("confirmed") != "yes":
-        return page(
-            "staff/confirm_send.html",
-            draft=draft,
-            resource=None,
-            campaign=campaign,
-            previews=previews(campaign),
-            counts=people,
-            total=sum(people.values()),
-            button=DraftVersionForm(version=str(draft.version)),
-        )
+        return confirm_send(draft, campaign, people, None)
     try:
-        started = container.digests.send_held(draft, g.staff.email)
+        sent = container.digests.send_held(draft, g.staff.email)
     except MailerError as exc:
         return _show(container.drafts.get(draft.id) or draft, status=409, error=str(exc))
-    assert started.campaign is not None  # a send always has one
-    recipients = sum(people.values())
-    detail = {"campaign": started.campaign.id, "draft": draft.id, "recipients": recipients}
-    container.audit_log.record(g.staff, "sent a digest", detail)
-    flash("Sending has started.")
-    return redirect(url_for("staff_campaigns.campaign", campaign=started.campaign.id), 303)
+    assert sent.campaign is not None  # a send always has one
+    return started("sent a digest", sent.campaign.id, draft, people)
 
 
 @bp.post("/drafts/<draft_id>/discard")

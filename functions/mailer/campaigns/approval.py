@@ -21,7 +21,7 @@ from mailer.aws.translate import aws_errors
 from mailer.catalogue.schema import Resource
 from mailer.errors import ConflictError, MailerError
 
-from .drafts import Draft, DraftState, DraftStore, StaleDraftError
+from .drafts import CHANGED_MEANWHILE, Draft, DraftState, DraftStore, StaleDraftError
 from .model import Campaign, Kind, campaign_id
 from .planner import Planner
 from .starter import CampaignStarter
@@ -192,9 +192,7 @@ class Approvals:
             if now is not None and now.state is DraftState.SENT:
                 return self.send(now, member)  # the other press won: start it, once
             self._refuse_announced(draft)
-            raise StaleDraftError(
-                "someone changed this draft since you opened it: here it is as it is now"
-            ) from None
+            raise StaleDraftError(CHANGED_MEANWHILE) from None
         logger.info("sending draft %s as %s", draft.id, campaign.id)
         self._starter.start(campaign)
         return campaign

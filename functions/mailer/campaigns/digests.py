@@ -26,7 +26,7 @@ from mailer.catalogue.schema import Resource, Vocabulary
 from mailer.catalogue.store import StoredResource
 from mailer.errors import ConflictError, MailerError
 
-from .drafts import Draft, DraftState, DraftStore, StaleDraftError
+from .drafts import CHANGED_MEANWHILE, Draft, DraftState, DraftStore, StaleDraftError
 from .model import Campaign, Kind, Period, campaign_id
 from .planner import Planner, PlanReport
 from .snapshot import Snapshot
@@ -421,9 +421,7 @@ class DigestDrafts:
         except ConflictError:
             now = self.drafts.get(draft.id)
             if now is None or now.state is not DraftState.SENT:
-                raise StaleDraftError(
-                    "someone changed this draft since you opened it: here it is as it is now"
-                ) from None
+                raise StaleDraftError(CHANGED_MEANWHILE) from None
             wrote = False  # another start won the race: plan what it stored
         stored = self._campaigns.get(campaign.id)
         if stored is None:  # pragma: no cover (written just now, or by the other start)

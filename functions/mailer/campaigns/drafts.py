@@ -48,6 +48,9 @@ class StaleDraftError(MailerError):
     """The draft changed since the page that asked for this was shown."""
 
 
+CHANGED_MEANWHILE = "someone changed this draft since you opened it: here it is as it is now"
+
+
 @dataclass(frozen=True)
 class Draft:
     """A campaign as staff are writing it, or as a sender approved it."""
@@ -334,9 +337,7 @@ class DraftStore:
         try:
             self._put(changed, Attr("version").eq(seen.version), action)
         except ConflictError:
-            raise StaleDraftError(
-                "someone changed this draft since you opened it: here it is as it is now"
-            ) from None
+            raise StaleDraftError(CHANGED_MEANWHILE) from None
         return changed
 
     def _put(self, draft: Draft, condition: Any, action: str) -> None:
