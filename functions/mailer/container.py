@@ -20,6 +20,7 @@ import urllib3
 
 from mailer.aws.clients import Clients
 from mailer.aws.retry import Backoff
+from mailer.aws.scheduler import OneTimeSchedules
 from mailer.aws.ses import SesAdapter
 from mailer.campaigns.approval import Approvals
 from mailer.campaigns.archive_store import ArchiveStore
@@ -30,6 +31,7 @@ from mailer.campaigns.model import Campaign, Kind
 from mailer.campaigns.pacing import TokenBucket
 from mailer.campaigns.planner import PAGE_SIZE, Planner
 from mailer.campaigns.queue import drained
+from mailer.campaigns.schedules import CampaignSchedules
 from mailer.campaigns.sender import CLAIM_LEASE, Sender, SenderConfig
 from mailer.campaigns.starter import CampaignStarter, InProcessStarter, LambdaStarter
 from mailer.campaigns.store import CampaignStore, SesEventMarkers
@@ -69,6 +71,10 @@ from mailer.subscribers.ratelimit import RateLimiter
 from mailer.subscribers.store import SubscriberStore
 from mailer.subscribers.tokens import Tokens
 
+# What schedules made off AWS (the local stack, tests) name: moto checks neither, and the local
+# stack delivers them itself (local/schedules.py).
+LOCAL_PLANNER_ARN = "arn:aws:lambda:eu-west-2:123456789012:function:local-planner"
+LOCAL_SCHEDULE_ROLE = "arn:aws:iam::123456789012:role/local-campaign-schedules"
 # One-off notices answer a person waiting on a page: a few short retries, then give up.
 NOTICE_BACKOFF = Backoff(attempts=4, base=0.4)
 
@@ -395,6 +401,31 @@ class Container:
             unapproved="hold" if self.settings.digest_unapproved == "hold" else "send",
             awareness=self.awareness_days,
             lead=dt.timedelta(weeks=self.settings.awareness_lead_weeks),
+        )
+
+    @cached_property
+    def schedules(self) -> CampaignSchedules:
+        """Scheduled drafts: set by senders, held by the scheduler, sent by the planner."""
+        starter = self.campaign_starter
+        return CampaignSchedules(
+            drafts=self.drafts,
+            approvals=self.approvals,
+            digests=self.digests,
+            book=lambda: self.schedule_book,
+            hand_off=starter.hand_off if isinstance(starter, LambdaStarter) else None,
+            local_target=LOCAL_PLANNER_ARN,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def schedule_book(self) -> OneTimeSchedules:
+        """The campaigns' one-time schedules in EventBridge Scheduler (the planner's)."""
+        fake_aws = bool(self.settings.aws_endpoint_url)
+        return OneTimeSchedules(
+            self.clients.scheduler,
+            self.settings.campaign_schedule_group,
+            self.settings.campaign_schedule_role or (LOCAL_SCHEDULE_ROLE if fake_aws else ""),
+            self.settings.campaign_schedule_dead_letter,
         )
 
     def campaign_of(self, draft: Draft) -> Campaign:

@@ -53,6 +53,24 @@ class Settings:
         default="",
         in_template=False,
     )
+    campaign_schedule_group: str = _env(
+        "CAMPAIGN_SCHEDULE_GROUP",
+        "EventBridge Scheduler group holding one one-time schedule per scheduled campaign "
+        "(empty: campaigns cannot be scheduled)",
+        default="",
+    )
+    campaign_schedule_role: str = _env(
+        "CAMPAIGN_SCHEDULE_ROLE",
+        "role the campaigns' schedules deliver with (the planner function's own setting)",
+        default="",
+        in_template=False,
+    )
+    campaign_schedule_dead_letter: str = _env(
+        "CAMPAIGN_SCHEDULE_DEAD_LETTER",
+        "queue a campaign schedule's undeliverable event goes to (the planner's setting)",
+        default="",
+        in_template=False,
+    )
     import_bucket: str = _env(
         "IMPORT_BUCKET",
         "S3 bucket that staff upload subscriber lists (CSV) to, for the import function",

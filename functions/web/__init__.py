@@ -15,6 +15,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from mailer.campaigns.send_time import london_words
 from mailer.container import Container, current
 from mailer.errors import MailerError
 
@@ -64,7 +65,9 @@ def create_app(
         ),
     )
     app.extensions["mailer"] = container
-    app.jinja_env.filters.update(when=words.when, day=words.day, people=words.people)
+    app.jinja_env.filters.update(
+        when=words.when, day=words.day, people=words.people, london=london_words
+    )
     csrf.init_app(app)
 
     from . import (
@@ -84,6 +87,7 @@ def create_app(
         staff_imports,
         staff_people,
         staff_resources,
+        staff_schedules,
         staff_suppressions,
         subscribe,
         unsubscribe,
@@ -109,6 +113,7 @@ def create_app(
             staff_archive.bp,
             staff_drafts.bp,
             staff_digests.bp,
+            staff_schedules.bp,  # scheduled sends (issue 17, item 4)
             # Data protection (issue 18): find a person, suppressions, list imports and exports.
             staff_people.bp,
             staff_suppressions.bp,

@@ -19,6 +19,7 @@ from mailer.errors import MailerError
 
 from .digest_forms import DigestDraftForm, digest_draft_form
 from .extensions import container_of
+from .schedule_forms import ScheduleForm, schedule_form
 from .staff import page, staff_required
 from .staff_forms import ButtonForm, DraftVersionForm
 from .staff_previews import counts, email_frame, previews, test_recipients
@@ -79,7 +80,11 @@ def prepare() -> Any:
 
 
 def show(
-    draft: Draft, form: DigestDraftForm | None = None, status: int = 200, error: str = ""
+    draft: Draft,
+    form: DigestDraftForm | None = None,
+    status: int = 200,
+    error: str = "",
+    schedule: ScheduleForm | None = None,
 ) -> Any:
     """A digest draft's page: each group's choice (editable), what waits for a sender's review,
     and each group's email as saved (or as approved: frozen, whatever the catalogue says)."""
@@ -110,6 +115,7 @@ def show(
         error=error or problem,
         button=DraftVersionForm(version=str(draft.version)),
         test_to=test_recipients(g.staff.email),
+        schedule=schedule or schedule_form(draft, container.schedules.now()),
     )
 
 

@@ -19,6 +19,7 @@ from mailer.campaigns.model import Kind
 from mailer.errors import MailerError
 
 from .extensions import container_of
+from .schedule_forms import ScheduleForm, schedule_form
 from .staff import page, staff_required
 from .staff_digests import STALE_PAGE, confirm_send, note_detail, started
 from .staff_digests import save as save_digest
@@ -101,11 +102,17 @@ def _form_for(draft: Draft, resource: Any, data: Any = None) -> DraftForm:
     return form
 
 
-def _show(draft: Draft, form: DraftForm | None = None, status: int = 200, error: str = "") -> Any:
+def show(
+    draft: Draft,
+    form: DraftForm | None = None,
+    status: int = 200,
+    error: str = "",
+    schedule: ScheduleForm | None = None,
+) -> Any:
     """The draft page: the edit form, then every group's email as the draft is saved (or as
     approved: then the resource as it was frozen, whatever the catalogue says since)."""
     if draft.kind is Kind.DIGEST:
-        return show_digest(draft, None, status, error)
+        return show_digest(draft, None, status, error, schedule)
     frozen = draft.snapshot.resources if draft.snapshot else ()
     resource = next(iter(frozen), None) or _resource(draft.resource_id)
     form = form or _form_for(draft, resource)
@@ -131,6 +138,7 @@ def _show(draft: Draft, form: DraftForm | None = None, status: int = 200, error:
         button=DraftVersionForm(version=str(draft.version)),
         earlier=container_of().approvals.announced_to(draft.resource_id),
         test_to=test_recipients(g.staff.email),
+        schedule=schedule or schedule_form(draft, container_of().schedules.now()),
     )
 
 
@@ -138,7 +146,7 @@ def _show(draft: Draft, form: DraftForm | None = None, status: int = 200, error:
 @staff_required()
 def draft_page(draft_id: str) -> Any:
     """A draft, editable, with its saved version's previews and the buttons that act on it."""
-    return _show(_draft(draft_id))
+    return show(_draft(draft_id))
 
 
 @bp.post("/drafts/<draft_id>")
@@ -152,10 +160,10 @@ def save(draft_id: str) -> Any:
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
             abort(400, "Please use the buttons on the draft's page.")
-        return _show(draft, form, 400, "Nothing was saved: please see the messages below.")
+        return show(draft, form, 400, "Nothing was saved: please see the messages below.")
     if not form.audiences.data:
         form.audiences.errors = ["Choose at least one group."]
-        return _show(draft, form, 400, "Nothing was saved: please see the messages below.")
+        return show(draft, form, 400, "Nothing was saved: please see the messages below.")
     if form.version_seen() != draft.version:
         return _stale(draft, form)
     container = container_of()
@@ -169,7 +177,7 @@ def save(draft_id: str) -> Any:
             notes={"*": (form.note.data or "").strip()},
         )
     except StaleDraftError as exc:
-        return _show(container.drafts.get(draft.id) or draft, form, 409, str(exc))
+        return show(container.drafts.get(draft.id) or draft, form, 409, str(exc))
     # The note's words by version: the audit log keeps what each version said.
     detail = {"draft": draft.id, "version": saved.version, **note_detail(saved.notes)}
     container.audit_log.record(g.staff, "edited a draft", detail)
@@ -182,7 +190,7 @@ def save(draft_id: str) -> Any:
 
 
 def _stale(draft: Draft, form: DraftForm | None = None) -> Any:
-    return _show(draft, form, 409, STALE_PAGE)
+    return show(draft, form, 409, STALE_PAGE)
 
 
 def _button(draft_id: str) -> Draft:
@@ -220,11 +228,11 @@ def send_test(draft_id: str) -> Any:
     allowed = test_recipients(g.staff.email)
     to = request.form.get("to") or g.staff.email
     if to not in allowed:
-        return _show(draft, status=400, error="Choose who gets the test from the list.")
+        return show(draft, status=400, error="Choose who gets the test from the list.")
     try:
         shown = previews(container_of().campaign_of(draft), to=to, test=True)
     except MailerError as exc:
-        return _show(draft, status=400, error=str(exc))
+        return show(draft, status=400, error=str(exc))
     sent = 0
     for email in shown.values():
         if email is None:
@@ -251,7 +259,7 @@ def approve(draft_id: str) -> Any:
     try:
         approved = approvals.approve(draft, g.staff.email)
     except MailerError as exc:  # a group that had it, a resource gone, a stale press
-        return _show(container.drafts.get(draft.id) or draft, status=409, error=str(exc))
+        return show(container.drafts.get(draft.id) or draft, status=409, error=str(exc))
     detail = {"draft": draft.id, "version": approved.version}
     container.audit_log.record(g.staff, "approved a draft", detail)
     flash("Approved: this is now exactly what will be sent.")
@@ -268,21 +276,24 @@ def send(draft_id: str) -> Any:
         flash("This draft has been sent already: nothing more was sent.")
         return redirect(url_for("staff_campaigns.campaign", campaign=draft.campaign_id), 303)
     draft = _button(draft_id)
+    if draft.state is DraftState.SCHEDULED:
+        error = "This draft is scheduled: unschedule it first to send it now."
+        return show(draft, status=409, error=error)
     if draft.state is not DraftState.APPROVED:
-        return _show(draft, status=409, error="A sender must approve this draft first.")
+        return show(draft, status=409, error="A sender must approve this draft first.")
     if draft.kind is Kind.DIGEST:
         return _send_held_digest(draft)
     campaign = container.approvals.campaign_of(draft)
     people = counts(campaign)
     if not sum(people.values()):
         error = "Nobody in the chosen groups wants this resource's topics: no one to send it to."
-        return _show(draft, status=400, error=error)
+        return show(draft, status=400, error=error)
     if request.form.get("confirmed") != "yes":
         return confirm_send(draft, campaign, people, _resource(draft.resource_id))
     try:
         campaign = container.approvals.send(draft, g.staff.email)
     except MailerError as exc:
-        return _show(container.drafts.get(draft.id) or draft, status=409, error=str(exc))
+        return show(container.drafts.get(draft.id) or draft, status=409, error=str(exc))
     return started("sent an announcement", campaign.id, draft, people)
 
 
@@ -296,7 +307,7 @@ def _send_held_digest(draft: Draft) -> Any:
     try:
         sent = container.digests.send_held(draft, g.staff.email)
     except MailerError as exc:
-        return _show(container.drafts.get(draft.id) or draft, status=409, error=str(exc))
+        return show(container.drafts.get(draft.id) or draft, status=409, error=str(exc))
     assert sent.campaign is not None  # a send always has one
     return started("sent a digest", sent.campaign.id, draft, people)
 
@@ -313,7 +324,7 @@ def discard(draft_id: str) -> Any:
     try:
         container.drafts.discard(draft, g.staff.email)
     except StaleDraftError as exc:
-        return _show(draft, status=409, error=str(exc))
+        return show(draft, status=409, error=str(exc))
     container.audit_log.record(g.staff, "discarded a draft", {"draft": draft.id})
     flash("Discarded.")
     return redirect(url_for("staff_drafts.drafts"), 303)

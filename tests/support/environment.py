@@ -11,6 +11,8 @@ TEST_ENV = {
     "STAFF_TABLE": "test-staff",
     "AUDIT_TABLE": "test-audit",
     "IMPORT_BUCKET": "test-imports",
+    "CAMPAIGN_SCHEDULE_GROUP": "test-campaign-schedules",
+    "CAMPAIGN_SCHEDULE_ROLE": "arn:aws:iam::123456789012:role/test-campaign-schedules",
     "SEND_QUEUE_URL": "https://sqs.eu-west-2.amazonaws.com/123456789012/test-send",
     "SECRET_KEY": "test-secret-key",
     "AWS_REGION": "eu-west-2",

@@ -74,6 +74,11 @@ class Clients:
         return self._client("lambda")
 
     @cached_property
+    def scheduler(self) -> Any:
+        """EventBridge Scheduler, for the campaigns' one-time schedules (the planner's)."""
+        return self._client("scheduler")
+
+    @cached_property
     def s3(self) -> Any:
         """S3, for uploaded subscriber lists (signature v4: presigned POSTs need it)."""
         return self._session.client(

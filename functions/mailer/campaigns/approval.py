@@ -30,6 +30,7 @@ from .store import CampaignStore
 logger = logging.getLogger(__name__)
 
 ANNOUNCED_PREFIX = "announced#"
+SENDABLE = (DraftState.APPROVED, DraftState.SCHEDULED)
 
 
 class AlreadyAnnouncedError(MailerError):
@@ -153,7 +154,8 @@ class Approvals:
                 raise MailerError("this draft was sent, but its campaign record is missing")
             self._starter.start(stored)  # harmless again: a planned campaign is left alone
             return stored
-        if draft.state is not DraftState.APPROVED or draft.snapshot is None:
+        # Scheduled: the planner sends it at its time (schedules.py), as approved.
+        if draft.state not in SENDABLE or draft.snapshot is None:
             raise StaleDraftError("a sender must approve this draft before it can be sent")
         self._refuse_announced(draft)
         campaign = self.campaign_of(draft)

@@ -110,7 +110,8 @@ class DigestView:
 class DigestStart:
     """What the 1st (or `mailer digest send`) did with the month's digest."""
 
-    status: str  # "sent as approved", "sent as prepared", "resumed", "held", "discarded"
+    status: str  # "sent as approved", "sent as prepared", "resumed", "held", "discarded",
+    # "scheduled" (a sender chose a later time)
     campaign: Campaign | None = None
     report: PlanReport | None = None
 
@@ -383,6 +384,9 @@ class DigestDrafts:
             return DigestStart("discarded")
         if draft.state is DraftState.APPROVED:
             return self._send(draft, member, time_left, as_prepared=False)
+        if draft.state is DraftState.SCHEDULED:  # a sender chose its time: it goes then
+            logger.info("the %s digest is scheduled for %s", period, draft.scheduled_for)
+            return DigestStart("scheduled")
         if self.unapproved == "hold":
             self._notify(
                 f"The {period.label} digest is held",
@@ -431,6 +435,14 @@ class DigestDrafts:
         report = self._planner.plan(stored, time_left=time_left)
         report.created = wrote  # this start wrote the record (the planner found it written)
         return DigestStart(status, stored, report)
+
+    def send_scheduled(
+        self, draft: Draft, member: str, time_left: Callable[[], float] | None = None
+    ) -> DigestStart:
+        """Send a scheduled digest at its time, as approved (schedules.py)."""
+        if draft.state is not DraftState.SCHEDULED:
+            raise StaleDraftError(f"this draft is {draft.state}, not scheduled")
+        return self._send(draft, member, time_left, as_prepared=False)
 
     def send_held(self, draft: Draft, member: str) -> DigestStart:
         """A sender sends an approved draft whose 1st has passed (it was held)."""

@@ -6,6 +6,10 @@ member; a month's digest draft is prepared by the schedule (digests.py), one per
     draft ──approve(version)──> approved         senders: the snapshot is frozen here
     approved ──save──> draft (approval dropped)  what was approved is never edited in place
     approved ──send(version)──> sent             senders: the campaign record is written
+    approved ──schedule(version, at)──> scheduled    senders (schedules.py): sent at `at`
+    scheduled ──schedule(version, at)──> scheduled   rescheduled, until it starts
+    scheduled ──unschedule(version)──> approved
+    scheduled ──(its time)──> sent               the planner, as approved
     draft | approved ──discard──> discarded
 
 Every change names the version it was made from, so a press on a page that shows an older
@@ -40,6 +44,7 @@ class DraftState(StrEnum):
 
     DRAFT = "draft"
     APPROVED = "approved"
+    SCHEDULED = "scheduled"  # approved, and to be sent at `scheduled_for`
     SENT = "sent"
     DISCARDED = "discarded"
 
@@ -77,6 +82,9 @@ class Draft:
     removed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     follows: str = ""  # copied from this cancelled campaign (approval.py's copy)
     notes: Mapping[str, str] = field(default_factory=dict)  # Markdown per group; "*": all
+    scheduled_for: str = ""  # UTC, ISO 8601: when a scheduled draft is sent (kept once sent)
+    scheduled_by: str = ""
+    schedule_set: int = 0  # the version whose schedule the planner has set (schedules.py)
 
     @property
     def editable(self) -> bool:
@@ -106,6 +114,10 @@ class Draft:
             item["follows"] = self.follows
         if self.notes:
             item["notes"] = dict(self.notes)
+        if self.scheduled_for:
+            item["scheduled_for"] = self.scheduled_for
+            item["scheduled_by"] = self.scheduled_by
+            item["schedule_set"] = self.schedule_set
         if self.kind is Kind.DIGEST:
             item["period"] = self.period
             item["order"] = {a: list(ids) for a, ids in self.order.items()}
@@ -136,6 +148,9 @@ class Draft:
             period=item.get("period", ""),
             follows=item.get("follows", ""),
             notes=dict(item.get("notes", {})),
+            scheduled_for=item.get("scheduled_for", ""),
+            scheduled_by=item.get("scheduled_by", ""),
+            schedule_set=int(item.get("schedule_set", 0)),
             order={a: tuple(ids) for a, ids in item.get("order", {}).items()},
             removed={a: tuple(ids) for a, ids in item.get("removed", {}).items()},
         )
@@ -293,6 +308,37 @@ class DraftStore:
             snapshot=snapshot,
         )
         return self._advance(draft, approved, member, "approving a draft")
+
+    def schedule(self, draft: Draft, at: str, member: str) -> Draft:
+        """Have an approved (or scheduled) draft sent at `at` (UTC, ISO 8601), as approved."""
+        if draft.state not in (DraftState.APPROVED, DraftState.SCHEDULED):
+            raise StaleDraftError(f"this draft is {draft.state}: only an approved one is scheduled")
+        scheduled = replace(
+            draft, state=DraftState.SCHEDULED, scheduled_for=at, scheduled_by=member
+        )
+        return self._advance(draft, scheduled, member, "scheduling a draft")
+
+    def unschedule(self, draft: Draft, member: str) -> Draft:
+        """Take a scheduled draft off its schedule: approved again, sent by no one."""
+        if draft.state is not DraftState.SCHEDULED:
+            raise StaleDraftError(f"this draft is {draft.state}, not scheduled")
+        approved = replace(draft, state=DraftState.APPROVED, scheduled_for="", scheduled_by="")
+        return self._advance(draft, approved, member, "unscheduling a draft")
+
+    def mark_schedule_set(self, draft: Draft) -> bool:
+        """Note that the scheduler holds this version's schedule (the page says so); False
+        when the draft changed meanwhile (the change's own sync sets its schedule)."""
+        try:
+            with aws_errors("noting a draft's schedule"):
+                self.table.update_item(
+                    Key={"pk": DRAFTS_PK, "sk": draft.id},
+                    UpdateExpression="SET schedule_set = :v",
+                    ConditionExpression=Attr("version").eq(draft.version),
+                    ExpressionAttributeValues={":v": draft.version},
+                )
+        except ConflictError:
+            return False
+        return True
 
     def discard(self, draft: Draft, member: str) -> Draft:
         """Set a draft aside for good (it stays listed, as discarded)."""

@@ -7,6 +7,7 @@ the campaign record is written once, and a planned campaign is left alone."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from mailer.aws.translate import aws_errors
@@ -40,21 +41,20 @@ class LambdaStarter:
         """Record the campaign as approved (first definition wins), then have the planner plan
         that record asynchronously: what it plans is what was approved, not a rebuild."""
         self._campaigns.create(campaign)
-        with aws_errors("starting the planner"):
-            self._client.invoke(
-                FunctionName=self._function,
-                InvocationType="Event",
-                Payload=json.dumps(campaign.planner_event()).encode(),
-            )
+        self.hand_off(campaign.planner_event())
 
     def requeue(self, campaign_id: str) -> None:
         """Have the planner requeue the parked jobs, page by page, resuming if cut off (Lambda
         retries an asynchronous invocation that fails), instead of the web request."""
+        self.hand_off({"kind": "requeue", "campaign_id": campaign_id})
+
+    def hand_off(self, event: Mapping[str, Any]) -> None:
+        """Give the planner function an event, asynchronously (Lambda retries it on failure)."""
         with aws_errors("starting the planner"):
             self._client.invoke(
                 FunctionName=self._function,
                 InvocationType="Event",
-                Payload=json.dumps({"kind": "requeue", "campaign_id": campaign_id}).encode(),
+                Payload=json.dumps(dict(event)).encode(),
             )
 
 

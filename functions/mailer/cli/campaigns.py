@@ -9,7 +9,14 @@ from mailer.campaigns.queue import drain
 from mailer.errors import MailerError
 
 from .context import Group, actor, container_of, echo
-from .drafts import campaign_approve, campaign_discard, campaign_draft, campaign_show
+from .drafts import (
+    campaign_approve,
+    campaign_discard,
+    campaign_draft,
+    campaign_schedule,
+    campaign_show,
+    campaign_unschedule,
+)
 
 
 @click.command()
@@ -67,7 +74,14 @@ def campaign() -> None:
     """Digests and announcements: their drafts, and how each one went."""
 
 
-for _command in (campaign_draft, campaign_show, campaign_approve, campaign_discard):
+for _command in (
+    campaign_draft,
+    campaign_show,
+    campaign_approve,
+    campaign_schedule,
+    campaign_unschedule,
+    campaign_discard,
+):
     campaign.add_command(_command)
 
 

@@ -1,14 +1,18 @@
-"""`mailer campaign draft|show|approve|discard`: the console's draft pages for engineers, through
-the same code (approval.py for announcements, digests.py for the month's digest). Approving and
-discarding name the version shown, as the console's buttons do, so they act on what was seen."""
+"""`mailer campaign draft|show|approve|schedule|unschedule|discard`: the console's draft pages
+for engineers, through the same code (approval.py for announcements, digests.py for the month's
+digest, schedules.py for scheduling). Every change names the version shown, as the console's
+buttons do, so it acts on what was seen."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import click
 
 from mailer.campaigns.digests import draft_period
 from mailer.campaigns.drafts import Draft
 from mailer.campaigns.model import Kind, Period
+from mailer.campaigns.send_time import london_moment, london_words
 from mailer.errors import MailerError
 
 from .context import actor, container_of, echo, shown
@@ -87,7 +91,10 @@ def campaign_show(ctx: click.Context, draft_id: str | None) -> None:
                 f"Not yet reviewed by a sender: {stored.resource.id} "
                 f"({stored.unreviewed.change} by {shown(stored.unreviewed.by)})"
             )
-        echo(f"Goes out on {draft_period(draft).start:%-d %B %Y}.")
+        if not draft.scheduled_for:
+            echo(f"Goes out on {draft_period(draft).start:%-d %B %Y}.")
+    if draft.scheduled_for:
+        echo(f"Scheduled for {london_words(draft.scheduled_for)} by {shown(draft.scheduled_by)}.")
 
 
 @click.command("approve")
@@ -117,3 +124,42 @@ def campaign_discard(ctx: click.Context, draft_id: str, version: int) -> None:
     container.drafts.discard(draft, actor())
     container.audit_log.record(actor(), "discarded a draft", {"draft": draft.id})
     echo(f"{draft.id}: discarded.")
+
+
+@click.command("schedule")
+@click.argument("draft_id")
+@click.option("--version", type=int, required=True, help="the version `show` printed")
+@click.option(
+    "--at",
+    "at",
+    type=click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]),
+    required=True,
+    help="when it goes out, London time: 'YYYY-MM-DD HH:MM'",
+)
+@click.pass_context
+def campaign_schedule(ctx: click.Context, draft_id: str, version: int, at: dt.datetime) -> None:
+    """Have an approved draft sent at a time (London), or move a scheduled one (a sender's act)."""
+    container = container_of(ctx)
+    draft = _current(ctx, draft_id, version)
+    scheduled = container.schedules.schedule(draft, london_moment(at.date(), at.time()), actor())
+    detail = {"draft": draft.id, "version": scheduled.version, "at": scheduled.scheduled_for}
+    container.audit_log.record(actor(), "scheduled a draft", detail)
+    echo(
+        f"{draft.id}: scheduled for {london_words(scheduled.scheduled_for)}, "
+        f"version {scheduled.version}."
+    )
+
+
+@click.command("unschedule")
+@click.argument("draft_id")
+@click.option("--version", type=int, required=True, help="the version `show` printed")
+@click.pass_context
+def campaign_unschedule(ctx: click.Context, draft_id: str, version: int) -> None:
+    """Take a scheduled draft off its schedule: it stays approved, and nothing is sent."""
+    container = container_of(ctx)
+    draft = _current(ctx, draft_id, version)
+    approved = container.schedules.unschedule(draft, actor())
+    container.audit_log.record(
+        actor(), "unscheduled a draft", {"draft": draft.id, "was": draft.scheduled_for}
+    )
+    echo(f"{draft.id}: unscheduled (still approved), version {approved.version}.")

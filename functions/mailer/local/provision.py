@@ -11,8 +11,8 @@ from .template import Template, physical_names
 
 
 def provision(clients: Clients, template: Template) -> dict[str, str]:
-    """Create every table, queue and bucket the template declares, plus the SES sender
-    identity.
+    """Create every table, queue, bucket and schedule group the template declares, plus the
+    SES sender identity.
 
     Safe to run twice: what already exists is left alone. Returns logical id -> physical name.
     """
@@ -29,6 +29,8 @@ def provision(clients: Clients, template: Template) -> dict[str, str]:
         queue_arns[logical_id] = _create_queue(clients, template, logical_id, names, queue_arns)
     for logical_id in template.of_type("AWS::S3::Bucket"):
         _create_bucket(clients, template, logical_id, names[logical_id])
+    for logical_id in template.of_type("AWS::Scheduler::ScheduleGroup"):
+        _create_schedule_group(clients.scheduler, names[logical_id])
     _create_identity(clients.sesv2, settings.sender_address)
     return names
 
@@ -44,6 +46,12 @@ def _create_bucket(clients: Clients, template: Template, logical_id: str, name: 
     rules = template.bucket_lifecycle_rules(logical_id)
     if rules:
         s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
+
+
+def _create_schedule_group(scheduler: Any, name: str) -> None:
+    existing = {g["Name"] for g in scheduler.list_schedule_groups()["ScheduleGroups"]}
+    if name not in existing:
+        scheduler.create_schedule_group(Name=name)
 
 
 def _create_table(clients: Clients, template: Template, logical_id: str, name: str) -> None:

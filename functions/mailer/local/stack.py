@@ -6,7 +6,7 @@ import logging
 import signal
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,6 +24,7 @@ from mailer.errors import MailerError, SettingsError
 from . import state
 from .outbox import moto_outbox
 from .provision import provision
+from .schedules import LocalScheduler
 from .staff import existing_staff, provision_staff
 from .template import Template, default_template_path
 
@@ -139,7 +140,12 @@ def serve(
             ),
             container.clients,
         )
-        container.campaign_starter = LocalStarter(container)  # type: ignore[misc]
+        starter = LocalStarter(container)
+        container.campaign_starter = starter  # type: ignore[misc]
+        scheduler = LocalScheduler(
+            container.schedule_book, starter.deliver_schedule, container.clock
+        )
+        scheduler.start()
         app = create_app(container, outbox=moto_outbox(container.settings.region))
         server = make_server("127.0.0.1", port, app, threaded=True)
         site = f"http://127.0.0.1:{port}"
@@ -154,6 +160,7 @@ def serve(
             + "in senders, admins and data-protection)"
         )
         echo(f"Saved state:      {started.state}")
+        echo("Schedules:        a scheduled campaign is sent from here when its time comes")
         moto_port = _loopback_port(container.settings.aws_endpoint_url)
         ports = (
             ""
@@ -172,6 +179,7 @@ def serve(
         except KeyboardInterrupt:
             pass
         finally:
+            scheduler.stop()
             server.server_close()
         echo("\nStopping the local stack.")
 
@@ -198,11 +206,20 @@ class LocalStarter:
     def start(self, campaign: Campaign) -> None:
         """Plan the campaign now; send it from a background thread."""
         self._container.planner.plan(campaign)
-        threading.Thread(target=self._send, name="local-senders", daemon=True).start()
+        self.send_queued()
 
     def requeue(self, campaign_id: str) -> None:
         """Requeue parked jobs now; send them from a background thread."""
         self._container.planner.requeue_parked(campaign_id)
+        self.send_queued()
+
+    def deliver_schedule(self, event: Mapping[str, Any]) -> None:
+        """A campaign schedule's event, as the planner function would take it; then send."""
+        self._container.schedules.handle(event)
+        self.send_queued()
+
+    def send_queued(self) -> None:
+        """Send what is on the send queue from a background thread, as the senders would."""
         threading.Thread(target=self._send, name="local-senders", daemon=True).start()
 
     def _send(self) -> None:
