@@ -56,7 +56,7 @@ class Settings:
     campaign_schedule_group: str = _env(
         "CAMPAIGN_SCHEDULE_GROUP",
         "EventBridge Scheduler group holding one one-time schedule per scheduled campaign "
-        "(empty: campaigns cannot be scheduled)",
+        "(the template's CampaignScheduleGroup)",
         default="",
     )
     campaign_schedule_role: str = _env(

@@ -501,3 +501,50 @@ def test_the_data_protection_group_is_in_the_pool(template: Template) -> None:
         for g in template.of_type("AWS::Cognito::UserPoolGroup").values()
     }
     assert groups == {"senders", "admins", "data-protection"}
+
+
+def test_only_the_planner_may_set_and_delete_the_campaigns_schedules(template: Template) -> None:
+    """Issue 17, item 4: one role touches the campaigns' schedule group, in that group only,
+    and hands the schedules' own role to the scheduler and nothing else."""
+
+    def actions(statement: dict) -> list[str]:
+        found = statement["Action"]
+        return found if isinstance(found, list) else [found]
+
+    scheduling = [
+        (role, s)
+        for role, s in _statements(template)
+        if any(a.startswith("scheduler:") for a in actions(s))
+    ]
+    assert [role for role, _ in scheduling] == ["DigestPlannerRole"]
+    [(_, statement)] = scheduling
+    assert sorted(actions(statement)) == [
+        "scheduler:CreateSchedule",
+        "scheduler:DeleteSchedule",
+        "scheduler:UpdateSchedule",
+    ]
+    assert statement["Resource"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}"
+        ":schedule/${CampaignScheduleGroup}/*"
+    }
+    passing = [(role, s) for role, s in _statements(template) if "iam:PassRole" in actions(s)]
+    assert [role for role, _ in passing] == ["DigestPlannerRole"]
+    [(_, pass_role)] = passing
+    assert pass_role["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}
+    }
+    schedule_role = template.resources["CampaignScheduleRole"]["Properties"]
+    assert schedule_role["RoleName"] == {"Fn::Sub": "${AWS::StackName}-campaign-schedules"}
+    role_arn = {
+        "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/"
+        "${AWS::StackName}-campaign-schedules"
+    }
+    assert pass_role["Resource"] == role_arn
+    planner_env = template.resources["DigestPlannerFunction"]["Properties"]["Environment"]
+    assert planner_env["Variables"]["CAMPAIGN_SCHEDULE_ROLE"] == role_arn
+    [trust] = schedule_role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert _grants(template, "CampaignScheduleRole") == {
+        ("lambda:InvokeFunction", "DigestPlannerFunction"),
+        ("sqs:SendMessage", "PlannerDeadLetterQueue"),
+    }
