@@ -1,21 +1,31 @@
 """A member of staff's whole journey in Debian's chromium, against the local stack: first
 sign-in, a new resource, its preview for two groups, a test, the send, the campaign finishing,
-and the outbox holding one announcement per interested subscriber and nothing else.
+and the outbox holding one announcement per interested subscriber and nothing else; then the
+month's digest with a note, seen in the preview, scheduled two minutes ahead, sent by the local
+stack's scheduler at that time and shown in the public archive.
 
 Screenshots of the console land in tests/browser/artifacts/ (not committed).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import time
 from collections.abc import Iterator
 
 import pytest
 
+from mailer.campaigns.send_time import LONDON
 from tests.browser.conftest import ARTIFACTS
-from tests.support.localstack import MAILER, LocalStack
+from tests.support.localstack import LocalStack
 
 pytestmark = pytest.mark.browser
+DIGEST_SUBJECT = "This month, for your congregation"
+NOTE = (
+    "Anti-Slavery Day falls in October: **plan a service** with "
+    "[our guide for congregations](https://www.antislavery.org/)."
+)
 
 STAFF, FIRST, CHOSEN = "staff@example.org", "Local-Staff-Password-1", "Chosen-Password-42"
 SUBSCRIBERS = [  # (address, group, topics to untick): who should get the new resource
@@ -30,6 +40,15 @@ def stack() -> Iterator[LocalStack]:
     """The local stack in a child process."""
     with LocalStack() as running:
         yield running
+
+
+def _wait_for(stack: LocalStack, subject: str, until: dt.datetime) -> list[dict]:
+    """The outbox's emails with this subject, once some arrive (polling until `until`)."""
+    while True:
+        found = [m for m in stack.outbox() if m["subject"] == subject]
+        if found or dt.datetime.now(LONDON) > until:
+            return found
+        time.sleep(2)
 
 
 def _subscribe(stack: LocalStack, browser, address: str, group: str) -> None:
@@ -132,29 +151,54 @@ def test_staff_add_preview_test_and_send_an_announcement(stack, browser) -> None
     assert page.get_by_role("button", name=re.compile("^Start a draft")).count() == 0
     assert announcements()["imam@mosque.example.org"] == 1
 
-    # The month's digest: prepared now, a change saved, approved, then sent as the schedule
-    # would on the 1st (`mailer digest send`, its stand-in here): the outbox holds what the
-    # frozen preview showed.
+    # The month's digest: prepared now, a note and a subject saved and seen in the preview,
+    # approved, then scheduled two minutes ahead: the local stack's scheduler sends it at that
+    # time exactly as approved, and the public archive then shows it (issue 17, item 4).
     page.get_by_role("navigation", name="Staff console").get_by_role(
         "link", name="Next digest"
     ).click()
     page.get_by_role("button", name="Prepare the draft now").click()
     page.get_by_text("Prepared: the senders have been told").wait_for()
     page.get_by_label("Subject for faith groups").fill("This month, for your congregation")
+    page.get_by_label(re.compile("^A note for every group")).fill(NOTE)
     page.get_by_role("button", name="Save the draft").click()
     page.get_by_text("Saved: the previews below show it as saved.").wait_for()
+    digest_frame = page.frame_locator('iframe[title="The digest for faith groups"]')
+    digest_frame.get_by_text("Anti-Slavery Day falls in October").wait_for()  # the note, as saved
+    digest_frame.get_by_role("link", name="our guide for congregations").wait_for()
     page.get_by_role("button", name="Approve this version").click()
     page.get_by_text("Approved: this is now exactly what will be sent.").wait_for()
     page.get_by_text("Subject: This month, for your congregation").wait_for()
-    digest_frame = page.frame_locator('iframe[title="The digest for faith groups"]')
     digest_frame.get_by_role(
         "heading", name="Faith and forced labour: a guide for congregations"
     ).wait_for()
     page.wait_for_load_state("load")
     page.screenshot(path=ARTIFACTS / "staff-05-digest-draft.png", full_page=True)
     period = re.search(r"/staff/drafts/digest(\d{4})(\d{2})", page.url)
-    sent = stack.run(str(MAILER), "digest", "send", "--period", f"{period[1]}-{period[2]}")
-    assert sent.returncode == 0 and "sent as approved" in sent.stdout, sent.stdout + sent.stderr
-    digests = [m for m in stack.outbox() if m["subject"] == "This month, for your congregation"]
+    digest_name = f"{dt.date(int(period[1]), int(period[2]), 1):%B %Y} digest"
+
+    at = (dt.datetime.now(LONDON) + dt.timedelta(minutes=2)).replace(second=0, microsecond=0)
+    page.get_by_label("Day", exact=True).fill(at.date().isoformat())
+    page.get_by_label("Time (London)").fill(f"{at:%H:%M}")
+    page.get_by_role("button", name="Schedule", exact=True).click()
+    page.get_by_text(
+        f"Scheduled: it goes out on {at:%A} {at.day} {at:%B %Y} at {at:%H:%M}"
+    ).wait_for()
+    page.get_by_text("The schedule is set.").wait_for()
+    page.screenshot(path=ARTIFACTS / "staff-06-digest-scheduled.png", full_page=True)
+    assert not [m for m in stack.outbox() if m["subject"] == DIGEST_SUBJECT]  # not before time
+
+    digests = _wait_for(stack, DIGEST_SUBJECT, until=at + dt.timedelta(seconds=90))
+    assert dt.datetime.now(LONDON) >= at  # not early
     assert [m["to"] for m in digests] == ["imam@mosque.example.org"]
-    assert "Faith and forced labour" in digests[0]["raw"].replace("=\r\n", "")
+    raw = digests[0]["raw"].replace("=\r\n", "")
+    assert "Faith and forced labour" in raw and "Anti-Slavery Day falls in October" in raw
+    page.reload()
+    page.get_by_text("This draft is sent").wait_for()
+
+    page.goto(f"{stack.site}/archive/faith-groups/")
+    page.get_by_role("link", name=digest_name).click()
+    page.get_by_text("Anti-Slavery Day falls in October").wait_for()
+    page.get_by_role("link", name="our guide for congregations").wait_for()
+    page.screenshot(path=ARTIFACTS / "staff-07-archived-digest.png", full_page=True)
+    assert "imam@mosque.example.org" not in page.content()

@@ -424,6 +424,8 @@ DRAFT_PATHS = [
     "/staff/drafts/{}/approve",
     "/staff/drafts/{}/send",
     "/staff/drafts/{}/discard",
+    "/staff/drafts/{}/schedule",  # issue 17, item 4
+    "/staff/drafts/{}/unschedule",
     "/staff/drafts/{}/preview/faith-groups.html",
     "/staff/drafts/{}/preview/{}.html",
     "/staff/digest",
@@ -447,6 +449,8 @@ DRAFT_FIELDS = [
     "add__faith_groups",
     "add__schools",
     "back__individuals__safe_homes",
+    "day",
+    "time",
 ]
 drafts_fuzzed = {"requests": 0, "5xx": 0}
 
@@ -482,7 +486,11 @@ def test_no_draft_route_answers_5xx_or_stores_text_that_breaks_an_email(
     form = data.draw(
         st.dictionaries(
             st.sampled_from(DRAFT_FIELDS),
-            st.one_of(staff_values, st.sampled_from(["1", "2", "yes", "safe-homes"])),
+            st.one_of(
+                staff_values,
+                st.sampled_from(["1", "2", "yes", "safe-homes"]),
+                st.sampled_from(["2027-01-05", "2027-03-28", "2020-01-01", "09:00", "01:30"]),
+            ),
             max_size=5,
         ),
         label="form",

@@ -176,8 +176,8 @@ def test_a_scheduled_digest_waits_past_the_1st_and_goes_at_its_time_as_approved(
     clock.now = dt.datetime(2026, 12, 28, 9, tzinfo=dt.UTC).timestamp()
     draft, _ = desk.digests.prepare(january)
     approved = desk.digests.approve(draft, SENDER)
-    with pytest.raises(SendTimeError, match="choose a time in January 2027"):
-        desk.schedules.schedule(approved, dt.datetime(2026, 12, 31, 9, tzinfo=dt.UTC), SENDER)
+    with pytest.raises(SendTimeError, match="choose a time before January 2027 ends"):
+        desk.schedules.schedule(approved, dt.datetime(2027, 2, 1, 9, tzinfo=dt.UTC), SENDER)
     at = dt.datetime(2027, 1, 4, 8, 30, tzinfo=dt.UTC)  # a Monday morning, after the holiday
     desk.schedules.schedule(approved, at, SENDER)
     event = json.loads(held_schedules(desk)[f"campaign-{draft.id}"]["Target"]["Input"])

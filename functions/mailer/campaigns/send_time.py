@@ -34,7 +34,8 @@ def london_moment(day: dt.date, time: dt.time) -> dt.datetime:
 
 def check_send_time(moment: dt.datetime, now: dt.datetime, *, first: dt.date | None = None) -> None:
     """Refuse a moment in the past, too soon to set, over a year ahead, or (a month's digest,
-    `first` its 1st) before that month begins in London or after it ends."""
+    `first` its 1st) after that month ends in London: before its 1st is the sender's choice
+    (schools break up before the holidays)."""
     if moment < now + SOONEST:
         raise SendTimeError("Choose a time at least a minute from now.")
     if moment > now + LATEST:
@@ -42,9 +43,9 @@ def check_send_time(moment: dt.datetime, now: dt.datetime, *, first: dt.date | N
     if first is None:
         return
     local = moment.astimezone(LONDON).date()
-    if (local.year, local.month) != (first.year, first.month):
+    if (local.year, local.month) > (first.year, first.month):
         raise SendTimeError(
-            f"This is the {first:%B %Y} digest: choose a time in {first:%B %Y}, from the 1st."
+            f"This is the {first:%B %Y} digest: choose a time before {first:%B %Y} ends."
         )
 
 
