@@ -7,6 +7,7 @@ axe-core is the npm package pinned in tests/browser/package.json (`make test` in
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -195,6 +196,19 @@ def test_every_staff_page_has_no_serious_accessibility_violation(stack, browser,
     page.get_by_label("Subject for individuals").fill("Form\x0cfeed")
     page.get_by_role("button", name="Save the draft").click()
     visit("staff draft with errors")
+    # Issue 17, item 4: an approved draft's schedule form, its errors, a scheduled draft.
+    page.get_by_role("button", name="Approve this version").click()
+    page.get_by_text("Approved: this is now exactly what will be sent.").wait_for()
+    visit("staff approved draft")
+    page.get_by_label("Day", exact=True).fill("")
+    page.get_by_role("button", name="Schedule", exact=True).click()
+    page.get_by_text("Choose the day it goes out.").wait_for()
+    visit("staff schedule with errors")
+    page.screenshot(path=ARTIFACTS / "staff-schedule-errors.png", full_page=True)
+    page.get_by_label("Day", exact=True).fill(f"{dt.date.today() + dt.timedelta(days=30)}")
+    page.get_by_role("button", name="Schedule", exact=True).click()
+    page.get_by_text("The schedule is set.").wait_for()
+    visit("staff scheduled draft")
     visit("staff drafts", f"{staff}/drafts/")
     visit("staff audit log", f"{staff}/audit")
     visit("staff campaigns", f"{staff}/campaigns/")
