@@ -233,3 +233,23 @@ def test_the_local_stack_delivers_a_due_schedule_once_and_deletes_it(desk, clock
     assert local.deliver_due() == 0  # delivered, then deleted as the scheduler does
     assert delivered == [{"kind": "scheduled-send", "draft_id": draft.id, "version": 3}]
     assert held_schedules(desk) == {}
+
+
+def test_a_group_announced_to_meanwhile_is_refused_at_the_time_not_mailed_twice(
+    desk, clock, use_container
+) -> None:
+    draft = approved_announcement(desk)
+    desk.schedules.schedule(draft, NOW + dt.timedelta(hours=1), SENDER)
+    event = json.loads(held_schedules(desk)[f"campaign-{draft.id}"]["Target"]["Input"])
+    other = approved_announcement(desk)  # a second draft of the same resource, sent at once
+    desk.approvals.send(other, SENDER)
+    drain_queue(desk)
+    clock.advance(HOUR)
+
+    refused = deliver(desk, use_container, event)  # answered, so the scheduler stops retrying
+    drain_queue(desk)
+    assert refused["status"] == "refused" and "already announced" in refused["error"]
+    assert per_recipient([m for m in sent_mail() if m.subject.startswith("New:")]) == {
+        "eli@example.org": 1,
+        "fay@example.org": 1,
+    }

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from .approval import Approvals
+from .approval import AlreadyAnnouncedError, Approvals
 from .digests import DigestDrafts, draft_period
 from .drafts import Draft, DraftState, DraftStore, StaleDraftError
 from .model import Kind
@@ -175,6 +175,9 @@ class CampaignSchedules:
             if now is not None and now.state is DraftState.SENT:
                 return self._resume(now, time_left)
             raise
+        except AlreadyAnnouncedError as exc:  # another draft reached a group first: no retry helps
+            logger.error("scheduled draft %s was not sent: %s", draft.id, exc)
+            return {"status": "refused", "draft": draft.id, "error": str(exc)}
         logger.info("draft %s sent at its scheduled time as %s", draft.id, campaign_id)
         return {"status": "sent", "draft": draft.id, "campaign_id": campaign_id}
 
