@@ -3,13 +3,13 @@ freezes its snapshot), then sent exactly as approved. An announcement's draft is
 member; a month's digest draft is prepared by the schedule (digests.py), one per month.
 
     draft ──save──> draft (version + 1)          any member of staff
-    draft ──approve(version)──> approved         senders: the snapshot is frozen here
-    approved ──save──> draft (approval dropped)  what was approved is never edited in place
-    approved ──send(version)──> sent             senders: the campaign record is written
-    approved ──schedule(version, at)──> scheduled    senders (schedules.py): sent at `at`
-    scheduled ──schedule(version, at)──> scheduled   rescheduled, until it starts
-    scheduled ──unschedule(version)──> approved
-    scheduled ──(its time)──> sent               the planner, as approved
+    draft ──approve(version)──> approved               senders: the snapshot is frozen here
+    approved ──save──> draft (approval dropped)        what was approved is never edited
+    approved ──send(version)──> sent                   senders: the campaign record is written
+    approved ──schedule(version, at)──> scheduled      senders (schedules.py): sent at `at`
+    scheduled ──schedule(version, at)──> scheduled     rescheduled, until it starts
+    scheduled ──unschedule(version)──> approved        senders; a scheduled draft is not edited
+    scheduled ──(its time)──> sent                     the planner, exactly as approved
     draft | approved ──discard──> discarded
 
 Every change names the version it was made from, so a press on a page that shows an older
