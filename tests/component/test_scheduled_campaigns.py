@@ -253,3 +253,38 @@ def test_a_group_announced_to_meanwhile_is_refused_at_the_time_not_mailed_twice(
         "eli@example.org": 1,
         "fay@example.org": 1,
     }
+
+
+def test_the_cli_schedules_shows_and_unschedules_as_the_console_does(desk) -> None:
+    from click.testing import CliRunner
+
+    from mailer.cli.main import main
+
+    draft = approved_announcement(desk)
+    runner = CliRunner()
+    late = runner.invoke(
+        main,
+        ["campaign", "schedule", draft.id, "--version", "2", "--at", "2026-12-01 09:00"],
+        obj=desk,
+    )
+    assert late.exit_code == 1 and "at least a minute from now" in late.output
+    done = runner.invoke(
+        main,
+        ["campaign", "schedule", draft.id, "--version", "2", "--at", "2026-12-08 09:00"],
+        obj=desk,
+    )
+    assert done.exit_code == 0, done.output
+    assert "scheduled for Tuesday 8 December 2026 at 09:00 (GMT), version 3." in done.output
+    shown = runner.invoke(main, ["campaign", "show", draft.id], obj=desk)
+    assert "scheduled, version 3" in shown.output
+    assert "Scheduled for Tuesday 8 December 2026 at 09:00 (GMT)" in shown.output
+    assert [s["ScheduleExpression"] for s in held_schedules(desk).values()] == [
+        "at(2026-12-08T09:00:00)"
+    ]
+    stale = runner.invoke(main, ["campaign", "unschedule", draft.id, "--version", "2"], obj=desk)
+    assert stale.exit_code == 1 and "not 2: nothing done" in stale.output
+    off = runner.invoke(main, ["campaign", "unschedule", draft.id, "--version", "3"], obj=desk)
+    assert off.exit_code == 0 and "unscheduled (still approved), version 4." in off.output
+    assert held_schedules(desk) == {}
+    actions = [e.action for e in desk.audit_log.recent()[:2]]
+    assert actions == ["unscheduled a draft", "scheduled a draft"]
