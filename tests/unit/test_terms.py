@@ -38,7 +38,9 @@ def firsts(year: int) -> list[dt.date]:
     return [dt.date(y, m, 1) for y in (year, year + 1) for m in range(1, 13)]
 
 
-def featured_on(calendar: TermCalendar, day: AwarenessDay, audience: str, year: int) -> list:
+def featured_on(
+    calendar: TermCalendar, day: AwarenessDay, audience: str, year: int
+) -> list[dt.date]:
     """The 1sts whose digest features `day` for `audience`, over two years from `year`."""
     return [
         start for start in firsts(year) if calendar.days_within([day], start, SIX_WEEKS, audience)
@@ -124,7 +126,9 @@ def test_only_the_groups_that_follow_it(vocabulary: Vocabulary) -> None:
         ((7, 22), (13, 1), "13-01 is not a day of the year"),
     ],
 )
-def test_a_calendar_that_cannot_be_is_refused(first, last, message: str) -> None:
+def test_a_calendar_that_cannot_be_is_refused(
+    first: tuple[int, int], last: tuple[int, int], message: str
+) -> None:
     with pytest.raises(ValueError, match=message):
         TermCalendar(first, last)
 
