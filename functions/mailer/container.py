@@ -41,6 +41,7 @@ from mailer.catalogue.awareness_file import load_days
 from mailer.catalogue.days_store import AwarenessDayStore
 from mailer.catalogue.schema import Catalogue, Resource, Vocabulary
 from mailer.catalogue.store import CatalogueStore
+from mailer.catalogue.terms import TermCalendar
 from mailer.emails.mime import Identity
 from mailer.emails.render import EmailRenderer
 from mailer.errors import CatalogueError, StoreError
@@ -401,6 +402,7 @@ class Container:
             unapproved="hold" if self.settings.digest_unapproved == "hold" else "send",
             awareness=self.awareness_days,
             lead=dt.timedelta(weeks=self.settings.awareness_lead_weeks),
+            terms=TermCalendar(*self.settings.summer_holiday),
         )
 
     @cached_property

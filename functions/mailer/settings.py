@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import math
 import os
 import re
@@ -159,6 +160,13 @@ class Settings:
         "a digest features the awareness days falling within this many weeks of its 1st",
         default=6,
     )
+    school_summer_holiday: str = _env(
+        "SCHOOL_SUMMER_HOLIDAY",
+        "schools' summer holiday, its first and last day every year as MM-DD/MM-DD (England's; "
+        "dates vary by local authority): awareness days in it reach schools in the last digest "
+        "before it starts",
+        default="07-22/08-31",
+    )
     organisation_name: str = _env(
         "ORGANISATION_NAME",
         "charity name shown in every email",
@@ -241,6 +249,12 @@ class Settings:
                 ) from None
         if not 1 <= settings.awareness_lead_weeks <= 26:
             raise SettingsError("AWARENESS_LEAD_WEEKS must be a whole number of weeks, 1 to 26")
+        if _holiday(settings.school_summer_holiday) is None:
+            raise SettingsError(
+                "SCHOOL_SUMMER_HOLIDAY must be the holiday's first and last day written "
+                "MM-DD/MM-DD, ending after it starts in the same year, like 07-22/08-31 for "
+                f"22 July to 31 August (got {settings.school_summer_holiday!r})"
+            )
         if settings.digest_unapproved not in ("send", "hold"):
             raise SettingsError(
                 f"DIGEST_UNAPPROVED must be send or hold (got {settings.digest_unapproved!r})"
@@ -248,6 +262,13 @@ class Settings:
         if settings.sender_concurrency < 1:
             raise SettingsError("SENDER_CONCURRENCY must be a whole number of senders, 1 or more")
         return settings
+
+    @property
+    def summer_holiday(self) -> tuple[tuple[int, int], tuple[int, int]]:
+        """SCHOOL_SUMMER_HOLIDAY as (month, day) of its first and last day."""
+        days = _holiday(self.school_summer_holiday)
+        assert days is not None  # from_env refused anything else
+        return days
 
     @classmethod
     def env_names(cls, *, template_only: bool = False) -> set[str]:
@@ -274,6 +295,21 @@ class Settings:
 _EMBED_SOURCE = re.compile(r"^(https:|https://(\*\.)?[A-Za-z0-9.-]+(:\d+)?)$")
 # On the local stack only, a test page served over http from this machine may frame the form.
 _LOOPBACK_SOURCE = re.compile(r"^http://(127\.0\.0\.1|localhost)(:\d+|:\*)?$")
+
+
+_HOLIDAY = re.compile(r"^(\d{2})-(\d{2})/(\d{2})-(\d{2})$")
+
+
+def _holiday(raw: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """'07-22/08-31' as ((7, 22), (8, 31)); None unless both are days of the year (29 February
+    too) and the first comes before the last."""
+    match = _HOLIDAY.match(raw)
+    if not match:
+        return None
+    month, day, last_month, last_day = (int(part) for part in match.groups())
+    first, last = (month, day), (last_month, last_day)
+    real = all(1 <= m <= 12 and 1 <= d <= calendar.monthrange(2024, m)[1] for m, d in (first, last))
+    return (first, last) if real and first < last else None
 
 
 def _parse(name: str, raw: str, type_name: Any) -> Any:

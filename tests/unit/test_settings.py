@@ -205,3 +205,23 @@ def test_loopback_http_origins_only_on_the_local_stack() -> None:
     assert settings.embed_origins == local
     with pytest.raises(SettingsError, match="EMBED_ALLOWED_ORIGINS"):
         Settings.from_env(with_env(EMBED_ALLOWED_ORIGINS=local))
+
+
+def test_the_school_summer_holiday_is_englands_unless_set() -> None:
+    """Issue 17 item 3: England's dates by default; any first and last day of one year."""
+    assert Settings.from_env(ENV).summer_holiday == ((7, 22), (8, 31))
+    scotland_like = Settings.from_env(with_env(SCHOOL_SUMMER_HOLIDAY=" 06-28/08-15 "))
+    assert scotland_like.summer_holiday == ((6, 28), (8, 15))
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["22 July to 31 August", "07-22", "7-22/8-31", "07-22/13-01", "02-30/08-31", "08-31/07-22"],
+)
+def test_a_school_summer_holiday_that_cannot_be_read_is_refused(value: str) -> None:
+    """Not two days of the year, or ending before it starts: named with an example."""
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env(with_env(SCHOOL_SUMMER_HOLIDAY=value))
+    message = str(caught.value)
+    assert message.startswith("SCHOOL_SUMMER_HOLIDAY must be the holiday's first and last day")
+    assert "like 07-22/08-31 for 22 July to 31 August" in message and repr(value) in message

@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from mailer.aws.transactions import transact
-from mailer.catalogue.awareness import AwarenessDay, Occurrence, days_within
+from mailer.catalogue.awareness import AwarenessDay, Occurrence
 from mailer.catalogue.schema import Resource, Vocabulary
 from mailer.catalogue.store import StoredResource
+from mailer.catalogue.terms import ENGLAND_SCHOOLS, TermCalendar
 from mailer.errors import ConflictError, MailerError
 
 from .drafts import CHANGED_MEANWHILE, Draft, DraftState, DraftStore, StaleDraftError
@@ -77,7 +78,7 @@ class GroupDraft:
     featured: tuple[Feature, ...]
     removed: tuple[Resource, ...]
     addable: tuple[Resource, ...]  # the group's other resources, which staff may add
-    days: tuple[Occurrence, ...] = ()  # awareness days in the lead window, soonest first
+    days: tuple[Occurrence, ...] = ()  # the awareness days it features (terms.py), soonest first
     removed_days: tuple[Occurrence, ...] = ()  # the ones staff took out of this group's draft
 
     @property
@@ -134,10 +135,12 @@ class DigestDrafts:
         unapproved: Unapproved = "send",
         awareness: Callable[[], Iterable[AwarenessDay]] = tuple,
         lead: dt.timedelta = dt.timedelta(weeks=6),
+        terms: TermCalendar = ENGLAND_SCHOOLS,
     ) -> None:
         """`catalogue` reads every stored resource with its review state; `notify(subject,
         text)` tells the senders; `review_days` before the 1st the draft is prepared;
-        `awareness` reads the awareness days, featured when they fall within `lead` of the 1st."""
+        `awareness` reads the awareness days, featured when they fall within `lead` of the 1st
+        (for schools, those in the summer holiday before it starts: `terms`)."""
         self.drafts = drafts
         self._campaigns = campaigns
         self._planner = planner
@@ -150,6 +153,7 @@ class DigestDrafts:
         self.unapproved = unapproved
         self._awareness = awareness
         self._lead = lead
+        self._terms = terms
 
     # --- preparing --------------------------------------------------------------------------
 
@@ -242,7 +246,7 @@ class DigestDrafts:
             )
             saved = draft.order.get(audience, ())
             removed = set(draft.removed.get(audience, ()))
-            coming = days_within(days, period.start, self._lead, audience)
+            coming = self._terms.days_within(days, period.start, self._lead, audience)
             kept_days = [o for o in coming if day_key(o.day) not in removed]
             # A day's suggested resources come first (after any order staff saved), then
             # the planner's new ones: teachers and faith leaders plan weeks ahead.
@@ -313,13 +317,7 @@ class DigestDrafts:
                 timespec="seconds"
             ),
             notes=view.draft.notes,
-            days={
-                a: [
-                    {"name": o.day.name, "on": o.on.isoformat(), "line": o.day.line} for o in g.days
-                ]
-                for a, g in view.groups.items()
-                if g.days
-            },
+            days={a: [_frozen_day(o) for o in g.days] for a, g in view.groups.items() if g.days},
         )
         return self._digest(view.draft, view.since, view.already_new, snapshot), shown_unreviewed
 

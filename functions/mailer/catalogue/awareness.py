@@ -122,11 +122,13 @@ class AwarenessDay(BaseModel):
 
 @dataclass(frozen=True)
 class Occurrence:
-    """An awareness day on the date it falls, and how many days from the start it is."""
+    """An awareness day on the date it falls, how many days from the start it is, and why a
+    digest features it when being near is not the reason (empty: it is coming up)."""
 
     day: AwarenessDay
     on: dt.date
     days_away: int
+    why: str = ""
 
 
 def days_within(
@@ -146,7 +148,12 @@ def days_within(
             on = day.occurrence(year)
             if on is not None and start <= on < end:
                 found.append(Occurrence(day, on, (on - start).days))
-    return sorted(found, key=lambda o: (o.on, o.day.id))
+    return soonest_first(found)
+
+
+def soonest_first(occurrences: Iterable[Occurrence]) -> list[Occurrence]:
+    """Occurrences by date, days on the same date by id (so every list reads the same way)."""
+    return sorted(occurrences, key=lambda o: (o.on, o.day.id))
 
 
 def _real_day(year: int, month: int, day: int) -> bool:
