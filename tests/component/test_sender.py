@@ -630,6 +630,29 @@ def test_the_token_bucket_paces_to_its_rate() -> None:
     assert bucket.acquire() == pytest.approx(1 / 7)
 
 
+def test_a_throttled_try_gives_its_turn_back_so_the_rate_is_kept() -> None:
+    """Issue 20, item 3: SES refused it, nothing was sent, so the retry does not pay again."""
+    clock = FakeClock(0.0)
+    bucket = TokenBucket(10.0, 1.0, clock, clock.sleep)
+    answers = iter([ThrottlingError("slow down"), ThrottlingError("slow down"), "message-id"])
+
+    def send() -> str:
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    no_wait = Backoff(attempts=4, sleep=clock.sleep, jitter=lambda: 0.0)
+    assert no_wait.call(send, pace=bucket) == "message-id"
+    assert clock.now == 0.0  # three tries, one turn: the refused two cost nothing
+    assert bucket.acquire() == pytest.approx(0.1)  # the next send waits its normal turn
+    with pytest.raises(ThrottlingError):  # every try refused: every turn given back
+        Backoff(attempts=3, sleep=clock.sleep, jitter=lambda: 0.0).call(
+            lambda: (_ for _ in ()).throw(ThrottlingError("no")), pace=bucket
+        )
+    assert bucket.acquire() == 0.0  # so the turn it waited for is the next send's
+
+
 def test_each_sender_gets_its_share_of_the_account_rate(container: Container) -> None:
     settings = Settings.from_env({**TEST_ENV, "MAX_SEND_RATE": "14", "SENDER_CONCURRENCY": "4"})
     p = Container(settings, container.clients)

@@ -7,11 +7,23 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from mailer.errors import ThrottlingError
 
 T = TypeVar("T")
+
+
+class Pace(Protocol):
+    """A pacing turn per attempt (campaigns/pacing.py's TokenBucket)."""
+
+    def acquire(self) -> float:
+        """Wait for this caller's turn; how long it waited."""
+        ...
+
+    def refund(self) -> None:
+        """Give back the turn of an attempt that was refused, so it is not lost."""
+        ...
 
 
 class OutOfTimeError(ThrottlingError):
@@ -34,19 +46,22 @@ class Backoff:
         fn: Callable[[], T],
         *,
         retry_on: tuple[type[Exception], ...] = (ThrottlingError,),
-        before_each: Callable[[], object] | None = None,
+        pace: Pace | None = None,
         time_left: Callable[[], float] | None = None,
     ) -> T:
         """Call fn, retrying on `retry_on`; re-raise the last error once attempts or time run out.
 
-        `before_each` runs before every attempt (a token bucket's acquire, say).
+        With `pace`, every attempt takes a turn first, and a refused attempt gives it back: a
+        throttled try sent nothing, so it must not cost the rate the sends are paced at.
         """
         for attempt in range(self.attempts):
-            if before_each is not None:
-                before_each()
+            if pace is not None:
+                pace.acquire()
             try:
                 return fn()
             except retry_on:
+                if pace is not None:
+                    pace.refund()
                 if attempt == self.attempts - 1:
                     raise
                 # Full jitter spreads the retries of concurrent callers apart.

@@ -8,7 +8,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError
 
-from mailer.aws.retry import Backoff
+from mailer.aws.retry import Backoff, Pace
 from mailer.aws.translate import aws_errors
 from mailer.errors import MailerError, UnknownSendOutcomeError
 
@@ -36,7 +36,7 @@ class SesAdapter:
         *,
         to: str,
         tags: Mapping[str, str],
-        before_each: Callable[[], object] | None = None,
+        pace: Pace | None = None,
         time_left: Callable[[], float] | None = None,
     ) -> str:
         """Send one message to one address; return SES's message id.
@@ -52,9 +52,7 @@ class SesAdapter:
         }
         if self._configuration_set:
             request["ConfigurationSetName"] = self._configuration_set
-        return self._backoff.call(
-            lambda: self._send_once(request), before_each=before_each, time_left=time_left
-        )
+        return self._backoff.call(lambda: self._send_once(request), pace=pace, time_left=time_left)
 
     def max_send_rate(self, fallback: float) -> float:
         """The account's SES quota in messages a second (GetAccount's SendQuota.MaxSendRate),

@@ -70,3 +70,9 @@ class TokenBucket:
         if wait > 0:
             self._sleep(wait)
         return wait
+
+    def refund(self) -> None:
+        """Give back one token whose call was refused (SES throttled it: nothing was sent), so
+        the retry's turn is not paid for twice and the sends keep their rate."""
+        with self._lock:
+            self._tokens = min(self.capacity, self._tokens + 1)

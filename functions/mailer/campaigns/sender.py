@@ -357,7 +357,7 @@ class Sender:
             raw,
             to=subscriber.email,
             tags={"campaign": campaign.tag, "audience": subscriber.audience},
-            before_each=self.bucket.acquire,
+            pace=self.bucket,
             time_left=None if time_left is None else (lambda: time_left() - START_MARGIN),
         )
 
