@@ -36,6 +36,11 @@ class ThrottlingError(MailerError):
     """AWS asked us to slow down; the caller should back off and retry."""
 
 
+class OutOfTimeError(MailerError):
+    """Too little of this invocation's time is left to start or go on: stop, and be retried
+    (by SQS or Lambda) with time to finish. Not throttling: nothing asked us to slow down."""
+
+
 class ConflictError(MailerError):
     """A conditional write lost: the item already exists or changed."""
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from mailer.aws.retry import Backoff, OutOfTimeError
+from mailer.aws.retry import Backoff
 from mailer.campaigns.ledger import InFlightError
 from mailer.campaigns.model import Period, SendOutcome
 from mailer.campaigns.pacing import TokenBucket
@@ -21,7 +21,7 @@ from mailer.campaigns.sender import CLAIM_LEASE, MAX_RECEIVES, SENDER_TIMEOUT, V
 from mailer.campaigns.variants import NOTHING_NEW_INTRO
 from mailer.campaigns.workers import ThreadPool
 from mailer.container import Container
-from mailer.errors import SettingsError, ThrottlingError
+from mailer.errors import OutOfTimeError, SettingsError, ThrottlingError
 from mailer.settings import Settings
 from mailer.subscribers.model import Status
 from mailer.subscribers.tokens import Purpose
@@ -720,6 +720,21 @@ def test_backoff_grows_with_jitter_and_gives_up_in_time() -> None:
     half = Backoff(attempts=3, base=1.0, sleep=clock.sleep, jitter=lambda: 0.5)
     with pytest.raises(OutOfTimeError):
         half.call(throttled, time_left=lambda: 0.4)
+
+
+def test_running_out_of_time_is_its_own_error_and_never_retried_as_throttling() -> None:
+    """Issue 20, item 6: a stop for time is not SES or DynamoDB asking us to slow down."""
+    clock = FakeClock(0.0)
+    calls = {"n": 0}
+
+    def out_of_time() -> str:
+        calls["n"] += 1
+        raise OutOfTimeError("too little time left")
+
+    assert not issubclass(OutOfTimeError, ThrottlingError)
+    with pytest.raises(OutOfTimeError):
+        Backoff(attempts=5, sleep=clock.sleep).call(out_of_time)
+    assert calls["n"] == 1 and clock.sleeps == []  # no backoff, no second try
 
 
 def test_the_code_and_the_template_agree_on_queue_and_sender_limits(template) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
-from mailer.errors import ThrottlingError
+from mailer.errors import OutOfTimeError, ThrottlingError
 
 T = TypeVar("T")
 
@@ -24,10 +24,6 @@ class Pace(Protocol):
     def refund(self) -> None:
         """Give back the turn of an attempt that was refused, so it is not lost."""
         ...
-
-
-class OutOfTimeError(ThrottlingError):
-    """Backing off again would outlast the time this invocation has left."""
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from threading import Lock
 from typing import Any
 
-from mailer.aws.retry import OutOfTimeError
 from mailer.aws.ses import SesAdapter
 from mailer.catalogue.schema import Resource, Vocabulary
 from mailer.emails.mime import Identity, MessageTemplate
@@ -32,6 +31,7 @@ from mailer.errors import (
     ConflictError,
     EmailRenderError,
     MailerError,
+    OutOfTimeError,
     TemplateContextError,
     UnknownSendOutcomeError,
 )

@@ -14,10 +14,9 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 
-from mailer.aws.retry import OutOfTimeError
 from mailer.aws.transactions import CONFLICT_BACKOFF, retry_conflicts
 from mailer.aws.translate import aws_errors
-from mailer.errors import ConflictError
+from mailer.errors import ConflictError, OutOfTimeError
 
 from .keys import (
     CHECKPOINT_PREFIX,
