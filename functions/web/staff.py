@@ -317,7 +317,10 @@ def chart() -> Any:
     )
     svg = growth_chart(census, container.vocabulary.audiences, _months())
     response = Response(svg, mimetype="image/svg+xml")
-    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    # An image, never a page another site may frame (frame-ancestors; X-Frame-Options follows).
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -40,6 +40,9 @@ def test_the_dashboard_shows_the_numbers_and_a_script_free_chart(staff_browser, 
     assert chart.mimetype == "image/svg+xml" and "<svg" in svg
     assert "<script" not in svg and "Faith groups" in svg
     assert "default-src 'none'" in chart.headers["Content-Security-Policy"]
+    # Not frameable by another site (a clickjacking page could show staff's numbers).
+    assert "frame-ancestors 'none'" in chart.headers["Content-Security-Policy"]
+    assert chart.headers["X-Frame-Options"] == "DENY"
     assert staff_browser.get("/staff/chart.svg").status_code == 200
     staff_browser.delete_cookie("staff_session", path="/staff")
     assert staff_browser.get("/staff/chart.svg").status_code == 303  # staff only
