@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -65,6 +65,7 @@ def create_app(
     )
     app.extensions["mailer"] = container
     app.jinja_env.filters.update(when=words.when, day=words.day, people=words.people)
+    app.jinja_env.globals["public_url"] = _public_url
     csrf.init_app(app)
 
     from . import (
@@ -162,6 +163,19 @@ _CSP = (
 )
 # Pages whose URL holds a signed token: never cached, never leaked in a Referer header.
 _TOKEN_PATHS = ("/confirm/", "/preferences/", "/unsubscribe/")
+
+
+# The public pages every page links to (the header, the error page). The staff function's app
+# has none of their routes, but the HTTP API sends these paths to the web function on the same
+# site, so from there they are linked as paths.
+_PUBLIC_PATHS = {"public.catalogue": "/", "subscribe.subscribe_page": "/subscribe"}
+
+
+def _public_url(endpoint: str) -> str:
+    """A public page's address from either app: url_for where it is a route, else its path."""
+    if endpoint in current_app.view_functions:
+        return url_for(endpoint)
+    return _PUBLIC_PATHS[endpoint]
 
 
 def _security_headers(response: Any) -> Any:
