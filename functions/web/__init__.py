@@ -68,13 +68,48 @@ def create_app(
     app.jinja_env.globals["public_url"] = _public_url
     csrf.init_app(app)
 
+    from .token_pages import LinkProblem, link_problem_page
+
+    for part in parts:
+        for blueprint in _blueprints(part):
+            app.register_blueprint(blueprint)
+    app.register_error_handler(LinkProblem, link_problem_page)
+    app.register_error_handler(CSRFError, _csrf_error)
+    if PUBLIC in parts and outbox is not None and settings.local_stack:
+        _add_dev_outbox(app, outbox, settings.aws_endpoint_url)
+
+    app.after_request(_security_headers)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(MailerError, _mailer_error)
+    return app
+
+
+def _add_dev_outbox(app: Flask, outbox: OutboxReader, endpoint_url: str) -> None:
+    """The local stack's outbox pages, when its fake AWS is on this machine."""
+    from . import dev_outbox
+
+    if dev_outbox.is_loopback_url(endpoint_url):
+        app.extensions["outbox"] = outbox
+        app.register_blueprint(dev_outbox.bp)
+
+
+def _blueprints(part: str) -> tuple[Any, ...]:
+    """One part's blueprints, imported only when an app serves that part: the web function
+    never loads the console's modules, nor the staff function the public pages'."""
+    if part == PUBLIC:
+        from . import archive, confirm, feeds, preferences, public, subscribe, unsubscribe
+
+        return (
+            public.bp,
+            subscribe.bp,
+            confirm.bp,
+            preferences.bp,
+            unsubscribe.bp,
+            # The public archive of sent campaigns and the feeds (issue 17, items 6 and 7).
+            archive.bp,
+            feeds.bp,
+        )
     from . import (
-        archive,
-        confirm,
-        dev_outbox,
-        feeds,
-        preferences,
-        public,
         staff,
         staff_archive,
         staff_campaigns,
@@ -86,55 +121,22 @@ def create_app(
         staff_people,
         staff_resources,
         staff_suppressions,
-        subscribe,
-        unsubscribe,
     )
-    from .token_pages import LinkProblem, link_problem_page
 
-    blueprints = {
-        PUBLIC: (
-            public.bp,
-            subscribe.bp,
-            confirm.bp,
-            preferences.bp,
-            unsubscribe.bp,
-            # The public archive of sent campaigns and the feeds (issue 17, items 6 and 7).
-            archive.bp,
-            feeds.bp,
-        ),
-        STAFF: (
-            staff.bp,
-            staff_resources.bp,
-            staff_days.bp,  # awareness days (issue 17, item 2)
-            staff_campaigns.bp,
-            staff_archive.bp,
-            staff_drafts.bp,
-            staff_digests.bp,
-            # Data protection (issue 18): find a person, suppressions, list imports and exports.
-            staff_people.bp,
-            staff_suppressions.bp,
-            staff_imports.bp,
-            staff_export.bp,
-        ),
-    }
-    for part in parts:
-        for blueprint in blueprints[part]:
-            app.register_blueprint(blueprint)
-    app.register_error_handler(LinkProblem, link_problem_page)
-    app.register_error_handler(CSRFError, _csrf_error)
-    if (
-        PUBLIC in parts
-        and outbox is not None
-        and settings.local_stack
-        and dev_outbox.is_loopback_url(settings.aws_endpoint_url)
-    ):
-        app.extensions["outbox"] = outbox
-        app.register_blueprint(dev_outbox.bp)
-
-    app.after_request(_security_headers)
-    app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(MailerError, _mailer_error)
-    return app
+    return (
+        staff.bp,
+        staff_resources.bp,
+        staff_days.bp,  # awareness days (issue 17, item 2)
+        staff_campaigns.bp,
+        staff_archive.bp,
+        staff_drafts.bp,
+        staff_digests.bp,
+        # Data protection (issue 18): find a person, suppressions, list imports and exports.
+        staff_people.bp,
+        staff_suppressions.bp,
+        staff_imports.bp,
+        staff_export.bp,
+    )
 
 
 class _App(Flask):
