@@ -24,28 +24,37 @@ LAYER := .aws-sam/layer
 CODE := .aws-sam/code
 SAM_VENV := .venv-sam
 SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
+# Lambda cannot write bytecode (its filesystem is read-only), so without it every cold start
+# compiles each module it imports: the build compiles it with a Python 3.13 (pyenv's here), as
+# unchecked hashes, since the zip's timestamps are not the sources' and the files never change.
+LAMBDA_PY ?= $(shell for py in $(HOME)/.pyenv/versions/$(LAMBDA_PYTHON)*/bin/python$(LAMBDA_PYTHON) \
+	python$(LAMBDA_PYTHON); do $$py -c '' 2>/dev/null && { command -v $$py; break; }; done)
+COMPILE = $(if $(LAMBDA_PY),$(LAMBDA_PY) -m compileall -q -j 0 --invalidation-mode unchecked-hash,\
+	$(error make build needs a Python $(LAMBDA_PYTHON) to compile bytecode for Lambda: set LAMBDA_PY))
 CODE_SOURCES := $(shell find functions templates/email catalogue -type f \
 	-not -path '*/__pycache__/*' -not -name '*.pyc' 2>/dev/null)
 FUNCTIONS := WebFunction StaffFunction DigestPlannerFunction DigestSenderFunction \
 	SesEventsFunction SubscriberImportFunction
 .PHONY: build-DependenciesLayer $(addprefix build-,$(FUNCTIONS))
 
-$(LAYER)/.built: requirements.txt | $(STAMP)
+$(LAYER)/.built: requirements.txt Makefile | $(STAMP)
 	rm -rf $(LAYER) && mkdir -p $(LAYER)/python
 	$(BIN)/pip install --quiet --no-compile --target $(LAYER)/python -r requirements.txt \
 		--platform $(LAMBDA_PLATFORM) --implementation cp --python-version $(LAMBDA_PYTHON) \
 		--only-binary=:all:
 	rm -rf $(LAYER)/python/bin $(LAYER)/python/share  # console scripts, man pages: unused there
 	find $(LAYER) -name __pycache__ -prune -exec rm -rf {} +
+	$(COMPILE) $(LAYER)/python >/dev/null
 	touch $@
 
-$(CODE)/.built: $(CODE_SOURCES)
+$(CODE)/.built: $(CODE_SOURCES) Makefile
 	rm -rf $(CODE) && mkdir -p $(CODE)
 	cp -r functions/mailer functions/web functions/handlers $(CODE)/
 	rm -rf $(CODE)/mailer/local $(CODE)/mailer/cli  # development tooling stays home
 	mkdir -p $(CODE)/templates && cp -r templates/email $(CODE)/templates/
 	cp -r catalogue $(CODE)/
 	find $(CODE) -name __pycache__ -prune -exec rm -rf {} +
+	$(COMPILE) $(CODE)/mailer $(CODE)/web $(CODE)/handlers
 	touch $@
 
 build-DependenciesLayer: $(LAYER)/.built
@@ -108,7 +117,8 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## bench: quota, render, planner and cost benchmarks; writes docs/benchmarks.md (about 15 minutes)
+## bench: quota, render, planner, cost, import and cold-start benchmarks (the last reads a
+## `make build` output for artifact sizes); writes docs/benchmarks.md (about 15 minutes)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.report
 

@@ -14,6 +14,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 LAMBDA_ABI = "cpython-313-x86_64-linux-gnu"  # the runtime the template names
+BYTECODE = "cpython-313"  # Lambda cannot write bytecode: the build compiles it for 3.13
 # Development tooling (moto, the local stack, the CLI): never shipped, never imported by what is.
 DEV_ONLY = ("mailer.local", "mailer.cli")
 DEPLOYED_PACKAGES = ("mailer", "web", "handlers")
@@ -84,6 +85,7 @@ def layer_problems(name: str, root: Path) -> list[str]:
         f"{name}: development package shipped: {package}"
         for package in sorted(development & set(installed))
     ]
+    problems += bytecode_problems(name, site)
     for package in COMPILED:
         if not list((site / package).glob(f"*{LAMBDA_ABI}*.so")) and not list(
             (site / package).glob("*abi3*.so")
@@ -114,12 +116,26 @@ def function_problems(name: str, properties: dict, build_dir: Path) -> list[str]
         if (root / dev).exists()
     ]
     problems += [f"{name}: imports development tooling: {i}" for i in dev_only_imports(root)]
+    problems += bytecode_problems(name, root)
     problems += [
         f"{name}: not our code, belongs in the layer: {entry.name}"
         for entry in sorted(root.iterdir())
         if entry.name not in FUNCTION_ENTRIES
     ]
     return problems
+
+
+def bytecode_problems(name: str, root: Path) -> list[str]:
+    """Modules under root without their Python 3.13 bytecode, which every cold start would
+    then compile (one sentence, naming the first few)."""
+    missing = sorted(
+        str(py.relative_to(root))
+        for py in root.rglob("*.py")
+        if not (py.parent / "__pycache__" / f"{py.stem}.{BYTECODE}.pyc").is_file()
+    )
+    if not missing:
+        return []
+    return [f"{name}: {len(missing)} modules without {BYTECODE} bytecode: {', '.join(missing[:3])}"]
 
 
 def pinned(requirements: Path) -> dict[str, str]:

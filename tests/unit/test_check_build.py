@@ -1,13 +1,13 @@
 """infra/check_build.py on small made-up builds: a complete one passes, and each way a build can
 go wrong (a package in a function, one missing from the layer, a development package shipped,
-the wrong ABI, a function without the layer) is named."""
+the wrong ABI, a module without its bytecode, a function without the layer) is named."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
-from infra.check_build import COMPILED, LAMBDA_ABI, REPO, pinned, problems_in
+from infra.check_build import BYTECODE, COMPILED, LAMBDA_ABI, REPO, pinned, problems_in
 
 TEMPLATE = """\
 Globals:
@@ -39,6 +39,9 @@ def _build(root: Path) -> Path:
     shutil.rmtree(code / "mailer" / "cli")
     shutil.copytree(REPO / "templates" / "email", code / "templates" / "email")
     shutil.copytree(REPO / "catalogue", code / "catalogue")
+    for py in root.rglob("*.py"):  # as compileall leaves them
+        (py.parent / "__pycache__").mkdir(exist_ok=True)
+        (py.parent / "__pycache__" / f"{py.stem}.{BYTECODE}.pyc").touch()
     return root
 
 
@@ -52,12 +55,14 @@ def test_every_misplaced_or_missing_package_is_named(tmp_path: Path) -> None:
     (build / "WebFunction" / "flask").mkdir()  # a package in the function, not the layer
     shutil.rmtree(site / "jinja2-3.1.6.dist-info")
     (site / "moto-5.2.5.dist-info").mkdir()
+    (build / "WebFunction" / "handlers" / "web.py").with_name("extra.py").touch()
     for so in (site / "yaml").glob("*.so"):
         so.rename(so.with_name("_native.cpython-311-x86_64-linux-gnu.so"))
     assert sorted(problems_in(build)) == [
         "DependenciesLayer: development package shipped: moto",
         "DependenciesLayer: jinja2==3.1.6 missing from python/",
         f"DependenciesLayer: no {LAMBDA_ABI} (or abi3) build of yaml",
+        f"WebFunction: 1 modules without {BYTECODE} bytecode: handlers/extra.py",
         "WebFunction: not our code, belongs in the layer: flask",
     ]
 
