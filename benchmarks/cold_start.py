@@ -7,9 +7,10 @@ and nothing moto imports is imported in the child before the handler is.
 
 Lambda's filesystem is read-only, so a module without bytecode is compiled from source at every
 cold start. The build compiles the layer's and the code's bytecode for 3.13 (the Makefile);
-the runtime brings the standard library's. Each child reads bytecode from a PYTHONPYCACHEPREFIX
-filled by a first, discarded round: all of it (as built), then the standard library's alone
-(a build without bytecode, as before).
+the runtime brings the standard library's. "As built" runs the `make build` output itself under
+a Python 3.13 where both are here, else this machine's Python with every module's bytecode;
+"without bytecode" runs this machine's Python with the standard library's bytecode alone (as a
+build without it shipped), each from a PYTHONPYCACHEPREFIX a first, discarded round filled.
 """
 
 from __future__ import annotations
@@ -137,13 +138,9 @@ class ColdStart:
 
 @dataclass
 class ColdResult:
-    """Every function's cold start, and where bytecode was read from."""
+    """Every function's cold start (each says where its figures come from)."""
 
     starts: list[ColdStart] = field(default_factory=list)
-
-    def of(self, function: str) -> ColdStart:
-        """One function's figures."""
-        return next(s for s in self.starts if s.function == function)
 
 
 @dataclass(frozen=True)
