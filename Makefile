@@ -11,33 +11,58 @@ PARALLEL ?= -n auto --dist loadscope
 
 .PHONY: run test test-fast lint format bench validate clean build check-template
 
-# --- The deployable artifact (SAM's makefile build method calls build-<FunctionLogicalId>) ---
+# --- The deployable artifacts (SAM's makefile build method calls build-<LogicalId>) ---
 # Lambda runs Python 3.13 on x86_64: its wheels come from PyPI for that platform, whatever
-# Python runs here. All functions share one artifact: the code (without mailer/local and
-# mailer/cli, which only engineers run), the email templates and the catalogue (the code finds
-# them beside its packages), and the pinned runtime packages.
+# Python runs here. One layer (DependenciesLayer) holds the pinned runtime packages under
+# python/, where Lambda puts layers on the path; every function shares it. Each function's
+# artifact holds only the code (without mailer/local and mailer/cli, which only engineers run),
+# the email templates and the catalogue (the code finds them beside its packages). Development
+# packages (requirements-dev.txt) go in neither; infra/check_build.py checks all of it.
 LAMBDA_PYTHON := 3.13
 LAMBDA_PLATFORM := manylinux2014_x86_64
-ARTIFACT := .aws-sam/artifact
+LAYER := .aws-sam/layer
+CODE := .aws-sam/code
 SAM_VENV := .venv-sam
 SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
-ARTIFACT_SOURCES := requirements.txt $(shell find functions templates/email catalogue -type f \
+# Lambda cannot write bytecode (its filesystem is read-only), so without it every cold start
+# compiles each module it imports: the build compiles it with a Python 3.13 (pyenv's here), as
+# unchecked hashes, since the zip's timestamps are not the sources' and the files never change.
+LAMBDA_PY ?= $(shell for py in $(HOME)/.pyenv/versions/$(LAMBDA_PYTHON)*/bin/python$(LAMBDA_PYTHON) \
+	python$(LAMBDA_PYTHON); do $$py -c '' 2>/dev/null && { command -v $$py; break; }; done)
+COMPILE = $(if $(LAMBDA_PY),$(LAMBDA_PY) -m compileall -q -j 0 --invalidation-mode unchecked-hash,\
+	$(error make build needs a Python $(LAMBDA_PYTHON) to compile bytecode for Lambda: set LAMBDA_PY))
+CODE_SOURCES := $(shell find functions templates/email catalogue -type f \
 	-not -path '*/__pycache__/*' -not -name '*.pyc' 2>/dev/null)
+FUNCTIONS := WebFunction StaffFunction DigestPlannerFunction DigestSenderFunction \
+	SesEventsFunction SubscriberImportFunction
+.PHONY: build-DependenciesLayer $(addprefix build-,$(FUNCTIONS))
 
-$(ARTIFACT)/.built: $(ARTIFACT_SOURCES) | $(STAMP)
-	rm -rf $(ARTIFACT) && mkdir -p $(ARTIFACT)
-	$(BIN)/pip install --quiet --no-compile --target $(ARTIFACT) -r requirements.txt \
+$(LAYER)/.built: requirements.txt Makefile | $(STAMP)
+	rm -rf $(LAYER) && mkdir -p $(LAYER)/python
+	$(BIN)/pip install --quiet --no-compile --target $(LAYER)/python -r requirements.txt \
 		--platform $(LAMBDA_PLATFORM) --implementation cp --python-version $(LAMBDA_PYTHON) \
 		--only-binary=:all:
-	cp -r functions/mailer functions/web functions/handlers $(ARTIFACT)/
-	rm -rf $(ARTIFACT)/mailer/local $(ARTIFACT)/mailer/cli  # development tooling stays home
-	mkdir -p $(ARTIFACT)/templates && cp -r templates/email $(ARTIFACT)/templates/
-	cp -r catalogue $(ARTIFACT)/
-	find $(ARTIFACT) -name __pycache__ -prune -exec rm -rf {} +
+	rm -rf $(LAYER)/python/bin $(LAYER)/python/share  # console scripts, man pages: unused there
+	find $(LAYER) -name __pycache__ -prune -exec rm -rf {} +
+	$(COMPILE) $(LAYER)/python >/dev/null
 	touch $@
 
-build-WebFunction build-StaffFunction build-DigestPlannerFunction build-DigestSenderFunction build-SesEventsFunction build-SubscriberImportFunction: $(ARTIFACT)/.built
-	cp -r $(ARTIFACT)/. "$(ARTIFACTS_DIR)"
+$(CODE)/.built: $(CODE_SOURCES) Makefile
+	rm -rf $(CODE) && mkdir -p $(CODE)
+	cp -r functions/mailer functions/web functions/handlers $(CODE)/
+	rm -rf $(CODE)/mailer/local $(CODE)/mailer/cli  # development tooling stays home
+	mkdir -p $(CODE)/templates && cp -r templates/email $(CODE)/templates/
+	cp -r catalogue $(CODE)/
+	find $(CODE) -name __pycache__ -prune -exec rm -rf {} +
+	$(COMPILE) $(CODE)/mailer $(CODE)/web $(CODE)/handlers
+	touch $@
+
+build-DependenciesLayer: $(LAYER)/.built
+	cp -r $(LAYER)/. "$(ARTIFACTS_DIR)"
+	rm -f "$(ARTIFACTS_DIR)/.built"
+
+$(addprefix build-,$(FUNCTIONS)): $(CODE)/.built
+	cp -r $(CODE)/. "$(ARTIFACTS_DIR)"
 	rm -f "$(ARTIFACTS_DIR)/.built"
 
 $(SAM_VENV)/.installed: requirements-sam.txt
@@ -92,7 +117,8 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## bench: quota, render, planner and cost benchmarks; writes docs/benchmarks.md (about 15 minutes)
+## bench: quota, render, planner, cost, import and cold-start benchmarks (the last reads a
+## `make build` output for artifact sizes); writes docs/benchmarks.md (about 15 minutes)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.report
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import imports, planner, quota, quota_report, render
+from . import cold_report, cold_start, imports, planner, quota, quota_report, render
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 
@@ -39,6 +39,7 @@ class Sizes:
     import_rows: int = 100_000
     memories: Sequence[int] = (1024, 1769)  # tried where the rate goal fails at the template's
     ladder_rates: Sequence[float] = (200, 1000)
+    cold_starts: Sequence[str] = tuple(f.function for f in cold_start.FUNCTIONS)
 
 
 def _mark(ok: bool) -> str:
@@ -107,6 +108,8 @@ def main(sizes: Sizes = Sizes(), out: Path = OUT) -> str:
         "",
     ]
     lines += imports.section(imports.run(sizes.import_rows))
+    firsts = [f for f in cold_start.FUNCTIONS if f.function in sizes.cold_starts]
+    lines += cold_report.section(cold_start.run(firsts) if firsts else cold_start.ColdResult())
     text = "\n".join(lines)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")

@@ -14,63 +14,61 @@ from collections.abc import Callable
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-import urllib3
+from typing import TYPE_CHECKING, Any
 
 from mailer.aws.clients import Clients
 from mailer.aws.retry import Backoff
-from mailer.aws.scheduler import OneTimeSchedules
-from mailer.aws.ses import SesAdapter
-from mailer.campaigns.approval import Approvals
-from mailer.campaigns.archive_store import ArchiveStore
-from mailer.campaigns.digests import DigestDrafts
-from mailer.campaigns.drafts import Draft, DraftStore
-from mailer.campaigns.ledger import Ledger
-from mailer.campaigns.model import Campaign, Kind
-from mailer.campaigns.pacing import TokenBucket
-from mailer.campaigns.planner import PAGE_SIZE, Planner
-from mailer.campaigns.queue import drained
-from mailer.campaigns.schedules import CampaignSchedules
-from mailer.campaigns.sender import CLAIM_LEASE, Sender, SenderConfig
-from mailer.campaigns.starter import CampaignStarter, InProcessStarter, LambdaStarter
-from mailer.campaigns.store import CampaignStore, SesEventMarkers
-from mailer.campaigns.workers import Concurrently, ThreadPool
-from mailer.catalogue.awareness import AwarenessDay
-from mailer.catalogue.awareness_file import load_days
-from mailer.catalogue.days_store import AwarenessDayStore
-from mailer.catalogue.schema import Catalogue, Resource, Vocabulary
-from mailer.catalogue.store import CatalogueStore
-from mailer.catalogue.terms import TermCalendar
-from mailer.emails.mime import Identity
-from mailer.emails.render import EmailRenderer
 from mailer.errors import CatalogueError, StoreError
-from mailer.imports.batch import BatchStore
-from mailer.imports.files import ListFiles
-from mailer.imports.runner import Importer, ImportStarter
-from mailer.imports.starter import InProcessImportStarter, LambdaImportStarter
 from mailer.paths import project_root
 from mailer.settings import Settings
-from mailer.staff.audit import AuditLog
-from mailer.staff.challenges import PendingChallenges
-from mailer.staff.identity import TokenVerifier
-from mailer.staff.limits import SignInLimits
-from mailer.staff.members import StaffMembers
-from mailer.staff.people import People
-from mailer.staff.revalidation import SessionGuard
-from mailer.staff.senders_notice import SendersNotice
-from mailer.staff.sessions import StaffSessions
-from mailer.staff.signin import CognitoSignIn
-from mailer.subscribers.bounces import BounceHandler
-from mailer.subscribers.form_tokens import FORM_LIFETIME, FormNonces
-from mailer.subscribers.identity import AddressKeys, pepper_from
-from mailer.subscribers.lifecycle import Subscriptions
-from mailer.subscribers.links import Links
-from mailer.subscribers.notices import Notices
-from mailer.subscribers.proof import ProofOfWork
-from mailer.subscribers.ratelimit import RateLimiter
-from mailer.subscribers.store import SubscriberStore
-from mailer.subscribers.tokens import Tokens
+
+# Each concept's module is imported where the container builds it, so a function imports only
+# what it uses: the public web function never loads the planner, the sender, imports or staff.
+if TYPE_CHECKING:
+    from mailer.aws.scheduler import OneTimeSchedules
+    from mailer.aws.ses import SesAdapter
+    from mailer.campaigns.approval import Approvals
+    from mailer.campaigns.archive_store import ArchiveStore
+    from mailer.campaigns.digests import DigestDrafts
+    from mailer.campaigns.drafts import Draft, DraftStore
+    from mailer.campaigns.ledger import Ledger
+    from mailer.campaigns.model import Campaign
+    from mailer.campaigns.pacing import TokenBucket
+    from mailer.campaigns.planner import Planner
+    from mailer.campaigns.schedules import CampaignSchedules
+    from mailer.campaigns.sender import Sender
+    from mailer.campaigns.starter import CampaignStarter
+    from mailer.campaigns.store import CampaignStore, SesEventMarkers
+    from mailer.campaigns.workers import Concurrently
+    from mailer.catalogue.awareness import AwarenessDay
+    from mailer.catalogue.days_store import AwarenessDayStore
+    from mailer.catalogue.schema import Catalogue, Resource, Vocabulary
+    from mailer.catalogue.store import CatalogueStore
+    from mailer.emails.mime import Identity
+    from mailer.emails.render import EmailRenderer
+    from mailer.imports.batch import BatchStore
+    from mailer.imports.files import ListFiles
+    from mailer.imports.runner import Importer, ImportStarter
+    from mailer.staff.audit import AuditLog
+    from mailer.staff.challenges import PendingChallenges
+    from mailer.staff.identity import TokenVerifier
+    from mailer.staff.limits import SignInLimits
+    from mailer.staff.members import StaffMembers
+    from mailer.staff.people import People
+    from mailer.staff.revalidation import SessionGuard
+    from mailer.staff.senders_notice import SendersNotice
+    from mailer.staff.sessions import StaffSessions
+    from mailer.staff.signin import CognitoSignIn
+    from mailer.subscribers.bounces import BounceHandler
+    from mailer.subscribers.form_tokens import FormNonces
+    from mailer.subscribers.identity import AddressKeys
+    from mailer.subscribers.lifecycle import Subscriptions
+    from mailer.subscribers.links import Links
+    from mailer.subscribers.notices import Notices
+    from mailer.subscribers.proof import ProofOfWork
+    from mailer.subscribers.ratelimit import RateLimiter
+    from mailer.subscribers.store import SubscriberStore
+    from mailer.subscribers.tokens import Tokens
 
 # What schedules made off AWS (the local stack, tests) name: moto checks neither, and the local
 # stack delivers them itself (local/schedules.py).
@@ -92,19 +90,36 @@ class Container:
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         data_root: Path | None = None,
-        page_size: int = PAGE_SIZE,
+        page_size: int | None = None,
         concurrently: Concurrently[Any] | None = None,
     ) -> None:
-        """`page_size`: subscribers the planner queues per checkpoint; `concurrently`: how a
-        sender runs a batch's records at once (default: SENDER_THREADS threads)."""
+        """`page_size`: subscribers the planner queues per checkpoint (default: the planner's
+        PAGE_SIZE); `concurrently`: how a sender runs a batch's records at once (default:
+        SENDER_THREADS threads)."""
         self.settings = settings
         self.clients = clients or Clients(settings)
         self.clock = clock
         self.monotonic = monotonic
         self.sleep = sleep
         self.data_root = data_root or project_root()
-        self.page_size = page_size
-        self.concurrently = concurrently or ThreadPool(settings.sender_threads)
+        self._page_size = page_size
+        self._concurrently = concurrently
+
+    @cached_property
+    def page_size(self) -> int:
+        """Subscribers the planner queues per checkpoint."""
+        from mailer.campaigns.planner import PAGE_SIZE
+
+        return PAGE_SIZE if self._page_size is None else self._page_size
+
+    @cached_property
+    def concurrently(self) -> Concurrently[Any]:
+        """How a sender (and an import) runs a batch's records at once."""
+        from mailer.campaigns.workers import ThreadPool
+
+        if self._concurrently is None:
+            return ThreadPool(self.settings.sender_threads)
+        return self._concurrently
 
     # --- catalogue ------------------------------------------------------------------------
 
@@ -116,15 +131,21 @@ class Container:
     @cached_property
     def vocabulary(self) -> Vocabulary:
         """The controlled vocabularies shipped with the code."""
+        from mailer.catalogue.schema import Vocabulary
+
         return Vocabulary.load(self.catalogue_dir / "vocabulary.yaml")
 
     def catalogue_files(self) -> Catalogue:
         """The catalogue as the files in catalogue/ define it (validated)."""
+        from mailer.catalogue.schema import Catalogue
+
         return Catalogue.load(self.catalogue_dir)
 
     @cached_property
     def catalogue_store(self) -> CatalogueStore:
         """The run-time catalogue in DynamoDB."""
+        from mailer.catalogue.store import CatalogueStore
+
         return CatalogueStore(self.table(self.settings.catalogue_table))
 
     def resources(self) -> list[Resource]:
@@ -133,6 +154,8 @@ class Container:
 
     def awareness_days_file(self) -> list[AwarenessDay]:
         """The days catalogue/awareness-days.yaml defines (CatalogueError if any is invalid)."""
+        from mailer.catalogue.awareness_file import load_days
+
         ids = {r.id for r in self.catalogue_files().resources}
         days, problems = load_days(self.catalogue_dir, self.vocabulary, ids)
         if problems:
@@ -145,6 +168,8 @@ class Container:
     @cached_property
     def awareness_day_store(self) -> AwarenessDayStore:
         """The run-time awareness days (the file's, and staff's own), beside the resources."""
+        from mailer.catalogue.days_store import AwarenessDayStore
+
         return AwarenessDayStore(self.table(self.settings.catalogue_table))
 
     def awareness_days(self) -> list[AwarenessDay]:
@@ -156,6 +181,8 @@ class Container:
     @cached_property
     def renderer(self) -> EmailRenderer:
         """The email renderer, with its cache of compiled variants."""
+        from mailer.emails.render import EmailRenderer
+
         return EmailRenderer(
             self.data_root / "templates" / "email",
             {
@@ -168,10 +195,14 @@ class Container:
     @cached_property
     def identity(self) -> Identity:
         """Who every email comes from."""
+        from mailer.emails.mime import Identity
+
         return Identity(self.settings.sender_address, self.settings.organisation_name)
 
     def ses(self, backoff: Backoff) -> SesAdapter:
         """The SES adapter with a retry policy (notices and campaigns retry differently)."""
+        from mailer.aws.ses import SesAdapter
+
         return SesAdapter(
             self.clients.sesv2_send,
             from_address=self.settings.sender_address,
@@ -189,37 +220,52 @@ class Container:
     @cached_property
     def keys(self) -> AddressKeys:
         """Keyed one-way digests of addresses and rate-limit buckets (pepper from the secret)."""
+        from mailer.subscribers.identity import AddressKeys, pepper_from
+
         pepper = self.clients.address_pepper
         return AddressKeys(pepper.encode() if pepper else pepper_from(self.clients.secret_key))
 
     @cached_property
     def tokens(self) -> Tokens:
         """Signed, purpose-bound, expiring tokens, timed by the container's clock."""
+        from mailer.subscribers.tokens import Tokens
+
         return Tokens(self.clients.secret_key, self.clock)
 
     @cached_property
     def links(self) -> Links:
         """Absolute confirm, manage and unsubscribe links for emails."""
+        from mailer.subscribers.links import Links
+
         return Links(self.settings.site_url, self.tokens)
 
     @cached_property
     def subscriber_store(self) -> SubscriberStore:
         """Subscribers and suppressions in DynamoDB."""
+        from mailer.subscribers.store import SubscriberStore
+
         return SubscriberStore(self.table(self.settings.subscribers_table), self.clock)
 
     @cached_property
     def form_nonces(self) -> FormNonces:
         """Spent subscribe form tokens, so each token sends the form once."""
+        from mailer.subscribers.form_tokens import FormNonces
+
         return FormNonces(self.table(self.settings.subscribers_table), self.clock)
 
     @cached_property
     def proof_of_work(self) -> ProofOfWork:
         """ALTCHA challenges for the subscribe forms, each solution good once."""
+        from mailer.subscribers.form_tokens import FORM_LIFETIME
+        from mailer.subscribers.proof import ProofOfWork
+
         return ProofOfWork(self.clients.secret_key, self.form_nonces, FORM_LIFETIME, self.clock)
 
     @cached_property
     def notices(self) -> Notices:
         """One-off emails (confirm, manage, preferences changed)."""
+        from mailer.subscribers.notices import Notices
+
         return Notices(
             renderer=self.renderer,
             ses=self.one_off_ses,
@@ -232,6 +278,8 @@ class Container:
     @cached_property
     def subscriptions(self) -> Subscriptions:
         """Subscribe, confirm, preferences, unsubscribe, export and erase."""
+        from mailer.subscribers.lifecycle import Subscriptions
+
         return Subscriptions(
             self.subscriber_store,
             self.rate_limiter,
@@ -245,11 +293,15 @@ class Container:
     @cached_property
     def ses_event_markers(self) -> SesEventMarkers:
         """SES bounces and complaints acted on (kept 30 days)."""
+        from mailer.campaigns.store import SesEventMarkers
+
         return SesEventMarkers(self.table(self.settings.campaigns_table), self.clock)
 
     @cached_property
     def bounces(self) -> BounceHandler:
         """The SES bounce and complaint handler."""
+        from mailer.subscribers.bounces import BounceHandler
+
         return BounceHandler(
             self.subscriber_store,
             self.ses_event_markers,
@@ -273,11 +325,15 @@ class Container:
     @cached_property
     def staff_sign_in(self) -> CognitoSignIn:
         """Signing staff in against the user pool."""
+        from mailer.staff.signin import CognitoSignIn
+
         return CognitoSignIn(self.clients.cognito, self.settings.staff_client_id)
 
     @cached_property
     def token_verifier(self) -> TokenVerifier:
         """Checks staff ID tokens against the user pool's published keys."""
+        from mailer.staff.identity import TokenVerifier
+
         region, pool = self.settings.region, self.settings.staff_user_pool_id
         return TokenVerifier(
             issuer=f"https://cognito-idp.{region}.amazonaws.com/{pool}",
@@ -287,6 +343,8 @@ class Container:
         )
 
     def _fetch_jwks(self) -> dict[str, Any]:
+        import urllib3  # only the staff console fetches the pool's keys
+
         base = self.settings.aws_endpoint_url or (
             f"https://cognito-idp.{self.settings.region}.amazonaws.com"
         )
@@ -299,11 +357,15 @@ class Container:
     @cached_property
     def staff_sessions(self) -> StaffSessions:
         """Server-side staff sessions."""
+        from mailer.staff.sessions import StaffSessions
+
         return StaffSessions(self.table(self.settings.staff_table), self.clock)
 
     @cached_property
     def staff_guard(self) -> SessionGuard:
         """Sessions as Cognito sees them now: re-validated every 5 minutes and before sending."""
+        from mailer.staff.revalidation import SessionGuard
+
         return SessionGuard(
             self.staff_sessions, self.staff_sign_in, self.token_verifier, self.audit_log, self.clock
         )
@@ -311,6 +373,8 @@ class Container:
     @cached_property
     def staff_members(self) -> StaffMembers:
         """The user pool's members, and ending a member's sessions everywhere."""
+        from mailer.staff.members import StaffMembers
+
         return StaffMembers(
             self.clients.cognito,
             self.settings.staff_user_pool_id,
@@ -321,21 +385,29 @@ class Container:
     @cached_property
     def pending_challenges(self) -> PendingChallenges:
         """Sign-ins between Cognito's challenges, kept on the server for a few minutes."""
+        from mailer.staff.challenges import PendingChallenges
+
         return PendingChallenges(self.table(self.settings.staff_table), self.clock)
 
     @cached_property
     def sign_in_limits(self) -> SignInLimits:
         """Failed sign-in steps, counted per account and network, with an account-wide brake."""
+        from mailer.staff.limits import SignInLimits
+
         return SignInLimits(self.rate_limiter, self.sleep)
 
     @cached_property
     def audit_log(self) -> AuditLog:
         """Every staff action, who and when (append-only), typed values only as keyed hashes."""
+        from mailer.staff.audit import AuditLog
+
         return AuditLog(self.table(self.settings.audit_table), self.clock, self.keys.bucket)
 
     @cached_property
     def people(self) -> People:
         """Finding one person and acting on their record, for data protection (audited)."""
+        from mailer.staff.people import People
+
         return People(
             keys=self.keys,
             store=self.subscriber_store,
@@ -347,6 +419,8 @@ class Container:
     @cached_property
     def rate_limiter(self) -> RateLimiter:
         """Fixed-window counters shared by the subscribe form and staff sign-in."""
+        from mailer.subscribers.ratelimit import RateLimiter
+
         return RateLimiter(
             self.table(self.settings.subscribers_table), self.keys.bucket, self.clock
         )
@@ -356,11 +430,15 @@ class Container:
     @cached_property
     def campaigns(self) -> CampaignStore:
         """Campaign records and planner checkpoints."""
+        from mailer.campaigns.store import CampaignStore
+
         return CampaignStore(self.table(self.settings.campaigns_table), self.clock, self.sleep)
 
     @cached_property
     def archive(self) -> ArchiveStore:
         """The public archive: each group's email of every campaign, kept when it starts."""
+        from mailer.campaigns.archive_store import ArchiveStore
+
         return ArchiveStore(
             self.table(self.settings.campaigns_table),
             self.vocabulary,
@@ -373,11 +451,15 @@ class Container:
     @cached_property
     def drafts(self) -> DraftStore:
         """Announcement drafts, each change conditional on the version it was made from."""
+        from mailer.campaigns.drafts import DraftStore
+
         return DraftStore(self.table(self.settings.campaigns_table), self.clock)
 
     @cached_property
     def approvals(self) -> Approvals:
         """Drafts approved (frozen) and sent exactly as approved, once per group."""
+        from mailer.campaigns.approval import Approvals
+
         return Approvals(
             drafts=self.drafts,
             campaigns=self.campaigns,
@@ -388,6 +470,9 @@ class Container:
     @cached_property
     def digests(self) -> DigestDrafts:
         """Monthly digest drafts: prepared ahead, reviewed by senders, sent on the 1st."""
+        from mailer.campaigns.digests import DigestDrafts
+        from mailer.catalogue.terms import TermCalendar
+
         store = self.catalogue_store
         return DigestDrafts(
             drafts=self.drafts,
@@ -408,6 +493,9 @@ class Container:
     @cached_property
     def schedules(self) -> CampaignSchedules:
         """Scheduled drafts: set by senders, held by the scheduler, sent by the planner."""
+        from mailer.campaigns.schedules import CampaignSchedules
+        from mailer.campaigns.starter import LambdaStarter
+
         starter = self.campaign_starter
         return CampaignSchedules(
             drafts=self.drafts,
@@ -422,6 +510,8 @@ class Container:
     @cached_property
     def schedule_book(self) -> OneTimeSchedules:
         """The campaigns' one-time schedules in EventBridge Scheduler (the planner's)."""
+        from mailer.aws.scheduler import OneTimeSchedules
+
         fake_aws = bool(self.settings.aws_endpoint_url)
         return OneTimeSchedules(
             self.clients.scheduler,
@@ -433,6 +523,8 @@ class Container:
     def campaign_of(self, draft: Draft) -> Campaign:
         """The campaign any draft describes (frozen once approved), the console's and the
         CLI's one way to ask: a digest's from digests.py, an announcement's from approval.py."""
+        from mailer.campaigns.model import Kind
+
         if draft.kind is Kind.DIGEST:
             return self.digests.campaign_of(draft)
         return self.approvals.campaign_of(draft)
@@ -440,6 +532,8 @@ class Container:
     @cached_property
     def senders_notice(self) -> SendersNotice:
         """A short email to every member of the senders group."""
+        from mailer.staff.senders_notice import SendersNotice
+
         return SendersNotice(
             cognito=self.clients.cognito,
             user_pool_id=self.settings.staff_user_pool_id,
@@ -452,6 +546,9 @@ class Container:
     @cached_property
     def ledger(self) -> Ledger:
         """Who has been sent what: one claim-then-outcome entry per subscriber and campaign."""
+        from mailer.campaigns.ledger import Ledger
+        from mailer.campaigns.sender import CLAIM_LEASE
+
         return Ledger(
             self.table(self.settings.campaigns_table), CLAIM_LEASE, self.clock, self.sleep
         )
@@ -459,6 +556,8 @@ class Container:
     @cached_property
     def planner(self) -> Planner:
         """The planner of digests and announcements."""
+        from mailer.campaigns.planner import Planner
+
         return Planner(
             campaigns=self.campaigns,
             subscribers=self.subscriber_store,
@@ -490,6 +589,10 @@ class Container:
         return self._sender(self.settings.max_send_rate)
 
     def _sender(self, quota: float) -> Sender:
+        from mailer.campaigns.pacing import TokenBucket
+        from mailer.campaigns.queue import drained
+        from mailer.campaigns.sender import Sender, SenderConfig
+
         ses = self.ses(Backoff(sleep=self.sleep))
         return Sender(
             config=SenderConfig(
@@ -520,6 +623,8 @@ class Container:
     @cached_property
     def campaign_starter(self) -> CampaignStarter:
         """Hands campaigns to the planner function, or plans them here when there is none."""
+        from mailer.campaigns.starter import InProcessStarter, LambdaStarter
+
         if self.settings.planner_function:
             return LambdaStarter(
                 self.campaigns, self.clients.lambda_, self.settings.planner_function
@@ -531,16 +636,22 @@ class Container:
     @cached_property
     def import_batches(self) -> BatchStore:
         """Import batches, their checkpoints and reports."""
+        from mailer.imports.batch import BatchStore
+
         return BatchStore(self.table(self.settings.subscribers_table))
 
     @cached_property
     def list_files(self) -> ListFiles:
         """Uploaded lists in the import bucket."""
+        from mailer.imports.files import ListFiles
+
         return ListFiles(self.clients.s3, self.settings.import_bucket)
 
     @cached_property
     def importer(self) -> Importer:
         """Dry runs and imports; re-permission emails paced like one campaign sender."""
+        from mailer.campaigns.pacing import TokenBucket
+        from mailer.imports.runner import Importer
 
         def pace() -> TokenBucket:
             return TokenBucket.for_sender(
@@ -566,6 +677,8 @@ class Container:
     @cached_property
     def import_starter(self) -> ImportStarter:
         """Hands a run to the import function, or runs it here when there is none."""
+        from mailer.imports.starter import InProcessImportStarter, LambdaImportStarter
+
         if self.settings.import_function:
             return LambdaImportStarter(self.clients.lambda_, self.settings.import_function)
         return InProcessImportStarter(self.importer)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -68,15 +68,51 @@ def create_app(
     app.jinja_env.filters.update(
         when=words.when, day=words.day, people=words.people, london=london_words
     )
+    app.jinja_env.globals["public_url"] = _public_url
     csrf.init_app(app)
 
+    from .token_pages import LinkProblem, link_problem_page
+
+    for part in parts:
+        for blueprint in _blueprints(part):
+            app.register_blueprint(blueprint)
+    app.register_error_handler(LinkProblem, link_problem_page)
+    app.register_error_handler(CSRFError, _csrf_error)
+    if PUBLIC in parts and outbox is not None and settings.local_stack:
+        _add_dev_outbox(app, outbox, settings.aws_endpoint_url)
+
+    app.after_request(_security_headers)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(MailerError, _mailer_error)
+    return app
+
+
+def _add_dev_outbox(app: Flask, outbox: OutboxReader, endpoint_url: str) -> None:
+    """The local stack's outbox pages, when its fake AWS is on this machine."""
+    from . import dev_outbox
+
+    if dev_outbox.is_loopback_url(endpoint_url):
+        app.extensions["outbox"] = outbox
+        app.register_blueprint(dev_outbox.bp)
+
+
+def _blueprints(part: str) -> tuple[Any, ...]:
+    """One part's blueprints, imported only when an app serves that part: the web function
+    never loads the console's modules, nor the staff function the public pages'."""
+    if part == PUBLIC:
+        from . import archive, confirm, feeds, preferences, public, subscribe, unsubscribe
+
+        return (
+            public.bp,
+            subscribe.bp,
+            confirm.bp,
+            preferences.bp,
+            unsubscribe.bp,
+            # The public archive of sent campaigns and the feeds (issue 17, items 6 and 7).
+            archive.bp,
+            feeds.bp,
+        )
     from . import (
-        archive,
-        confirm,
-        dev_outbox,
-        feeds,
-        preferences,
-        public,
         staff,
         staff_archive,
         staff_campaigns,
@@ -89,56 +125,23 @@ def create_app(
         staff_resources,
         staff_schedules,
         staff_suppressions,
-        subscribe,
-        unsubscribe,
     )
-    from .token_pages import LinkProblem, link_problem_page
 
-    blueprints = {
-        PUBLIC: (
-            public.bp,
-            subscribe.bp,
-            confirm.bp,
-            preferences.bp,
-            unsubscribe.bp,
-            # The public archive of sent campaigns and the feeds (issue 17, items 6 and 7).
-            archive.bp,
-            feeds.bp,
-        ),
-        STAFF: (
-            staff.bp,
-            staff_resources.bp,
-            staff_days.bp,  # awareness days (issue 17, item 2)
-            staff_campaigns.bp,
-            staff_archive.bp,
-            staff_drafts.bp,
-            staff_digests.bp,
-            staff_schedules.bp,  # scheduled sends (issue 17, item 4)
-            # Data protection (issue 18): find a person, suppressions, list imports and exports.
-            staff_people.bp,
-            staff_suppressions.bp,
-            staff_imports.bp,
-            staff_export.bp,
-        ),
-    }
-    for part in parts:
-        for blueprint in blueprints[part]:
-            app.register_blueprint(blueprint)
-    app.register_error_handler(LinkProblem, link_problem_page)
-    app.register_error_handler(CSRFError, _csrf_error)
-    if (
-        PUBLIC in parts
-        and outbox is not None
-        and settings.local_stack
-        and dev_outbox.is_loopback_url(settings.aws_endpoint_url)
-    ):
-        app.extensions["outbox"] = outbox
-        app.register_blueprint(dev_outbox.bp)
-
-    app.after_request(_security_headers)
-    app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(MailerError, _mailer_error)
-    return app
+    return (
+        staff.bp,
+        staff_resources.bp,
+        staff_days.bp,  # awareness days (issue 17, item 2)
+        staff_campaigns.bp,
+        staff_archive.bp,
+        staff_drafts.bp,
+        staff_digests.bp,
+        staff_schedules.bp,  # scheduled sends (issue 17, item 4)
+        # Data protection (issue 18): find a person, suppressions, list imports and exports.
+        staff_people.bp,
+        staff_suppressions.bp,
+        staff_imports.bp,
+        staff_export.bp,
+    )
 
 
 class _App(Flask):
@@ -167,6 +170,19 @@ _CSP = (
 )
 # Pages whose URL holds a signed token: never cached, never leaked in a Referer header.
 _TOKEN_PATHS = ("/confirm/", "/preferences/", "/unsubscribe/")
+
+
+# The public pages every page links to (the header, the error page). The staff function's app
+# has none of their routes, but the HTTP API sends these paths to the web function on the same
+# site, so from there they are linked as paths.
+_PUBLIC_PATHS = {"public.catalogue": "/", "subscribe.subscribe_page": "/subscribe"}
+
+
+def _public_url(endpoint: str) -> str:
+    """A public page's address from either app: url_for where it is a route, else its path."""
+    if endpoint in current_app.view_functions:
+        return url_for(endpoint)
+    return _PUBLIC_PATHS[endpoint]
 
 
 def _security_headers(response: Any) -> Any:

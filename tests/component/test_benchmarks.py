@@ -4,12 +4,13 @@ benchmark, fed a deliberately slow or lossy variant, reports its goal not met.""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from benchmarks import imports, planner, quota, quota_report, render
+from benchmarks import cold_report, cold_start, imports, planner, quota, quota_report, render
 from benchmarks.fakes import FakeSes
 from benchmarks.report import Sizes, main
 from benchmarks.simtime import SimTime
@@ -24,10 +25,18 @@ def test_the_benchmarks_run_and_report_every_goal(tmp_path: Path) -> None:
         planner_sizes=(300,),
         import_rows=250,
         memories=(),
+        cold_starts=(),  # test_the_cold_start_benchmark_reports_a_slow_import_as_not_met
     )
     text = main(sizes, out)
     assert out.read_text(encoding="utf-8") == text
-    for section in ("## Quota use", "## Render", "## Planner", "## Cost", "## List import"):
+    for section in (
+        "## Quota use",
+        "## Render",
+        "## Planner",
+        "## Cost",
+        "## List import",
+        "## Cold start and artifacts",
+    ):
         assert section in text
     # The simulated pipeline delivered every email once, with no failed batch, and finished.
     rows = [line for line in text.splitlines() if line.startswith(("| 14 |", "| 200 |"))]
@@ -98,6 +107,25 @@ def test_the_import_benchmark_reports_slow_transactions_as_not_met() -> None:
     text = "\n".join(imports.section(slow))
     assert "dry run and import together" in text
     assert f"{slow.dry_run_seconds + slow.import_seconds:.0f} s, **not met**" in text
+
+
+def test_the_cold_start_benchmark_reports_a_slow_import_as_not_met(tmp_path: Path) -> None:
+    """The real web function's first request in a fresh process, beside a variant whose import
+    burns a second more: the slow one's cold start at 512 MB is reported not met."""
+    web = cold_start.FUNCTIONS[0]
+    slow = dataclasses.replace(web, module="tests.support.slow_web")
+    honest, slowed = cold_start.run([web, slow]).starts
+    assert honest.outcome == slowed.outcome == "200"  # the catalogue page, served
+    assert honest.import_s > 0 and honest.first_s > 0 and honest.source_import_s > 0
+    assert slowed.import_s > honest.import_s + 0.5  # 1 s burnt; the rest varies with load
+    assert slowed.cold_s == pytest.approx(
+        (slowed.import_s + slowed.first_s) * max(1.0, 1769 / slowed.memory_mb)
+    )
+    text = "\n".join(cold_report.section(cold_start.ColdResult([slowed]), found=[]))
+    assert f"{slowed.cold_s:.2f} s, **not met** (at 512 MB" in text
+    assert "it is met at no memory" in text
+    assert "Artifacts: not measured" in text
+    assert cold_report.artifacts(tmp_path) == []
 
 
 def test_cpu_is_charged_per_instance_at_its_slowdown() -> None:

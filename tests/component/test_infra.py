@@ -406,6 +406,19 @@ def test_the_public_app_serves_no_staff_page_and_the_staff_app_no_public_one(
     assert public.test_client().get("/").status_code == 200
 
 
+def test_the_staff_app_alone_renders_its_pages_and_its_errors(staff) -> None:
+    """The staff function's app has no public routes: its pages still link to the public ones
+    (the header, the error page) instead of failing to build those links."""
+    from web import create_staff_app
+
+    client = create_staff_app(staff).test_client()
+    page = client.get("/staff/sign-in")
+    assert page.status_code == 200
+    assert 'class="brand" href="/"' in page.text and 'href="/subscribe"' in page.text
+    missing = client.get("/staff/no-such-page")
+    assert missing.status_code == 404 and 'href="/">Back to the resources' in missing.text
+
+
 def test_a_subscribers_whole_journey_calls_only_what_the_public_role_grants(
     container, template: Template, settings: Settings, make_user, outbox
 ) -> None:
