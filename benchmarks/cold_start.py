@@ -209,8 +209,10 @@ def _keep_stdlib(warm: Path, compiled: Path, shipped: Path) -> None:
 
 def _as_built(build: Path, compiled: Path, artifact: bool) -> Runtime:
     """The `make build` output on Python 3.13 where there is one (and a 3.13), else this
-    machine's Python with every module's bytecode."""
-    python = lambda_python() if artifact and (build / "template.yaml").is_file() else None
+    machine's Python with every module's bytecode. A build from before the layer (an old
+    `.aws-sam/build`, no `*/python` folder) is not one."""
+    layered = (build / "template.yaml").is_file() and any(build.glob("*/python"))
+    python = lambda_python() if artifact and layered else None
     if python is not None:
         version = subprocess.run(  # noqa: S603
             [python, "-c", "import platform; print(platform.python_version())"],
