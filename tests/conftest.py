@@ -32,6 +32,8 @@ from tests.support.moto_state import outermost_mock, share_cognito_signing_key
 from tests.support.staff import now_clock, staff_container
 
 REPO = Path(__file__).resolve().parents[1]
+# The console draft pages' fixtures (`people`, `sender`), shared by their test modules.
+pytest_plugins = ["tests.support.console"]
 
 
 # Hypothesis examples per property: "dev" (the default) keeps `make test` quick while you work;

@@ -39,7 +39,8 @@ def _resource(resource_id: str) -> Any:
     return found[0]
 
 
-def _draft(draft_id: str) -> Draft:
+def draft_or_404(draft_id: str) -> Draft:
+    """The draft with this id, or a 404 page."""
     draft = container_of().drafts.get(draft_id) if draft_id.isalnum() else None
     if draft is None:
         abort(404, "There is no such draft.")
@@ -146,14 +147,14 @@ def show(
 @staff_required()
 def draft_page(draft_id: str) -> Any:
     """A draft, editable, with its saved version's previews and the buttons that act on it."""
-    return show(_draft(draft_id))
+    return show(draft_or_404(draft_id))
 
 
 @bp.post("/drafts/<draft_id>")
 @staff_required()
 def save(draft_id: str) -> Any:
     """Store an edit: each field's problem beside it, nothing stored, everything typed kept."""
-    draft = _draft(draft_id)
+    draft = draft_or_404(draft_id)
     if draft.kind is Kind.DIGEST:
         return save_digest(draft)
     form = _form_for(draft, _resource(draft.resource_id), request.form)
@@ -193,9 +194,9 @@ def _stale(draft: Draft, form: DraftForm | None = None) -> Any:
     return show(draft, form, 409, STALE_PAGE)
 
 
-def _button(draft_id: str) -> Draft:
+def pressed(draft_id: str) -> Draft:
     """The draft a button posted for, if the button's page showed its current version."""
-    draft = _draft(draft_id)
+    draft = draft_or_404(draft_id)
     form = DraftVersionForm()
     if not form.validate_on_submit():
         abort(400, "Please use the buttons on the draft's page.")
@@ -208,7 +209,7 @@ def _button(draft_id: str) -> Draft:
 @staff_required()
 def preview_html(draft_id: str, audience: str) -> Any:
     """One group's email as the draft is saved, for the preview frame."""
-    draft = _draft(draft_id)
+    draft = draft_or_404(draft_id)
     try:
         shown = previews(container_of().campaign_of(draft)).get(audience)
     except MailerError as exc:
@@ -223,7 +224,7 @@ def preview_html(draft_id: str, audience: str) -> Any:
 def send_test(draft_id: str) -> Any:
     """Mail each group's email, exactly as the page showed it and marked as a test, to the
     member, another member of staff or a configured test address."""
-    draft = _button(draft_id)
+    draft = pressed(draft_id)
     container = container_of()
     allowed = test_recipients(g.staff.email)
     to = request.form.get("to") or g.staff.email
@@ -253,7 +254,7 @@ def send_test(draft_id: str) -> Any:
 @staff_required(sender=True)
 def approve(draft_id: str) -> Any:
     """Freeze the draft as the page showed it: what is sent later is exactly this."""
-    draft = _button(draft_id)
+    draft = pressed(draft_id)
     container = container_of()
     approvals = container.digests if draft.kind is Kind.DIGEST else container.approvals
     try:
@@ -270,12 +271,12 @@ def approve(draft_id: str) -> Any:
 @staff_required(sender=True)
 def send(draft_id: str) -> Any:
     """Ask once more, naming groups, counts, subjects and introduction; then send as approved."""
-    draft = _draft(draft_id)
+    draft = draft_or_404(draft_id)
     container = container_of()
     if draft.state is DraftState.SENT:  # a double click, a refresh, a second tab
         flash("This draft has been sent already: nothing more was sent.")
         return redirect(url_for("staff_campaigns.campaign", campaign=draft.campaign_id), 303)
-    draft = _button(draft_id)
+    draft = pressed(draft_id)
     if draft.state is DraftState.SCHEDULED:
         error = "This draft is scheduled: unschedule it first to send it now."
         return show(draft, status=409, error=error)
@@ -317,7 +318,7 @@ def _send_held_digest(draft: Draft) -> Any:
 def discard(draft_id: str) -> Any:
     """Set a draft aside (it stays in the list, marked discarded). A month's digest draft only
     by a sender: discarding it means no digest that month."""
-    draft = _button(draft_id)
+    draft = pressed(draft_id)
     if draft.kind is Kind.DIGEST and not g.staff.is_sender:
         abort(403, "Only a member of the senders group can discard a month's digest.")
     container = container_of()

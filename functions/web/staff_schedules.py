@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, make_response, redirect, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 
-from mailer.campaigns.drafts import Draft, DraftState
+from mailer.campaigns.drafts import DraftState
 from mailer.campaigns.send_time import SendTimeError, london_moment, london_words
 from mailer.errors import MailerError
 
@@ -16,18 +16,10 @@ from .extensions import container_of
 from .schedule_forms import schedule_form
 from .staff import staff_required
 from .staff_digests import STALE_PAGE
-from .staff_drafts import show
-from .staff_forms import DraftVersionForm
+from .staff_drafts import draft_or_404, pressed, show
 
 bp = Blueprint("staff_schedules", __name__, url_prefix="/staff")
 NOTHING_CHANGED = "Nothing was scheduled: please see the message below."
-
-
-def _draft(draft_id: str) -> Draft:
-    draft = container_of().drafts.get(draft_id) if draft_id.isalnum() else None
-    if draft is None:
-        abort(404, "There is no such draft.")
-    return draft
 
 
 @bp.post("/drafts/<draft_id>/schedule")
@@ -35,7 +27,7 @@ def _draft(draft_id: str) -> Draft:
 def schedule(draft_id: str) -> Any:
     """Schedule (or reschedule) the approved draft the page showed; a problem with the day or
     the time is shown beside it, with what was typed kept."""
-    draft = _draft(draft_id)
+    draft = draft_or_404(draft_id)
     container = container_of()
     form = schedule_form(draft, container.schedules.now(), request.form)
     if not form.validate_on_submit():
@@ -69,12 +61,7 @@ def schedule(draft_id: str) -> Any:
 @staff_required(sender=True)
 def unschedule(draft_id: str) -> Any:
     """Take the draft off its schedule: it stays approved, and nothing is sent."""
-    draft = _draft(draft_id)
-    form = DraftVersionForm()
-    if not form.validate_on_submit():
-        abort(400, "Please use the buttons on the draft's page.")
-    if form.version_seen() != draft.version:
-        abort(make_response(*show(draft, status=409, error=STALE_PAGE)))
+    draft = pressed(draft_id)
     container = container_of()
     try:
         container.schedules.unschedule(draft, g.staff.email)

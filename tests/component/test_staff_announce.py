@@ -11,29 +11,13 @@ import pytest
 from mailer.campaigns.drafts import DraftState
 from mailer.campaigns.model import Period
 from mailer.container import Container
-from tests.support.digest import add, add_people, drain_queue
+from tests.support.digest import drain_queue
 from tests.support.drafts import press, save, start_draft
 from tests.support.mail import per_recipient, sent_mail
 from tests.support.staff import CHOSEN, EDITOR, SENDER, sign_in, signed_in_as_sender, submit
 
 RESOURCE = "safe-homes"  # for individuals and faith groups; housing among its topics
 PAGE = f"/staff/announce/{RESOURCE}"  # the one start_draft() presses
-
-
-@pytest.fixture
-def people(staff: Container) -> Container:
-    """The usual five, plus Fay (faith groups, every topic)."""
-    add_people(staff.subscriber_store)
-    add(staff.subscriber_store, "fay@example.org", "faith-groups", (), "Fay")
-    return staff
-
-
-@pytest.fixture
-def sender(staff_browser, people, staff_clock):
-    """A member of the senders group, signed in."""
-    signed_in_as_sender(staff_browser)
-    staff_clock.advance(1)
-    return staff_browser
 
 
 def test_a_draft_shows_each_group_its_email_and_exact_count_as_saved(sender, people) -> None:

@@ -13,26 +13,9 @@ import pytest
 from mailer.campaigns.drafts import DraftState
 from mailer.campaigns.send_time import LONDON
 from mailer.container import Container
-from tests.support.digest import add, add_people
 from tests.support.drafts import press, start_draft
 from tests.support.mail import sent_mail
-from tests.support.staff import CHOSEN, EDITOR, sign_in, signed_in_as_sender
-
-
-@pytest.fixture
-def people(staff: Container) -> Container:
-    """The usual five, plus Fay (faith groups, every topic)."""
-    add_people(staff.subscriber_store)
-    add(staff.subscriber_store, "fay@example.org", "faith-groups", (), "Fay")
-    return staff
-
-
-@pytest.fixture
-def sender(staff_browser, people, staff_clock):
-    """A member of the senders group, signed in."""
-    signed_in_as_sender(staff_browser)
-    staff_clock.advance(1)
-    return staff_browser
+from tests.support.staff import CHOSEN, EDITOR, sign_in
 
 
 def approved(sender) -> str:
