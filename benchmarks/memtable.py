@@ -5,8 +5,9 @@ transactions would take hours. This stands in for boto3's DynamoDB service resou
 enforces for those calls:
 
 - condition and update expressions (comparisons, AND/OR/NOT, attribute_exists,
-  attribute_not_exists, begins_with; SET with + and -, REMOVE), ConditionalCheckFailedException
-  when a condition fails, anything else it cannot read refused (never silently accepted);
+  attribute_not_exists, begins_with; SET with + and -, REMOVE, ADD of a number),
+  ConditionalCheckFailedException when a condition fails, anything else it cannot read
+  refused (never silently accepted);
 - tables and sparse global secondary indexes as the template declares them (an item without
   the index's keys is not in it; the index's projection), Query by key condition in sort-key
   order with Limit and ExclusiveStartKey, projections;
@@ -196,15 +197,19 @@ def _condition_parts(
 
 
 def _update(expression: str, scope: _Scope, item: dict[str, Any]) -> dict[str, Any]:
-    """The item after SET and REMOVE clauses (ADD, DELETE and functions are refused)."""
+    """The item after SET, REMOVE and numeric ADD clauses (ADD to a set, DELETE and functions
+    are refused)."""
     updated = dict(item)
-    clauses = re.split(r"\b(SET|REMOVE)\b", expression.strip(), flags=re.IGNORECASE)
+    clauses = re.split(r"\b(SET|REMOVE|ADD)\b", expression.strip(), flags=re.IGNORECASE)
     if clauses[0].strip():
         raise ValueError(f"cannot read update {expression!r}")
     for verb, body in zip(clauses[1::2], clauses[2::2], strict=True):
         for part in (p.strip() for p in body.split(",")):
             if verb.upper() == "REMOVE":
                 updated.pop(scope.attribute(_tokens(part)[0]), None)
+                continue
+            if verb.upper() == "ADD":
+                _add(updated, part, scope, item)
                 continue
             tokens = list(_tokens(part))
             target = scope.attribute(tokens[0])
@@ -220,6 +225,18 @@ def _update(expression: str, scope: _Scope, item: dict[str, Any]) -> dict[str, A
                 raise ValueError(f"SET {part!r} reads an attribute that is not there")
             updated[target] = value
     return _wire(updated)
+
+
+def _add(updated: dict[str, Any], part: str, scope: _Scope, item: dict[str, Any]) -> None:
+    """ADD a number to an attribute, a missing one counting as 0 (DynamoDB's rule)."""
+    tokens = _tokens(part)
+    if len(tokens) != 2 or tokens[1][0] != "value":
+        raise ValueError(f"cannot read ADD {part!r}")
+    target, amount = scope.attribute(tokens[0]), scope.read(tokens[1], item)
+    current = updated.get(target, 0)
+    if isinstance(amount, (set, frozenset)) or isinstance(current, (set, frozenset, str)):
+        raise ValueError(f"ADD {part!r}: only numbers are supported here")
+    updated[target] = current + amount
 
 
 # --- tables --------------------------------------------------------------------------------

@@ -412,7 +412,8 @@ class Container:
             keys=self.keys,
             store=self.subscriber_store,
             subscriptions=self.subscriptions,
-            campaigns_table=self.table(self.settings.campaigns_table),
+            campaigns=self.campaigns,
+            ledger=self.ledger,
             audit=self.audit_log,
         )
 

@@ -142,3 +142,25 @@ def test_one_partition_takes_1000_wcu_a_second_and_then_refuses(table: Any) -> N
 
     sim.run(cool)
     assert refused == [] and spread.throttled == 0 and spread.throttled_tries == 0
+
+
+def test_the_in_memory_table_adds_numbers_as_dynamodb_does() -> None:
+    """benchmarks/memtable.py: ADD counts a missing number from 0 and takes a negative step,
+    in a transaction as alone; ADD to a set it cannot do is refused, not ignored."""
+    from benchmarks.memtable import MemoryDynamo
+    from mailer.local.template import Template, default_template_path
+
+    template = Template.load(default_template_path())
+    dynamo = MemoryDynamo(template, {"CampaignsTable": "campaigns"}, wait=lambda _: None)
+    table = dynamo.Table("campaigns")
+    key = {"pk": "campaign#x#shard#0", "sk": "count#a.0"}
+    add = {"UpdateExpression": "ADD #cell :n", "ExpressionAttributeNames": {"#cell": "s/sent"}}
+    table.update_item(Key=key, **add, ExpressionAttributeValues={":n": 1})
+    step = {"Update": {"TableName": "campaigns", "Key": key, **add}}
+    dynamo.meta.client.transact_write_items(
+        TransactItems=[{"Update": {**step["Update"], "ExpressionAttributeValues": {":n": 2}}}]
+    )
+    table.update_item(Key=key, **add, ExpressionAttributeValues={":n": -1})
+    assert table.get_item(Key=key)["Item"]["s/sent"] == 2
+    with pytest.raises(ValueError, match="only numbers"):
+        table.update_item(Key=key, **add, ExpressionAttributeValues={":n": {"a"}})

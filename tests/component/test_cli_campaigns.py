@@ -48,3 +48,24 @@ def test_bad_announcements_are_one_clear_line(container: Container) -> None:
     assert nobody.exit_code == 1 and "nobody in those audiences" in nobody.output
     missing = runner.invoke(main, ["campaign", "status", "digest#2020-01"], obj=container)
     assert missing.exit_code == 1 and "no campaign" in missing.output
+
+
+def test_campaigns_from_before_the_list_index_are_listed_again_by_reindex(
+    container: Container, clock: FakeClock
+) -> None:
+    """A campaign record written before campaigns-by-start (no "listed") is missing from the
+    list until `mailer campaign reindex` adds it; a second run adds nothing."""
+    people = pipeline(container, clock)
+    add_people(people.subscriber_store)
+    runner = CliRunner()
+    runner.invoke(main, ["announce", "safe-homes"], obj=people)
+    [status] = people.campaigns.list()
+    people.campaigns.table.update_item(
+        Key={"pk": f"campaign#{status.campaign.id}", "sk": "meta"}, UpdateExpression="REMOVE listed"
+    )
+    assert runner.invoke(main, ["campaign", "list"], obj=people).output == "No campaigns yet.\n"
+    first = runner.invoke(main, ["campaign", "reindex"], obj=people)
+    assert first.exit_code == 0 and "listed 1 campaign(s)" in first.output
+    assert status.campaign.id in runner.invoke(main, ["campaign", "list"], obj=people).output
+    again = runner.invoke(main, ["campaign", "reindex"], obj=people)
+    assert "listed 0 campaign(s)" in again.output

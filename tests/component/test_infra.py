@@ -321,6 +321,7 @@ STAFF_CALLS = {
         (f"dynamodb:{a}", "CampaignsTable")
         for a in ("GetItem", "PutItem", "Query", "Scan", "UpdateItem")
     },
+    ("dynamodb:Query", "CampaignsTablecampaigns-by-start"),  # the campaigns list, no scan
     ("lambda:InvokeFunction", "DigestPlannerFunction"),
     # Data protection (issue 18): a person's record and suppressions, written with their census
     # counters (PutItem; DeleteItem removes a suppression), import batches, exports

@@ -48,10 +48,16 @@ def queued(p: Container) -> int:
 
 
 def campaign_items(p: Container, campaign_id: str) -> list[dict[str, Any]]:
-    return p.campaigns.table.query(
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": f"campaign#{campaign_id}"},
-    )["Items"]
+    """Every item of a campaign: its record and checkpoints, and its shards' entries."""
+    campaign = p.campaigns.get(campaign_id)
+    partitions = [campaign.pk, *campaign.ledger_partitions] if campaign else []
+    return [
+        item
+        for pk in partitions
+        for item in p.campaigns.table.query(
+            KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": pk}
+        )["Items"]
+    ]
 
 
 def test_scheduler_starts_the_planner_twice_for_one_period_one_campaign(

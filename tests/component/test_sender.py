@@ -578,14 +578,14 @@ def test_a_campaign_whose_last_record_is_a_redelivered_duplicate_still_finishes(
     assert p.campaigns.status("digest#2026-12").finished_at
 
 
-def test_too_little_time_to_count_the_ledger_leaves_finishing_for_later_not_the_batch(
+def test_too_little_time_to_count_the_campaign_leaves_finishing_for_later_not_the_batch(
     p: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Counting a million entries takes longer than a sender has: it stops in time, the batch
-    is reported done (not redelivered), and a later check finishes the campaign."""
-    from mailer.campaigns import store
+    """With too little time left to read the tallies, counting stops in time, the batch is
+    reported done (not redelivered), and a later check finishes the campaign."""
+    from mailer.campaigns import tally
 
-    monkeypatch.setattr(store, "COUNT_MARGIN", 60.0)  # more than the 30 s a sender ever has
+    monkeypatch.setattr(tally, "COUNT_MARGIN", 60.0)  # more than the 30 s a sender ever has
     response = p.sender.process_batch(receive_event(p), time_left=lambda: 30.0).response
     assert response == {"batchItemFailures": []}
     assert len(sent_mail()) == len(RELEVANT)

@@ -1,16 +1,27 @@
 """Every item kind in the campaigns table, and the one place their keys are built.
 
-The table has a string partition key `pk` and sort key `sk`. Items of one campaign share the
-partition "campaign#<campaign id>", for example "campaign#digest#2026-12" or
-"campaign#announcement#safe-homes":
+The table has a string partition key `pk` and sort key `sk`. A campaign's record and
+checkpoints share the partition "campaign#<campaign id>", for example "campaign#digest#2026-12"
+or "campaign#announcement#safe-homes":
 
   sk "meta"                       the campaign record: definition, times, counts (no expiry)
   sk "checkpoint#<audience>"      where the planner got to in that audience (planner.py)
+
+What sending writes is spread over the campaign's LEDGER_SHARDS shard partitions,
+"campaign#<campaign id>#shard#<nn>", a subscriber's shard fixed by their key, so at 1,000
+emails a second no partition takes more than a fraction of DynamoDB's 1,000 write units a
+second (one partition would take about 5,000):
+
   sk "ledger#<subscriber key>"    one subscriber's send, claimed then final (ledger.py)
   sk "parked#<key>"               a job that arrived while the campaign was paused; resuming
                                   (or cancelling) puts it back on the queue (planner.py)
   sk "moved#<audience>#<key>"     a second job for someone already handled under another
                                   audience, counted skipped once (ledger.py)
+  sk "count#<writer>"             the outcomes one sending thread recorded in this shard
+                                  (tally.py), added in the transaction that records each
+
+Campaigns started before the shards (no "ledger_shards" on their record) keep their ledger
+entries, parked jobs and moved markers in the record's own partition and are counted from them.
 
 Outside any campaign:
 
@@ -24,28 +35,63 @@ Outside any campaign:
                                   an SES bounce or complaint already acted on, so a
                                   redelivered event is ignored; expires after 30 days (TTL)
 
-No item is written by every send: a campaign's counts are counted from its ledger entries,
-"moved" markers and checkpoints (each checkpoint carries "planned", its audience's recipients
-queued so far) when the status is read, and stored on the campaign record, as a map "counts"
-(audience -> outcome -> number), once when the campaign finishes, since TTL later deletes the
-ledger entries. So concurrent senders never write the same item, and DynamoDB has nothing to
-reject with TransactionConflict. TTL (`expires_at`) applies to final ledger entries and SES
-event markers only.
+A campaign's counts are its checkpoints' "planned" plus its tallies: no count reads a ledger
+entry, so finishing a campaign of a million costs the same few reads as one of ten. Each
+sending thread writes only its own tally item, so no two transactions ever collide on one. The
+counts are stored on the campaign record, as a map "counts" (audience -> outcome -> number),
+once it finishes. TTL (`expires_at`) applies to final ledger entries and SES event markers.
+
+Campaign records also carry "listed", the sparse index campaigns-by-start's key, so the
+campaigns list reads only campaign records, never a ledger.
 """
 
 from __future__ import annotations
+
+import zlib
 
 META = "meta"
 LEDGER_PREFIX = "ledger#"
 MOVED_PREFIX = "moved#"
 PARKED_PREFIX = "parked#"
 CHECKPOINT_PREFIX = "checkpoint#"
+COUNTER_PREFIX = "count#"
 PLANNED = "planned"
+# A new campaign's shard partitions; stored on its record, so changing this never moves the
+# entries of a campaign already sending.
+LEDGER_SHARDS = 16
+LISTED = "campaign"  # the value of "listed" on every campaign record (campaigns-by-start)
+BY_START_INDEX = "campaigns-by-start"
 
 
 def campaign_pk(campaign_id: str) -> str:
     """The partition key shared by every item of one campaign."""
     return f"campaign#{campaign_id}"
+
+
+def shard_pk(campaign_id: str, shard: int) -> str:
+    """The partition key of one of a campaign's shards."""
+    return f"{campaign_pk(campaign_id)}#shard#{shard:02d}"
+
+
+def ledger_pk(campaign_id: str, shards: int, subscriber_key: str) -> str:
+    """The partition of a subscriber's ledger entry, parked job and moved marker: their shard
+    (crc32 of the key: stable across processes, unlike hash()), or the record's own partition
+    for a campaign from before the shards (`shards` 0)."""
+    if shards == 0:
+        return campaign_pk(campaign_id)
+    return shard_pk(campaign_id, zlib.crc32(subscriber_key.encode()) % shards)
+
+
+def ledger_partitions(campaign_id: str, shards: int) -> list[str]:
+    """Every partition that holds the campaign's ledger entries and tallies."""
+    if shards == 0:
+        return [campaign_pk(campaign_id)]
+    return [shard_pk(campaign_id, shard) for shard in range(shards)]
+
+
+def counter_sk(writer: str) -> str:
+    """The sort key of one writer's tally in a shard."""
+    return f"{COUNTER_PREFIX}{writer}"
 
 
 def meta_key(campaign_id: str) -> dict[str, str]:

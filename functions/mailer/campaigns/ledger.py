@@ -14,10 +14,11 @@ An entry's life:
 * A claim is a lease. A sender that dies (crash, Lambda timeout) leaves its entry "claimed";
   after the lease (the queue's visibility timeout minus the sender's timeout, so no live sender
   can still hold it) a redelivered record may take it over.
-* finish moves claimed -> final with a single conditional write, only for the claim's owner, so
-  a duplicate never counts twice: counts are counted from these entries (store.py), so no send
-  writes a shared item that concurrent senders would collide on. release deletes a claim when the
-  sender knows SES did not accept the message (throttled, or it never got as far as sending).
+* finish moves claimed -> final, only for the claim's owner, in one transaction with +1 to the
+  outcome in the sending thread's own tally (tally.py), so a duplicate never counts twice and
+  no two senders write one item. Re-claiming a failed entry takes its "failed" back the same
+  way. release deletes a claim when the sender knows SES did not accept the message
+  (throttled, or it never got as far as sending); claims are not counted.
 
 The one window: from the moment SES accepts a message until the transaction that marks its
 entry "sent" commits. If the sender dies inside it (crash, Lambda timeout, out of memory), or
@@ -42,18 +43,24 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr
 
+from mailer.aws.retry import Backoff
 from mailer.aws.transactions import CONFLICT_BACKOFF, retry_conflicts, transact
 from mailer.aws.translate import aws_errors
-from mailer.errors import ConflictError, MailerError
+from mailer.errors import ConflictError, MailerError, ThrottlingError
 
-from .keys import campaign_pk, ledger_sk, meta_key, moved_sk, parked_sk, subscriber_of_ledger_sk
+from .keys import ledger_sk, meta_key, moved_sk, parked_sk, subscriber_of_ledger_sk
 from .model import Campaign, Control, SendOutcome
+from .tally import Tally
 
 CLAIMED = "claimed"
 # A final entry is only needed while its campaign's messages can still arrive (SQS keeps them
 # four days); it is kept for over a year so the dashboard can answer "did this person get it?",
 # then TTL deletes it. Campaign records (with their counts) have no expiry.
 LEDGER_KEEP_SECONDS = 400 * 24 * 3600
+
+# Recording a send that is out is retried while DynamoDB throttles: up to ~20 s, as long as
+# the invocation has time (botocore's own retries come first, inside each attempt).
+RECORD_BACKOFF = Backoff(attempts=12, base=0.05, cap=4.0)
 
 FINAL = frozenset({SendOutcome.SENT.value, SendOutcome.SKIPPED.value, SendOutcome.SUPPRESSED.value})
 
@@ -71,11 +78,12 @@ class Claim:
     audience: str  # the audience the planner counted the subscriber in
     claim_id: str
     attempt: int
+    pk: str  # the partition of the entry (its shard: keys.py)
 
     @property
     def key(self) -> dict[str, str]:
         """The DynamoDB key of this claim's ledger entry (see keys.py)."""
-        return {"pk": campaign_pk(self.campaign_id), "sk": ledger_sk(self.subscriber_key)}
+        return {"pk": self.pk, "sk": ledger_sk(self.subscriber_key)}
 
 
 @dataclass(frozen=True)
@@ -98,31 +106,37 @@ class Ledger:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._table = table
+        self.tally = Tally(table)
         self._lease = lease_seconds
         self._clock = clock
         self._backoff = replace(CONFLICT_BACKOFF, sleep=sleep)
+        self._throttle_backoff = replace(RECORD_BACKOFF, sleep=sleep)
 
     def entry(self, campaign: Campaign, subscriber_key: str) -> dict[str, Any] | None:
         """The ledger entry as stored, if any."""
         with aws_errors("reading the send ledger"):
             return self._table.get_item(
-                Key={"pk": campaign.pk, "sk": ledger_sk(subscriber_key)}, ConsistentRead=True
-            ).get("Item")
-
-    def reached(self, campaign_id: str, subscriber_key: str) -> bool:
-        """True if that campaign sent to the subscriber, or was sending when it stopped (a
-        claim under way at a cancel counts as sent, as the cancel's counts say)."""
-        with aws_errors("reading the send ledger"):
-            entry = self._table.get_item(
-                Key={"pk": campaign_pk(campaign_id), "sk": ledger_sk(subscriber_key)},
+                Key={"pk": campaign.ledger_pk(subscriber_key), "sk": ledger_sk(subscriber_key)},
                 ConsistentRead=True,
             ).get("Item")
+
+    def reached(self, followed: Campaign, subscriber_key: str) -> bool:
+        """True if that campaign sent to the subscriber, or was sending when it stopped (a
+        claim under way at a cancel went out)."""
+        entry = self.entry(followed, subscriber_key)
         return entry is not None and entry.get("state") in (CLAIMED, SendOutcome.SENT.value)
 
     def claim(self, campaign: Campaign, subscriber_key: str, audience: str) -> Claim | Done:
         """Claim the send, or say it is done already; InFlightError if another sender has it."""
         now = self._clock()
-        claim = Claim(campaign.id, subscriber_key, audience, uuid.uuid4().hex, 1)
+        claim = Claim(
+            campaign.id,
+            subscriber_key,
+            audience,
+            uuid.uuid4().hex,
+            1,
+            campaign.ledger_pk(subscriber_key),
+        )
         item = {
             **claim.key,
             "state": CLAIMED,
@@ -157,7 +171,11 @@ class Ledger:
         the pause first always finds what was parked before it)."""
         parked = {
             "Put": {
-                "Item": {"pk": campaign.pk, "sk": parked_sk(subscriber_key), "audience": audience}
+                "Item": {
+                    "pk": campaign.ledger_pk(subscriber_key),
+                    "sk": parked_sk(subscriber_key),
+                    "audience": audience,
+                }
             }
         }
         still_paused = {
@@ -177,15 +195,20 @@ class Ledger:
         """Count, once, a job queued under a second audience for someone already handled.
 
         A subscriber who changes group while the planner runs is queued in both audiences; the
-        ledger lets only one job send, so the other is counted skipped (by this marker), or the
-        campaign's planned count would never be met and it would never be marked finished.
+        ledger lets only one job send, so the other is counted skipped (the marker makes it
+        once), or the campaign's planned count would never be met and it would never finish.
         """
+        pk = campaign.ledger_pk(subscriber_key)
+        marker = {
+            "Put": {
+                "Item": {"pk": pk, "sk": moved_sk(audience, subscriber_key)},
+                "ConditionExpression": "attribute_not_exists(sk)",
+            }
+        }
+        counted = self.tally.add(pk, audience, SendOutcome.SKIPPED.value)
         try:
-            self._write(
-                "counting a moved subscriber",
-                self._table.put_item,
-                Item={"pk": campaign.pk, "sk": moved_sk(audience, subscriber_key)},
-                ConditionExpression=Attr("sk").not_exists(),
+            transact(
+                self._table, [marker, counted], "counting a moved subscriber", backoff=self._backoff
             )
         except ConflictError:
             return  # this job was counted already (SQS delivered it twice)
@@ -199,26 +222,35 @@ class Ledger:
             audience,
             uuid.uuid4().hex,
             int(current.get("attempt", 1)) + 1,
+            current["pk"],
         )
-        try:
-            self._write(
-                "re-claiming a send",
-                self._table.update_item,
-                Key=claim.key,
-                UpdateExpression=(
+        was = current.get("state", "")
+        reclaim = {
+            "Update": {
+                "Key": claim.key,
+                "UpdateExpression": (
                     "SET #state = :claimed, claim_id = :new, claimed_at = :now, attempt = :attempt"
                 ),
-                ConditionExpression="#state = :was AND claim_id = :old",
-                ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={
+                "ConditionExpression": "#state = :was AND claim_id = :old",
+                "ExpressionAttributeNames": {"#state": "state"},
+                "ExpressionAttributeValues": {
                     ":claimed": CLAIMED,
                     ":new": claim.claim_id,
                     ":now": int(now),
                     ":attempt": claim.attempt,
-                    ":was": current.get("state", ""),
+                    ":was": was,
                     ":old": current.get("claim_id", ""),
                 },
-            )
+            }
+        }
+        # A failed entry was counted failed; claimed again it is not, until its new outcome.
+        uncount = (
+            [self.tally.add(claim.pk, audience, SendOutcome.FAILED.value, -1)]
+            if was == SendOutcome.FAILED.value
+            else []
+        )
+        try:
+            transact(self._table, [reclaim, *uncount], "re-claiming a send", backoff=self._backoff)
         except ConflictError:
             raise InFlightError("another sender re-claimed this send first") from None
         return claim
@@ -226,9 +258,11 @@ class Ledger:
     def finish(
         self, claim: Claim, outcome: SendOutcome, ses_message_id: str = "", reason: str = ""
     ) -> None:
-        """Make the entry final (one conditional write), only if this sender still owns the claim.
+        """Make the entry final and count it, in one transaction, only if this sender still
+        owns the claim.
 
-        ConflictError means the lease ran out and another sender took the entry over.
+        ConflictError means the lease ran out and another sender took the entry over;
+        ThrottlingError that DynamoDB refused it for now (nothing was written).
         """
         names = {"#state": "state"}
         now = self._clock()
@@ -246,14 +280,28 @@ class Ledger:
         if reason:
             sets.append("reason = :reason")
             values[":reason"] = reason
-        self._write(
-            "recording a send",
-            self._table.update_item,
-            Key=claim.key,
-            UpdateExpression="SET " + ", ".join(sets),
-            ConditionExpression="#state = :claimed AND claim_id = :mine",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
+        final = {
+            "Update": {
+                "Key": claim.key,
+                "UpdateExpression": "SET " + ", ".join(sets),
+                "ConditionExpression": "#state = :claimed AND claim_id = :mine",
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+            }
+        }
+        counted = self.tally.add(claim.pk, claim.audience, outcome.value)
+        transact(self._table, [final, counted], "recording a send", backoff=self._backoff)
+
+    def record_sent(
+        self, claim: Claim, ses_message_id: str, time_left: Callable[[], float] | None = None
+    ) -> None:
+        """Make a send SES accepted final, retried while DynamoDB throttles until it is recorded
+        or the invocation runs out of time (OutOfTimeError): an entry left "claimed" is never
+        counted, so its campaign would never finish."""
+        self._throttle_backoff.call(
+            lambda: self.finish(claim, SendOutcome.SENT, ses_message_id=ses_message_id),
+            retry_on=(ThrottlingError,),
+            time_left=time_left,
         )
 
     def release(self, claim: Claim) -> None:

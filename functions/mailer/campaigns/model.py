@@ -12,7 +12,7 @@ from typing import Any
 
 from mailer.errors import MailerError
 
-from .keys import PLANNED, campaign_pk
+from .keys import LEDGER_SHARDS, PLANNED, campaign_pk, ledger_partitions, ledger_pk
 from .snapshot import Snapshot
 
 
@@ -96,6 +96,9 @@ class Campaign:
     # What its emails are made from, frozen when it was approved (snapshot.py). Not part of
     # the definition's identity: two starts of one campaign compare equal whatever they froze.
     snapshot: Snapshot | None = field(default=None, compare=False, hash=False)
+    # How many shard partitions its ledger and tallies are spread over (keys.py); 0 for a
+    # campaign recorded before there were shards. Not part of the definition either.
+    ledger_shards: int = field(default=LEDGER_SHARDS, compare=False, hash=False)
 
     @classmethod
     def digest(
@@ -160,6 +163,15 @@ class Campaign:
         """The partition key of every item of this campaign."""
         return campaign_pk(self.id)
 
+    def ledger_pk(self, subscriber_key: str) -> str:
+        """The partition of this subscriber's ledger entry, parked job and moved marker."""
+        return ledger_pk(self.id, self.ledger_shards, subscriber_key)
+
+    @property
+    def ledger_partitions(self) -> list[str]:
+        """Every partition its ledger entries and tallies are in."""
+        return ledger_partitions(self.id, self.ledger_shards)
+
     @property
     def tag(self) -> str:
         """The id as an SES message tag value (letters, digits, '-', '_' and '.' only)."""
@@ -173,7 +185,11 @@ class Campaign:
 
     def to_item(self) -> dict[str, Any]:
         """The definition as attributes of the campaign record."""
-        item: dict[str, Any] = {"kind": self.kind.value, "audiences": list(self.audiences)}
+        item: dict[str, Any] = {
+            "kind": self.kind.value,
+            "audiences": list(self.audiences),
+            "ledger_shards": self.ledger_shards,
+        }
         if self.period:
             item["period"] = str(self.period)
         if self.new_since:
@@ -208,6 +224,7 @@ class Campaign:
             draft_id=item.get("draft_id", ""),
             follows=item.get("follows", ""),
             snapshot=Snapshot.from_json(item["snapshot"]) if item.get("snapshot") else None,
+            ledger_shards=int(item.get("ledger_shards", 0)),
         )
 
 

@@ -312,7 +312,7 @@ class Planner:
                 backoff=self._enqueue_backoff,
                 concurrently=self._concurrently,
             )
-            self._campaigns.forget_parked(campaign, [item["sk"] for item in parked])
+            self._campaigns.forget_parked(parked)
             requeued += len(jobs)
 
     def plan(

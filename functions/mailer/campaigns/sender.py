@@ -132,6 +132,7 @@ class Sender:
         self._touched: set[str] = set()
         self._controls: dict[str, tuple[float, str]] = {}  # campaign -> (read at, control)
         self._failed_variants: set[tuple[str, str]] = set()  # (campaign, audience) alarmed
+        self._followed_campaigns: dict[str, Campaign] = {}  # races only read a record twice
 
     def process_batch(
         self, event: Any, time_left: Callable[[], float] | None = None
@@ -238,7 +239,7 @@ class Sender:
         except Exception as exc:
             self._give_back(claimed, receive_count, exc)
             raise
-        self._record_sent(claimed, campaign, message_id)
+        self._record_sent(claimed, campaign, message_id, time_left)
         return Result(campaign.id, SendOutcome.SENT.value, message_id)
 
     def _control(self, campaign_id: str) -> str:
@@ -292,8 +293,8 @@ class Sender:
             return _NotSent(SendOutcome.SKIPPED, "not subscribed")
         if self._subscribers.is_suppressed(key):
             return _NotSent(SendOutcome.SUPPRESSED, "suppressed")
-        follows = content.campaign.follows
-        if follows and self._ledger.reached(follows, key):
+        followed = self._followed(content.campaign.follows)
+        if followed is not None and self._ledger.reached(followed, key):
             return _NotSent(SendOutcome.SKIPPED, "had it from the cancelled campaign")
         if not subscriber.wants(content.campaign.kind.value):
             # Their choice (digest, announcements or both), read now: a change made after
@@ -303,6 +304,19 @@ class Sender:
         if variant is None:
             return _NotSent(SendOutcome.SKIPPED, "nothing relevant")
         return subscriber, variant
+
+    def _followed(self, campaign_id: str) -> Campaign | None:
+        """The cancelled campaign a copy carries on (its record read once per process)."""
+        if not campaign_id:
+            return None
+        followed = self._followed_campaigns.get(campaign_id)
+        if followed is None:
+            followed = self._campaigns.get(campaign_id)
+            if followed is None:
+                logger.error("a campaign follows %r, which has no record", campaign_id)
+                return None
+            self._followed_campaigns[campaign_id] = followed
+        return followed
 
     def compose(
         self, subscriber: Subscriber, variant: Variant, links: Links | None = None
@@ -390,15 +404,22 @@ class Sender:
             # The claim's lease runs out on its own; the record is retried either way.
             logger.exception("could not update the ledger after a failed send")
 
-    def _record_sent(self, claim: Claim, campaign: Campaign, message_id: str) -> None:
+    def _record_sent(
+        self,
+        claim: Claim,
+        campaign: Campaign,
+        message_id: str,
+        time_left: Callable[[], float] | None,
+    ) -> None:
         """Make the entry final; SES has accepted the message, so never give the record back."""
         try:
-            self._ledger.finish(claim, SendOutcome.SENT, ses_message_id=message_id)
+            self._ledger.record_sent(claim, message_id, time_left)
         except ConflictError:
             logger.warning("lease lost after sending %s %s", campaign.id, claim.subscriber_key[:12])
         except MailerError:
             # Reporting the record failed would send the email again on redelivery. The email
-            # is out; an entry left "claimed" shows up as in flight on the status page.
+            # is out; only a throttle that outlasts the invocation gets here, and the entry,
+            # left "claimed", keeps its campaign from being counted finished.
             logger.exception(
                 "sent but not recorded: %s %s ses=%s",
                 campaign.id,

@@ -1,4 +1,4 @@
-"""The campaigns table's stores: campaign records, their counts (counted from the ledger) and
+"""The campaigns table's stores: campaign records, their counts (checkpoints and tallies) and
 planner checkpoints, and the markers of SES events already acted on. Keys and item kinds: keys.py.
 
 No write here shares an item with the senders' writes, and each is one conditional write,
@@ -19,8 +19,10 @@ from mailer.aws.translate import aws_errors
 from mailer.errors import ConflictError, OutOfTimeError
 
 from .keys import (
+    BY_START_INDEX,
     CHECKPOINT_PREFIX,
     LEDGER_PREFIX,
+    LISTED,
     META,
     MOVED_PREFIX,
     PARKED_PREFIX,
@@ -42,12 +44,11 @@ from .model import (
     SendOutcome,
     campaign_id,
 )
+from .tally import COUNT_MARGIN, Counts, Tally
 
-Counts = dict[str, dict[str, int]]  # audience -> outcome (or "planned", "claimed") -> number
-UNDER_WAY = "claimed"  # a ledger entry a sender holds: its email is being sent now
+UNDER_WAY = "claimed"  # a ledger entry a sender holds: counted only for campaigns before shards
 FINAL_STATES = frozenset(o.value for o in SendOutcome)
 
-COUNT_MARGIN = 3.0  # seconds: with less left, stop counting (OutOfTimeError)
 SES_EVENT_MARKER_DAYS = 30  # how long a processed SES event is remembered
 
 
@@ -68,6 +69,7 @@ class CampaignStore:
         self.table = table
         self._clock = clock
         self._backoff = replace(CONFLICT_BACKOFF, sleep=sleep)
+        self._tally = Tally(table)
 
     def create(self, campaign: Campaign) -> tuple[Campaign, bool]:
         """Write the campaign record unless it exists; return the stored campaign and whether
@@ -92,6 +94,7 @@ class CampaignStore:
         return {
             **meta_key(campaign.id),
             **campaign.to_item(),
+            "listed": LISTED,
             "plan_state": "planning",
             "started_at": now_iso(self._clock),
         }
@@ -106,8 +109,8 @@ class CampaignStore:
         return Campaign.from_item(item) if item else None
 
     def status(self, campaign_id: str) -> CampaignStatus | None:
-        """The campaign record with its counts per audience and outcome (counted from the
-        ledger until the campaign finishes, then as stored on the record)."""
+        """The campaign record with its counts per audience and outcome (from its checkpoints
+        and tallies until the campaign finishes, then as stored on the record)."""
         item = self._meta(campaign_id)
         return self._status_of(item) if item else None
 
@@ -130,20 +133,72 @@ class CampaignStore:
         )
 
     def list(self) -> list[CampaignStatus]:
-        """Every campaign, newest first (a scan for campaign records: fine at hundreds of
-        campaigns; the ledger entries it skips are read, which costs at millions)."""
-        statuses, kwargs = [], {"FilterExpression": Attr("sk").eq(META)}
+        """Every campaign, newest first, from the sparse index of campaign records (no ledger
+        entry is read; a campaign still sending is counted from its tallies)."""
+        statuses: list[CampaignStatus] = []
+        kwargs: dict[str, Any] = {
+            "IndexName": BY_START_INDEX,
+            "KeyConditionExpression": Key("listed").eq(LISTED),
+            "ScanIndexForward": False,
+        }
         while True:
             with aws_errors("listing campaigns"):
-                page = self.table.scan(**kwargs)
+                page = self.table.query(**kwargs)
             statuses += [self._status_of(item) for item in page["Items"]]
             if "LastEvaluatedKey" not in page:
-                return sorted(statuses, key=lambda s: s.started_at, reverse=True)
+                return statuses
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def list_unlisted(self) -> int:
+        """Put every campaign record written before campaigns-by-start into it (a scan, once,
+        after the first deploy with the index); how many it added. Safe to run again."""
+        added = 0
+        kwargs: dict[str, Any] = {
+            "FilterExpression": Attr("sk").eq(META) & Attr("listed").not_exists()
+        }
+        while True:
+            with aws_errors("finding unlisted campaigns"):
+                page = self.table.scan(**kwargs)
+            for item in page["Items"]:
+                try:
+                    with aws_errors("listing a campaign"):
+                        self.table.update_item(
+                            Key={"pk": item["pk"], "sk": META},
+                            UpdateExpression="SET listed = :listed",
+                            ConditionExpression=Attr("pk").exists() & Attr("listed").not_exists(),
+                            ExpressionAttributeValues={":listed": LISTED},
+                        )
+                except ConflictError:
+                    continue  # listed meanwhile (a second run)
+                added += 1
+            if "LastEvaluatedKey" not in page:
+                return added
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def count(self, campaign: Campaign, time_left: Callable[[], float] | None = None) -> Counts:
-        """Count planned recipients and outcomes from the campaign's checkpoints, ledger entries
-        and moved markers: one Query over its partition, reading only what it counts."""
+        """Planned recipients (its checkpoints) and outcomes (its tallies) per audience: a few
+        small reads, whatever the campaign's size. OutOfTimeError if they would outlast the
+        invocation."""
+        if campaign.ledger_shards == 0:
+            return self._count_ledger(campaign, time_left)
+        counts: Counts = {a: dict.fromkeys(COUNTED, 0) for a in campaign.audiences}
+        with aws_errors("counting a campaign"):
+            checkpoints = self.table.query(
+                KeyConditionExpression=Key("pk").eq(campaign.pk)
+                & Key("sk").begins_with(CHECKPOINT_PREFIX),
+                ConsistentRead=True,
+            )["Items"]
+        for item in checkpoints:
+            _count_item(counts, item)
+        for audience, tallied in self._tally.read(campaign, time_left).items():
+            row = counts.setdefault(audience, dict.fromkeys(COUNTED, 0))
+            for outcome, n in tallied.items():
+                row[outcome] = row.get(outcome, 0) + n
+        return counts
+
+    def _count_ledger(self, campaign: Campaign, time_left: Callable[[], float] | None) -> Counts:
+        """Count a campaign from before the shards from its partition: checkpoints, ledger
+        entries (claims too) and moved markers."""
         counts: Counts = {a: dict.fromkeys(COUNTED, 0) for a in campaign.audiences}
         kwargs: dict[str, Any] = {
             "KeyConditionExpression": Key("pk").eq(campaign_pk(campaign.id)),
@@ -203,22 +258,27 @@ class CampaignStore:
         return True
 
     def parked_page(self, campaign: Campaign, limit: int = 500) -> list[dict[str, Any]]:
-        """Up to `limit` of the jobs parked while the campaign was paused (the first ones
-        left: requeued jobs are forgotten, so the next page starts where this one ended)."""
-        with aws_errors("reading parked jobs"):
-            page = self.table.query(
-                KeyConditionExpression=Key("pk").eq(campaign.pk)
-                & Key("sk").begins_with(PARKED_PREFIX),
-                ConsistentRead=True,
-                Limit=limit,
-            )
-        return list(page["Items"])
+        """Up to `limit` of the jobs parked while the campaign was paused, shard by shard (the
+        first ones left: requeued jobs are forgotten, so the next page starts where this one
+        ended)."""
+        parked: list[dict[str, Any]] = []
+        for pk in campaign.ledger_partitions:
+            with aws_errors("reading parked jobs"):
+                page = self.table.query(
+                    KeyConditionExpression=Key("pk").eq(pk) & Key("sk").begins_with(PARKED_PREFIX),
+                    ConsistentRead=True,
+                    Limit=limit - len(parked),
+                )
+            parked += page["Items"]
+            if len(parked) >= limit:
+                break
+        return parked
 
-    def forget_parked(self, campaign: Campaign, sort_keys: list[str]) -> None:
-        """Delete parked jobs once they are back on the queue."""
+    def forget_parked(self, parked: list[dict[str, Any]]) -> None:
+        """Delete parked jobs (as parked_page gave them) once they are back on the queue."""
         with aws_errors("forgetting parked jobs"), self.table.batch_writer() as batch:
-            for sk in sort_keys:
-                batch.delete_item(Key={"pk": campaign.pk, "sk": sk})
+            for item in parked:
+                batch.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
 
     def last_digest_before(
         self, period: Period, lookback: int = 12
@@ -321,8 +381,8 @@ class CampaignStore:
 
     def try_finish(self, campaign_id: str, time_left: Callable[[], float] | None = None) -> bool:
         """Set finished_at, and store the final counts, once every planned recipient has an
-        outcome; True if this call did. Counting reads the whole ledger, so callers run it once
-        a campaign's queue drains, not after every batch."""
+        outcome; True if this call did. Counting is a few small reads (the tallies), but
+        callers run it once a campaign's queue drains, not after every batch."""
         item = self._meta(campaign_id)
         if not item or item.get("finished_at") or item.get("plan_state") != "planned":
             return False

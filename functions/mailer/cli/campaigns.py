@@ -101,6 +101,14 @@ def campaign_list(ctx: click.Context) -> None:
         )
 
 
+@campaign.command("reindex")
+@click.pass_context
+def campaign_reindex(ctx: click.Context) -> None:
+    """Add campaigns from before the campaigns list's index to it (once, after upgrading)."""
+    added = container_of(ctx).campaigns.list_unlisted()
+    echo(f"listed {added} campaign(s) that were missing from the list")
+
+
 @campaign.command("status")
 @click.argument("campaign_id")
 @click.pass_context

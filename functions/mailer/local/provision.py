@@ -7,6 +7,7 @@ from typing import Any
 
 from mailer.aws.clients import Clients
 
+from . import moto_dynamodb
 from .template import Template, physical_names
 
 
@@ -15,7 +16,9 @@ def provision(clients: Clients, template: Template) -> dict[str, str]:
     SES sender identity.
 
     Safe to run twice: what already exists is left alone. Returns logical id -> physical name.
+    moto, running in this process, is mended first (moto_dynamodb.py).
     """
+    moto_dynamodb.apply()
     settings = clients.settings
     names = physical_names(template, settings)
     for logical_id in template.of_type("AWS::DynamoDB::Table"):

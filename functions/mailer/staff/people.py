@@ -7,12 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from boto3.dynamodb.conditions import Attr
-
-from mailer.aws.translate import aws_errors
-from mailer.campaigns.keys import META, ledger_sk
 from mailer.subscribers.census import suppression_kind
 from mailer.subscribers.identity import AddressKeys
 from mailer.subscribers.lifecycle import Subscriptions
@@ -22,6 +18,10 @@ from mailer.subscribers.store import SubscriberStore
 
 from .audit import AuditLog
 from .identity import StaffMember
+
+if TYPE_CHECKING:  # the console imports the campaigns' modules only where it uses them
+    from mailer.campaigns.ledger import Ledger
+    from mailer.campaigns.store import CampaignStore
 
 
 @dataclass(frozen=True)
@@ -60,13 +60,15 @@ class People:
         keys: AddressKeys,
         store: SubscriberStore,
         subscriptions: Subscriptions,
-        campaigns_table: Any,
+        campaigns: CampaignStore,
+        ledger: Ledger,
         audit: AuditLog,
     ) -> None:
         self._keys = keys
         self._store = store
         self._subscriptions = subscriptions
-        self._campaigns_table = campaigns_table
+        self._campaigns = campaigns
+        self._ledger = ledger
         self._audit = audit
 
     def key(self, address: str) -> str:
@@ -115,27 +117,12 @@ class People:
 
         Ledger entries are kept 400 days (campaigns/ledger.py), so older sends are not shown.
         """
-        pks: list[str] = []
-        kwargs: dict[str, Any] = {
-            "FilterExpression": Attr("sk").eq(META),
-            "ProjectionExpression": "pk",
-        }
-        while True:
-            with aws_errors("listing campaigns"):
-                page = self._campaigns_table.scan(**kwargs)
-            pks += [item["pk"] for item in page["Items"]]
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         found = []
-        for pk in pks:
-            with aws_errors("reading the send ledger"):
-                item = self._campaigns_table.get_item(Key={"pk": pk, "sk": ledger_sk(key)}).get(
-                    "Item"
-                )
+        for status in self._campaigns.list():
+            item = self._ledger.entry(status.campaign, key)
             if item:
                 at = str(item.get("finished_at") or item.get("claimed_at", ""))
-                found.append(Sent(pk.removeprefix("campaign#"), str(item.get("state", "")), at))
+                found.append(Sent(status.campaign.id, str(item.get("state", "")), at))
         return sorted(found, key=lambda s: s.at, reverse=True)
 
     def unsubscribe(self, actor: StaffMember | str, key: str) -> bool:
