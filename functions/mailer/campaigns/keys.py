@@ -41,8 +41,9 @@ sending thread writes only its own tally item, so no two transactions ever colli
 counts are stored on the campaign record, as a map "counts" (audience -> outcome -> number),
 once it finishes. TTL (`expires_at`) applies to final ledger entries and SES event markers.
 
-Campaign records also carry "listed", the sparse index campaigns-by-start's key, so the
-campaigns list reads only campaign records, never a ledger.
+Campaign records and SES event markers also carry "listed" and "listed_at", the keys of the
+sparse index listed-by-time, so the campaigns list and the dashboard's bounce and complaint
+counts query only those items and never scan past a ledger.
 """
 
 from __future__ import annotations
@@ -59,8 +60,10 @@ PLANNED = "planned"
 # A new campaign's shard partitions; stored on its record, so changing this never moves the
 # entries of a campaign already sending.
 LEDGER_SHARDS = 16
-LISTED = "campaign"  # the value of "listed" on every campaign record (campaigns-by-start)
-BY_START_INDEX = "campaigns-by-start"
+# The sparse index listed-by-time holds only items that carry "listed" (their kind) and
+# "listed_at" (when): campaign records and SES event markers, never a ledger entry.
+BY_TIME_INDEX = "listed-by-time"
+LISTED_CAMPAIGN, LISTED_SES_EVENT = "campaign", "ses-event"
 
 
 def campaign_pk(campaign_id: str) -> str:
@@ -87,6 +90,11 @@ def ledger_partitions(campaign_id: str, shards: int) -> list[str]:
     if shards == 0:
         return [campaign_pk(campaign_id)]
     return [shard_pk(campaign_id, shard) for shard in range(shards)]
+
+
+def listing(kind: str, at: str) -> dict[str, str]:
+    """The attributes that put an item in listed-by-time: its kind and its ISO time."""
+    return {"listed": kind, "listed_at": at}
 
 
 def counter_sk(writer: str) -> str:
@@ -137,9 +145,12 @@ def archive_pk(audience: str) -> str:
     return f"{ARCHIVE_PREFIX}{audience}"
 
 
+SES_EVENT_PREFIX = "ses-event#"
+
+
 def ses_event_key(event_id: str) -> dict[str, str]:
     """The key of the marker that says an SES event was acted on."""
-    return {"pk": f"ses-event#{event_id}", "sk": "processed"}
+    return {"pk": f"{SES_EVENT_PREFIX}{event_id}", "sk": "processed"}
 
 
 def audience_of_moved_sk(sk: str) -> str:

@@ -19,17 +19,20 @@ from mailer.aws.translate import aws_errors
 from mailer.errors import ConflictError, OutOfTimeError
 
 from .keys import (
-    BY_START_INDEX,
+    BY_TIME_INDEX,
     CHECKPOINT_PREFIX,
     LEDGER_PREFIX,
-    LISTED,
+    LISTED_CAMPAIGN,
+    LISTED_SES_EVENT,
     META,
     MOVED_PREFIX,
     PARKED_PREFIX,
     PLANNED,
+    SES_EVENT_PREFIX,
     audience_of_moved_sk,
     campaign_pk,
     checkpoint_sk,
+    listing,
     meta_key,
     ses_event_key,
 )
@@ -91,12 +94,13 @@ class CampaignStore:
 
     def new_record(self, campaign: Campaign) -> dict[str, Any]:
         """The campaign record as it is first written (also inside approval's transaction)."""
+        started = now_iso(self._clock)
         return {
             **meta_key(campaign.id),
             **campaign.to_item(),
-            "listed": LISTED,
+            **listing(LISTED_CAMPAIGN, started),
             "plan_state": "planning",
-            "started_at": now_iso(self._clock),
+            "started_at": started,
         }
 
     def _meta(self, campaign_id: str) -> dict[str, Any] | None:
@@ -137,8 +141,8 @@ class CampaignStore:
         entry is read; a campaign still sending is counted from its tallies)."""
         statuses: list[CampaignStatus] = []
         kwargs: dict[str, Any] = {
-            "IndexName": BY_START_INDEX,
-            "KeyConditionExpression": Key("listed").eq(LISTED),
+            "IndexName": BY_TIME_INDEX,
+            "KeyConditionExpression": Key("listed").eq(LISTED_CAMPAIGN),
             "ScanIndexForward": False,
         }
         while True:
@@ -150,30 +154,9 @@ class CampaignStore:
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def list_unlisted(self) -> int:
-        """Put every campaign record written before campaigns-by-start into it (a scan, once,
-        after the first deploy with the index); how many it added. Safe to run again."""
-        added = 0
-        kwargs: dict[str, Any] = {
-            "FilterExpression": Attr("sk").eq(META) & Attr("listed").not_exists()
-        }
-        while True:
-            with aws_errors("finding unlisted campaigns"):
-                page = self.table.scan(**kwargs)
-            for item in page["Items"]:
-                try:
-                    with aws_errors("listing a campaign"):
-                        self.table.update_item(
-                            Key={"pk": item["pk"], "sk": META},
-                            UpdateExpression="SET listed = :listed",
-                            ConditionExpression=Attr("pk").exists() & Attr("listed").not_exists(),
-                            ExpressionAttributeValues={":listed": LISTED},
-                        )
-                except ConflictError:
-                    continue  # listed meanwhile (a second run)
-                added += 1
-            if "LastEvaluatedKey" not in page:
-                return added
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        """Put the campaign records and SES event markers written before listed-by-time into
+        it (a scan, once, after the first deploy with the index); how many it added."""
+        return list_unlisted(self.table)
 
     def count(self, campaign: Campaign, time_left: Callable[[], float] | None = None) -> Counts:
         """Planned recipients (its checkpoints) and outcomes (its tallies) per audience: a few
@@ -435,6 +418,37 @@ def _count_item(counts: Counts, item: dict[str, Any]) -> None:
     row[outcome] = row.get(outcome, 0) + n
 
 
+def list_unlisted(table: Any) -> int:
+    """Give every campaign record and SES event marker without "listed" its listing; safe to
+    run again, and beside live writes (each update is conditional)."""
+    added = 0
+    unlisted = (Attr("sk").eq(META) | Attr("pk").begins_with(SES_EVENT_PREFIX)) & Attr(
+        "listed"
+    ).not_exists()
+    kwargs: dict[str, Any] = {"FilterExpression": unlisted}
+    while True:
+        with aws_errors("finding unlisted items"):
+            page = table.scan(**kwargs)
+        for item in page["Items"]:
+            is_record = item["sk"] == META
+            kind = LISTED_CAMPAIGN if is_record else LISTED_SES_EVENT
+            at = str(item.get("started_at" if is_record else "at", ""))
+            try:
+                with aws_errors("listing an item"):
+                    table.update_item(
+                        Key={"pk": item["pk"], "sk": item["sk"]},
+                        UpdateExpression="SET listed = :listed, listed_at = :at",
+                        ConditionExpression=Attr("pk").exists() & Attr("listed").not_exists(),
+                        ExpressionAttributeValues={":listed": kind, ":at": at},
+                    )
+            except ConflictError:
+                continue  # listed meanwhile, or gone (TTL)
+            added += 1
+        if "LastEvaluatedKey" not in page:
+            return added
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
 class SesEventMarkers:
     """Which SES bounce and complaint events were acted on, so a redelivery is ignored."""
 
@@ -457,6 +471,7 @@ class SesEventMarkers:
                 self._table.put_item(
                     Item={
                         **ses_event_key(event_id),
+                        **listing(LISTED_SES_EVENT, now_iso(lambda: now)),
                         "kind": kind,
                         "at": now_iso(lambda: now),
                         "expires_at": int(now) + SES_EVENT_MARKER_DAYS * 24 * 3600,
@@ -470,14 +485,19 @@ class SesEventMarkers:
             return  # a concurrent delivery of the same event marked it first
 
     def counts_since(self, since_iso: str) -> dict[str, int]:
-        """Bounces and complaints acted on since a time (a scan: markers live 30 days)."""
+        """Bounces and complaints acted on since a time (a query of listed-by-time: markers
+        live 30 days, and no other item is read)."""
         counts: dict[str, int] = {"bounce": 0, "complaint": 0}
         kwargs: dict[str, Any] = {
-            "FilterExpression": Attr("pk").begins_with("ses-event#") & Attr("at").gte(since_iso)
+            "IndexName": BY_TIME_INDEX,
+            "KeyConditionExpression": Key("listed").eq(LISTED_SES_EVENT)
+            & Key("listed_at").gte(since_iso),
+            "ProjectionExpression": "#kind",
+            "ExpressionAttributeNames": {"#kind": "kind"},
         }
         while True:
             with aws_errors("counting SES events"):
-                page = self._table.scan(**kwargs)
+                page = self._table.query(**kwargs)
             for item in page["Items"]:
                 if item.get("kind") in counts:
                     counts[item["kind"]] += 1

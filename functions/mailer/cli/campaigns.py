@@ -104,9 +104,9 @@ def campaign_list(ctx: click.Context) -> None:
 @campaign.command("reindex")
 @click.pass_context
 def campaign_reindex(ctx: click.Context) -> None:
-    """Add campaigns from before the campaigns list's index to it (once, after upgrading)."""
+    """Add campaigns and SES events from before the list index to it (once, after upgrading)."""
     added = container_of(ctx).campaigns.list_unlisted()
-    echo(f"listed {added} campaign(s) that were missing from the list")
+    echo(f"listed {added} campaign(s) and SES event(s) missing from the list and the dashboard")
 
 
 @campaign.command("status")

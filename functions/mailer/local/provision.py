@@ -59,9 +59,11 @@ def _create_schedule_group(scheduler: Any, name: str) -> None:
 
 def _create_table(clients: Clients, template: Template, logical_id: str, name: str) -> None:
     client = clients.dynamodb.meta.client
+    args = template.create_table_args(logical_id, name)
     try:
-        client.create_table(**template.create_table_args(logical_id, name))
+        client.create_table(**args)
     except client.exceptions.ResourceInUseException:
+        _add_missing_indexes(client, args)
         return
     client.get_waiter("table_exists").wait(TableName=name)
     ttl = template.ttl_attribute(logical_id)
@@ -69,6 +71,20 @@ def _create_table(clients: Clients, template: Template, logical_id: str, name: s
         client.update_time_to_live(
             TableName=name, TimeToLiveSpecification={"AttributeName": ttl, "Enabled": True}
         )
+
+
+def _add_missing_indexes(client: Any, args: dict[str, Any]) -> None:
+    """Add the template's global secondary indexes a table restored from an older state lacks,
+    one per update, as CloudFormation does on a deploy."""
+    table = client.describe_table(TableName=args["TableName"])["Table"]
+    present = {index["IndexName"] for index in table.get("GlobalSecondaryIndexes", [])}
+    for index in args.get("GlobalSecondaryIndexes", []):
+        if index["IndexName"] not in present:
+            client.update_table(
+                TableName=args["TableName"],
+                AttributeDefinitions=args["AttributeDefinitions"],
+                GlobalSecondaryIndexUpdates=[{"Create": index}],
+            )
 
 
 def _create_queue(
