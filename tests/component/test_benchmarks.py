@@ -10,7 +10,16 @@ from typing import Any
 
 import pytest
 
-from benchmarks import cold_report, cold_start, imports, planner, quota, quota_report, render
+from benchmarks import (
+    cold_report,
+    cold_start,
+    finish,
+    imports,
+    planner,
+    quota,
+    quota_report,
+    render,
+)
 from benchmarks.fakes import FakeSes
 from benchmarks.report import Sizes, main
 from benchmarks.simtime import SimTime
@@ -23,6 +32,7 @@ def test_the_benchmarks_run_and_report_every_goal(tmp_path: Path) -> None:
         rates=(14, 200),
         render_emails=10,
         planner_sizes=(300,),
+        finish_recipients=500,
         import_rows=250,
         memories=(),
         cold_starts=(),  # test_the_cold_start_benchmark_reports_a_slow_import_as_not_met
@@ -33,6 +43,7 @@ def test_the_benchmarks_run_and_report_every_goal(tmp_path: Path) -> None:
         "## Quota use",
         "## Render",
         "## Planner",
+        "## Finishing a million",
         "## Cost",
         "## List import",
         "## Cold start and artifacts",
@@ -100,6 +111,14 @@ def test_the_planner_benchmark_reports_slow_aws_as_not_met() -> None:
     assert slow.ms_per_recipient > honest.ms_per_recipient
     text = "\n".join(planner.section([slow]))
     assert "s): **not met**" in text
+
+
+def test_the_finish_benchmark_reports_a_lost_count_as_not_met() -> None:
+    honest = finish.run(500, writers=4)
+    assert honest.finished and honest.met
+    lossy = finish.run(500, writers=4, lost=1)
+    assert not lossy.finished and not lossy.met
+    assert "the sender's 30 s: **not met**" in "\n".join(finish.section(lossy))
 
 
 def test_the_import_benchmark_reports_slow_transactions_as_not_met() -> None:
