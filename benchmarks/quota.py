@@ -12,6 +12,7 @@ planner runs as its function does: its threads, its memory, its 900 s, retried i
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import os
@@ -54,11 +55,13 @@ TOPIC_SETS = [(), ("housing",), ("survivor-voice", "right-to-work"), ("law-and-p
 INVOKE_OVERHEAD = 0.02  # seconds: the event source's poll and the Lambda invoke, per batch
 SENDER_THREADS = int(parameter_default("SenderThreads"))
 SENDERS_DEFAULT = int(parameter_default("SenderConcurrency"))
-SHARE = float(parameter_default("SendRateShare"))
+RESERVE = float(parameter_default("NoticeReserveRate"))
+WEB_MB = memory_of("WebFunction")
 SENDER_MB = memory_of("DigestSenderFunction")
 PLANNER_MB = memory_of("DigestPlannerFunction")
 SENDER_TIMEOUT = timeout_of("DigestSenderFunction")
 PLANNER_TIMEOUT = timeout_of("DigestPlannerFunction")
+NOTICE = "signing-up"  # the local part of the notices' addresses
 PLANNER_ATTEMPTS = 3  # the first run and the two retries of its EventInvokeConfig
 
 
@@ -78,7 +81,7 @@ class QuotaResult:
     recipients: int
     rate: float
     senders: int
-    share: float
+    reserve: float  # messages a second the senders leave for notices (NoticeReserveRate)
     memory_mb: int
     seconds: float  # simulated, first to last accepted send
     sent: int
@@ -104,12 +107,16 @@ class QuotaResult:
     planner_seconds: float  # simulated, the planner's runs together
     finished: bool = False  # the campaign record says finished
     dead: int = 0  # messages the queue moved to its dead-letter queue
+    notices_per_second: float = 0.0  # confirm emails asked for while the campaign sent
+    notices_sent: int = 0
+    notice_waits: list[float] = field(default_factory=list)  # seconds from asking to accepted
     extra: dict[str, float] = field(default_factory=dict)
 
     @property
     def reached(self) -> float:
-        """Messages a second reached, as a share of R."""
-        return self.sent / self.seconds / self.rate if self.seconds else 0.0
+        """Messages a second reached, campaign and notices together, as a share of R."""
+        total = self.sent + self.notices_sent
+        return total / self.seconds / self.rate if self.seconds else 0.0
 
     @property
     def cpu_ms_per_email(self) -> float:
@@ -149,17 +156,19 @@ def run(
     recipients: int,
     rate: float,
     *,
-    share: float = SHARE,
+    reserve: float = RESERVE,
+    notices: float = 0.0,
     senders: int | None = None,
     memory_mb: int = SENDER_MB,
     ses: SesFactory = FakeSes,
 ) -> QuotaResult:
     """Plan and send one digest to `recipients` people at an SES quota of `rate` a second, the
-    senders at `memory_mb` (`ses`: the SES fake; a test gives a slow or lossy one)."""
+    senders at `memory_mb` (`ses`: the SES fake; a test gives a slow or lossy one), while the
+    web function sends `notices` confirm emails a second to people signing up."""
     senders = senders or senders_for(rate)
     logging.disable(logging.CRITICAL)  # the pipeline's logs cost more CPU than it does
     try:
-        return _run(recipients, rate, share, senders, memory_mb, ses)
+        return _run(recipients, rate, reserve, notices, senders, memory_mb, ses)
     finally:
         logging.disable(logging.NOTSET)
 
@@ -167,7 +176,8 @@ def run(
 def _run(
     recipients: int,
     rate: float,
-    share: float,
+    reserve: float,
+    notices: float,
     senders: int,
     memory_mb: int,
     ses_factory: SesFactory,
@@ -176,7 +186,7 @@ def _run(
         sim = SimTime()
         env = {
             **ENV,
-            "SEND_RATE_SHARE": str(share),
+            "NOTICE_RESERVE_RATE": str(reserve),
             "SENDER_CONCURRENCY": str(senders),
             "SENDER_THREADS": str(SENDER_THREADS),
         }
@@ -264,17 +274,37 @@ def _run(
                     else:
                         sqs.delete(message["MessageId"], message["ReceiptHandle"])
 
+        notice_waits: list[float] = []
+
+        def web() -> None:
+            """Confirm emails at `notices` a second, from the campaign's first send to its end."""
+            w = container(1)
+            for i in itertools.count():
+                while not ses.sent and not (planned["done"] and sqs.idle()):
+                    sim.sleep(0.05)  # no campaign email out yet
+                if planned["done"] and sqs.idle():
+                    return
+                asked = sim()
+                pending = Subscriber(key=f"{i:064x}", email=f"{NOTICE}{i}@example.net",
+                                     audience="individuals")  # fmt: skip
+                w.notices.confirm(pending)
+                notice_waits.append(sim() - asked)
+                sim.sleep(max(0.0, asked + 1.0 / notices - sim()))
+
         def everything() -> None:
             tasks = [sim.spawn(planner, planner_cpu)] + [
                 sim.spawn(sender, cpu) for cpu in sender_cpus
             ]
+            if notices > 0:
+                tasks.append(sim.spawn(web, Cpu(cpu_slowdown(WEB_MB))))
             sim.join(tasks)
             errors = [t.error for t in tasks if t.error is not None]
             if errors:
                 raise errors[0]
 
         sim.run(everything)
-        sent = len(ses.sent)
+        campaign = {a: n for a, n in ses.sent.items() if not a.startswith(NOTICE)}
+        sent = len(campaign)
         status = setup.campaigns.status("digest#2026-12")
         assert status is not None
         # Recipients skipped for nothing relevant, or suppressed, are not owed an email.
@@ -283,11 +313,11 @@ def _run(
             recipients=recipients,
             rate=rate,
             senders=senders,
-            share=share,
+            reserve=reserve,
             memory_mb=memory_mb,
             seconds=ses.last - ses.first + 1.0 / rate,
             sent=sent,
-            duplicates=sum(n - 1 for n in ses.sent.values()),
+            duplicates=sum(n - 1 for n in campaign.values()),
             not_sent=recipients - not_owed - sent,
             finished=bool(status.finished_at),
             throttles=ses.throttled,
@@ -309,6 +339,9 @@ def _run(
             planner_cpu=planner_cpu.spent,
             planner_seconds=busy["planner"],
             dead=len(sqs.dead),
+            notices_per_second=notices,
+            notices_sent=len(ses.sent) - len(campaign),
+            notice_waits=notice_waits,
         )
 
 

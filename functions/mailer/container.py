@@ -611,7 +611,7 @@ class Container:
             ses=ses,
             bucket=TokenBucket.for_sender(
                 quota,
-                self.settings.send_rate_share,
+                self.settings.notice_reserve_rate,
                 self.settings.sender_concurrency,
                 self.monotonic,
                 self.sleep,
@@ -657,7 +657,7 @@ class Container:
         def pace() -> TokenBucket:
             return TokenBucket.for_sender(
                 self.send_quota,
-                self.settings.send_rate_share,
+                self.settings.notice_reserve_rate,
                 self.settings.sender_concurrency,
                 self.monotonic,
                 self.sleep,

@@ -118,10 +118,10 @@ class Settings:
         "SES messages per second if the account's quota cannot be read (SES GetAccount)",
         default=14.0,
     )
-    send_rate_share: float = _env(
-        "SEND_RATE_SHARE",
-        "share of the SES quota campaigns use, all senders together (the rest: confirm emails)",
-        default=0.9,
+    notice_reserve_rate: float = _env(
+        "NOTICE_RESERVE_RATE",
+        "SES messages a second campaigns leave free for confirm and other one-off emails",
+        default=1.0,
     )
     sender_concurrency: int = _env(
         "SENDER_CONCURRENCY",
@@ -234,8 +234,12 @@ class Settings:
             )
         if not math.isfinite(settings.max_send_rate) or settings.max_send_rate <= 0:
             raise SettingsError("MAX_SEND_RATE must be a number of messages a second above 0")
-        if not 0 < settings.send_rate_share <= 1:
-            raise SettingsError("SEND_RATE_SHARE must be a share above 0 and at most 1, like 0.9")
+        reserve = settings.notice_reserve_rate
+        if not math.isfinite(reserve) or reserve < 0:
+            raise SettingsError(
+                "NOTICE_RESERVE_RATE must be messages a second, 0 or more, like 1 (at most half "
+                "the SES quota is kept back, whatever it says)"
+            )
         if settings.sender_threads < 1:
             raise SettingsError("SENDER_THREADS must be a whole number of threads, 1 or more")
         if not 1 <= settings.digest_review_days <= 27:

@@ -94,6 +94,22 @@ def test_the_quota_benchmark_reports_lost_mail_and_a_slow_send_as_not_met() -> N
     )
 
 
+def test_confirm_emails_sent_during_a_1000_a_second_campaign_go_out_within_seconds() -> None:
+    """People signing up while 16 senders send at R = 1,000 (ten a second: more than the
+    senders leave free) get their confirm email within seconds, and the campaign is intact;
+    an SES taking ten seconds a send is reported as not met."""
+    during = quota.run(300, 1000, notices=10)
+    assert during.correct and during.duplicates == 0
+    assert during.notices_sent == len(during.notice_waits) >= 4
+    assert max(during.notice_waits) < 2.0
+    assert "out within 5 s of asking: **met**" in "\n".join(quota_report.section(300, [during], []))
+    slow = quota.run(40, 14, notices=1, ses=_SlowSes)
+    assert slow.notice_waits and min(slow.notice_waits) >= 10.0
+    assert "out within 5 s of asking: **not met**" in "\n".join(
+        quota_report.section(40, [slow], [])
+    )
+
+
 def test_the_render_benchmark_reports_a_slow_path_as_not_met() -> None:
     _, context, _, _ = render.digest_variant()
     slow = render.naive_path(context)  # MJML per recipient: far below the goal

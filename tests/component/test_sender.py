@@ -656,10 +656,13 @@ def test_a_throttled_try_gives_its_turn_back_so_the_rate_is_kept() -> None:
 def test_each_sender_gets_its_share_of_the_account_rate(container: Container) -> None:
     settings = Settings.from_env({**TEST_ENV, "MAX_SEND_RATE": "14", "SENDER_CONCURRENCY": "4"})
     p = Container(settings, container.clients)
-    assert p.sender.bucket.rate == pytest.approx(14 * 0.9 / 4)  # 90% by default: room for notices
+    assert p.sender.bucket.rate == pytest.approx((14 - 1) / 4)  # 1 a second left for notices
     assert p.sender.bucket.capacity == pytest.approx(3)  # a few tokens banked across batch gaps
-    fast = TokenBucket.for_sender(1000, 0.9, 10)
-    assert fast.capacity == pytest.approx(90 * 0.25)  # at high rates, a quarter second's worth
+    fast = TokenBucket.for_sender(1000, 1.0, 10)
+    assert fast.rate == pytest.approx(99.9)  # the reserve is a few a second, not a share
+    assert fast.capacity == pytest.approx(99.9 * 0.25)  # at high rates, a quarter second's worth
+    sandbox = TokenBucket.for_sender(1, 5.0, 1)
+    assert sandbox.rate == pytest.approx(0.5)  # never more than half the quota kept back
 
 
 def test_a_bucket_banks_a_few_tokens_while_idle_and_shares_turns_between_threads() -> None:
@@ -680,10 +683,12 @@ def test_a_bucket_banks_a_few_tokens_while_idle_and_shares_turns_between_threads
     assert sorted(waits) == pytest.approx([0.0, 0.1, 0.2, 0.3, 0.4])
 
 
-def test_senders_pace_at_a_share_of_the_quota_ses_reports(container: Container) -> None:
+def test_senders_pace_at_the_quota_ses_reports_less_the_notice_reserve(
+    container: Container,
+) -> None:
     """SES's GetAccount gives the quota (moto has no GetAccount: a stub answers as SES does)."""
     settings = Settings.from_env(
-        {**TEST_ENV, "SENDER_CONCURRENCY": "4", "SEND_RATE_SHARE": "0.8", "MAX_SEND_RATE": "1"}
+        {**TEST_ENV, "SENDER_CONCURRENCY": "4", "NOTICE_RESERVE_RATE": "4", "MAX_SEND_RATE": "1"}
     )
     p = Container(settings, container.clients)
     client = container.clients.sesv2  # a real client, answered by the stub
@@ -697,12 +702,13 @@ def test_senders_pace_at_a_share_of_the_quota_ses_reports(container: Container) 
     )
     container.clients.sesv2_send = client  # type: ignore[misc]
     with stub:
-        assert p.sender.bucket.rate == pytest.approx(200 * 0.8 / 4)
+        assert p.sender.bucket.rate == pytest.approx((200 - 4) / 4)
     stub.assert_no_pending_responses()
     refused = Container(settings, container.clients)
     with Stubber(client) as denied:
         denied.add_client_error("get_account", "AccessDeniedException", http_status_code=403)
-        assert refused.sender.bucket.rate == pytest.approx(1 * 0.8 / 4)  # MAX_SEND_RATE
+        # MAX_SEND_RATE of 1 a second: the reserve keeps back half of it, not more
+        assert refused.sender.bucket.rate == pytest.approx(0.5 / 4)
 
 
 def test_backoff_grows_with_jitter_and_gives_up_in_time() -> None:

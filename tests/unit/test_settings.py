@@ -117,6 +117,13 @@ def test_max_send_rate_must_be_positive(value: str) -> None:
         Settings.from_env(with_env(MAX_SEND_RATE=value))
 
 
+@pytest.mark.parametrize("value", ["-1", "nan", "inf"])
+def test_a_notice_reserve_below_zero_or_not_a_number_is_refused(value: str) -> None:
+    """The reserve is messages a second kept free: a negative or endless one is refused."""
+    with pytest.raises(SettingsError, match="NOTICE_RESERVE_RATE must be messages a second"):
+        Settings.from_env(with_env(NOTICE_RESERVE_RATE=value))
+
+
 def test_max_send_rate_nan_is_refused() -> None:
     """'nan' is not a sending rate."""
     with pytest.raises(SettingsError, match="MAX_SEND_RATE"):

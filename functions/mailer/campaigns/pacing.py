@@ -1,9 +1,10 @@
 """Pacing for SES: a token bucket per sender, shared by its threads (retries: aws/retry.py).
 
 Several senders run at once (the SQS event source's maximum concurrency), so each paces itself
-at its share of the rate the campaigns may use: a configurable share (SEND_RATE_SHARE, 90% by
-default, leaving room for confirm emails) of the account's SES quota, divided by the number of
-senders. The clock and the sleep are injected so tests run in no time and can see every wait.
+at its share of the rate the campaigns may use: the account's SES quota less a few messages a
+second kept free for confirm and other one-off emails (NOTICE_RESERVE_RATE, 1 a second by
+default, at most half the quota), divided by the number of senders. The clock and the sleep
+are injected so tests run in no time and can see every wait.
 """
 
 from __future__ import annotations
@@ -15,10 +16,16 @@ from threading import Lock
 # What a sender may bank while idle: at least three tokens, or a quarter second of its rate.
 # Between one batch and the next a sender waits about 120 ms (the last send's answer, the
 # ledger, SQS, the next invoke); a bank smaller than that loses rate for good after every
-# batch. More would let all senders burst together above the quota, which the 10% left by
-# SEND_RATE_SHARE absorbs (and SES throttling, retried, beyond it).
+# batch. More would let all senders burst together above the quota; SES throttles that burst
+# and the senders retry it, without spending a turn (aws/retry.py).
 BANKED_TOKENS = 3.0
 BANKED_SECONDS = 0.25
+
+
+def campaign_rate(quota: float, notice_reserve: float) -> float:
+    """What all senders together may send a second: the quota less the notices' reserve, the
+    reserve never more than half of it (a sandbox's 1 a second still sends campaigns)."""
+    return quota - min(max(0.0, notice_reserve), quota / 2)
 
 
 class TokenBucket:
@@ -49,13 +56,14 @@ class TokenBucket:
     def for_sender(
         cls,
         quota: float,
-        share: float,
+        notice_reserve: float,
         concurrency: int,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> TokenBucket:
-        """One sender's share of `share` of the account's quota (messages a second)."""
-        rate = quota * share / max(1, concurrency)
+        """One sender's share of the account's quota less the notices' reserve (messages a
+        second; the reserve takes at most half the quota)."""
+        rate = campaign_rate(quota, notice_reserve) / max(1, concurrency)
         capacity = max(1.0, min(rate, max(BANKED_TOKENS, rate * BANKED_SECONDS)))
         return cls(rate, capacity, clock, sleep)
 
