@@ -74,8 +74,10 @@ if TYPE_CHECKING:
 # stack delivers them itself (local/schedules.py).
 LOCAL_PLANNER_ARN = "arn:aws:lambda:eu-west-2:123456789012:function:local-planner"
 LOCAL_SCHEDULE_ROLE = "arn:aws:iam::123456789012:role/local-campaign-schedules"
-# One-off notices answer a person waiting on a page: a few short retries, then give up.
-NOTICE_BACKOFF = Backoff(attempts=4, base=0.4)
+# One-off notices answer a person waiting on a page: retried for up to a few seconds (SES
+# refuses a second now and then while campaigns send at the quota less the notices' reserve,
+# when the senders' banked turns land together), then give up with "try again".
+NOTICE_BACKOFF = Backoff(attempts=6, base=0.25, cap=2.0)
 
 
 class Container:
