@@ -78,6 +78,10 @@ LOCAL_SCHEDULE_ROLE = "arn:aws:iam::123456789012:role/local-campaign-schedules"
 # refuses a second now and then while campaigns send at the quota less the notices' reserve,
 # when the senders' banked turns land together), then give up with "try again".
 NOTICE_BACKOFF = Backoff(attempts=6, base=0.25, cap=2.0)
+# Campaign sends pace at the quota less the notices' reserve, so SES refuses one now and then;
+# a record given up goes back to the queue for its whole visibility timeout (3 minutes), so
+# keep trying, with short waits, while the invocation has time (`time_left` bounds it).
+CAMPAIGN_SEND_BACKOFF = Backoff(attempts=12, base=0.1, cap=2.0)
 
 
 class Container:
@@ -596,7 +600,7 @@ class Container:
         from mailer.campaigns.queue import drained
         from mailer.campaigns.sender import Sender, SenderConfig
 
-        ses = self.ses(Backoff(sleep=self.sleep))
+        ses = self.ses(replace(CAMPAIGN_SEND_BACKOFF, sleep=self.sleep))
         return Sender(
             config=SenderConfig(
                 sender=self.identity,
