@@ -23,6 +23,7 @@ from tests.support.digest import (
     add_people,
     drain_queue,
     pipeline,
+    planned_digest,
     receive_event,
 )
 from tests.support.mail import sent_mail
@@ -33,10 +34,7 @@ DEC = Period(2026, 12)
 @pytest.fixture
 def p(container: Container, clock: FakeClock) -> Container:
     """December's digest planned for the usual five subscribers, nothing sent yet."""
-    built = pipeline(container, clock)
-    add_people(built.subscriber_store)
-    built.planner.plan(built.planner.digest(DEC))
-    return built
+    return planned_digest(container, clock)
 
 
 def _partition_items(p: Container, pk: str) -> list[dict[str, Any]]:

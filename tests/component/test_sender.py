@@ -36,6 +36,7 @@ from tests.support.digest import (
     add_people,
     drain_queue,
     pipeline,
+    planned_digest,
     receive_event,
     spy_on_ses,
     throttle_error,
@@ -52,10 +53,7 @@ ORDER = [subscriber_key(address) for address, *_ in PEOPLE]
 @pytest.fixture
 def p(container: Container, clock: FakeClock) -> Container:
     """December's digest planned for the usual five subscribers, nothing sent yet."""
-    built = pipeline(container, clock)
-    add_people(built.subscriber_store)
-    built.planner.plan(built.planner.digest(DEC))
-    return built
+    return planned_digest(container, clock)
 
 
 @pytest.fixture

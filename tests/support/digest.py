@@ -9,6 +9,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from mailer.campaigns.model import Period
 from mailer.campaigns.queue import as_record, drain
 from mailer.campaigns.sender import Result
 from mailer.container import Container
@@ -184,3 +185,12 @@ def spy_on_ses(container: Container, **kwargs: Any) -> SesSpy:
     spy = SesSpy(container.clients.sesv2_send, **kwargs)
     container.clients.sesv2_send = spy  # type: ignore[misc] (a cached_property, replaced per test)
     return spy
+
+
+def planned_digest(container: Container, clock: FakeClock) -> Container:
+    """The pipeline with the usual five subscribers and December 2026's digest planned, nothing
+    sent yet."""
+    built = pipeline(container, clock)
+    add_people(built.subscriber_store)
+    built.planner.plan(built.planner.digest(Period(2026, 12)))
+    return built

@@ -14,9 +14,10 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 
+from mailer.aws.paging import paged_items
 from mailer.aws.transactions import CONFLICT_BACKOFF, retry_conflicts
 from mailer.aws.translate import aws_errors
-from mailer.errors import ConflictError, OutOfTimeError
+from mailer.errors import ConflictError
 
 from .keys import (
     BY_TIME_INDEX,
@@ -139,19 +140,14 @@ class CampaignStore:
     def list(self) -> list[CampaignStatus]:
         """Every campaign, newest first, from the sparse index of campaign records (no ledger
         entry is read; a campaign still sending is counted from its tallies)."""
-        statuses: list[CampaignStatus] = []
-        kwargs: dict[str, Any] = {
-            "IndexName": BY_TIME_INDEX,
-            "KeyConditionExpression": Key("listed").eq(LISTED_CAMPAIGN),
-            "ScanIndexForward": False,
-        }
-        while True:
-            with aws_errors("listing campaigns"):
-                page = self.table.query(**kwargs)
-            statuses += [self._status_of(item) for item in page["Items"]]
-            if "LastEvaluatedKey" not in page:
-                return statuses
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        records = paged_items(
+            self.table.query,
+            "listing campaigns",
+            IndexName=BY_TIME_INDEX,
+            KeyConditionExpression=Key("listed").eq(LISTED_CAMPAIGN),
+            ScanIndexForward=False,
+        )
+        return [self._status_of(item) for item in records]
 
     def list_unlisted(self) -> int:
         """Put the campaign records and SES event markers written before listed-by-time into
@@ -183,24 +179,20 @@ class CampaignStore:
         """Count a campaign from before the shards from its partition: checkpoints, ledger
         entries (claims too) and moved markers."""
         counts: Counts = {a: dict.fromkeys(COUNTED, 0) for a in campaign.audiences}
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("pk").eq(campaign_pk(campaign.id)),
-            "ProjectionExpression": "sk, #state, audience, planned",
-            "ExpressionAttributeNames": {"#state": "state"},
-            "ConsistentRead": True,
-        }
-        while True:
-            # A million entries take many pages: stop before a Lambda runs out of time, rather
-            # than be killed and have SQS deliver the batch again.
-            if time_left is not None and time_left() < COUNT_MARGIN:
-                raise OutOfTimeError("too little time left to count the campaign")
-            with aws_errors("counting a campaign"):
-                response = self.table.query(**kwargs)
-            for entry in response["Items"]:
-                _count_item(counts, entry)
-            if "LastEvaluatedKey" not in response:
-                return counts
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        # A million entries take many pages: stop before a Lambda runs out of time, rather than
+        # be killed and have SQS deliver the batch again.
+        for entry in paged_items(
+            self.table.query,
+            "counting a campaign",
+            time_left=time_left,
+            margin=COUNT_MARGIN,
+            KeyConditionExpression=Key("pk").eq(campaign_pk(campaign.id)),
+            ProjectionExpression="sk, #state, audience, planned",
+            ExpressionAttributeNames={"#state": "state"},
+            ConsistentRead=True,
+        ):
+            _count_item(counts, entry)
+        return counts
 
     def control(self, campaign_id: str) -> str:
         """ "paused", "cancelled", or "" while the campaign runs as planned."""
@@ -425,28 +417,22 @@ def list_unlisted(table: Any) -> int:
     unlisted = (Attr("sk").eq(META) | Attr("pk").begins_with(SES_EVENT_PREFIX)) & Attr(
         "listed"
     ).not_exists()
-    kwargs: dict[str, Any] = {"FilterExpression": unlisted}
-    while True:
-        with aws_errors("finding unlisted items"):
-            page = table.scan(**kwargs)
-        for item in page["Items"]:
-            is_record = item["sk"] == META
-            kind = LISTED_CAMPAIGN if is_record else LISTED_SES_EVENT
-            at = str(item.get("started_at" if is_record else "at", ""))
-            try:
-                with aws_errors("listing an item"):
-                    table.update_item(
-                        Key={"pk": item["pk"], "sk": item["sk"]},
-                        UpdateExpression="SET listed = :listed, listed_at = :at",
-                        ConditionExpression=Attr("pk").exists() & Attr("listed").not_exists(),
-                        ExpressionAttributeValues={":listed": kind, ":at": at},
-                    )
-            except ConflictError:
-                continue  # listed meanwhile, or gone (TTL)
-            added += 1
-        if "LastEvaluatedKey" not in page:
-            return added
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    for item in paged_items(table.scan, "finding unlisted items", FilterExpression=unlisted):
+        is_record = item["sk"] == META
+        kind = LISTED_CAMPAIGN if is_record else LISTED_SES_EVENT
+        at = str(item.get("started_at" if is_record else "at", ""))
+        try:
+            with aws_errors("listing an item"):
+                table.update_item(
+                    Key={"pk": item["pk"], "sk": item["sk"]},
+                    UpdateExpression="SET listed = :listed, listed_at = :at",
+                    ConditionExpression=Attr("pk").exists() & Attr("listed").not_exists(),
+                    ExpressionAttributeValues={":listed": kind, ":at": at},
+                )
+        except ConflictError:
+            continue  # listed meanwhile, or gone (TTL)
+        added += 1
+    return added
 
 
 class SesEventMarkers:
@@ -488,19 +474,15 @@ class SesEventMarkers:
         """Bounces and complaints acted on since a time (a query of listed-by-time: markers
         live 30 days, and no other item is read)."""
         counts: dict[str, int] = {"bounce": 0, "complaint": 0}
-        kwargs: dict[str, Any] = {
-            "IndexName": BY_TIME_INDEX,
-            "KeyConditionExpression": Key("listed").eq(LISTED_SES_EVENT)
+        for item in paged_items(
+            self._table.query,
+            "counting SES events",
+            IndexName=BY_TIME_INDEX,
+            KeyConditionExpression=Key("listed").eq(LISTED_SES_EVENT)
             & Key("listed_at").gte(since_iso),
-            "ProjectionExpression": "#kind",
-            "ExpressionAttributeNames": {"#kind": "kind"},
-        }
-        while True:
-            with aws_errors("counting SES events"):
-                page = self._table.query(**kwargs)
-            for item in page["Items"]:
-                if item.get("kind") in counts:
-                    counts[item["kind"]] += 1
-            if "LastEvaluatedKey" not in page:
-                return counts
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            ProjectionExpression="#kind",
+            ExpressionAttributeNames={"#kind": "kind"},
+        ):
+            if item.get("kind") in counts:
+                counts[item["kind"]] += 1
+        return counts

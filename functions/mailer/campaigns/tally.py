@@ -18,8 +18,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
-from mailer.aws.translate import aws_errors
-from mailer.errors import OutOfTimeError
+from mailer.aws.paging import paged_items
 
 from .keys import COUNTER_PREFIX, counter_sk
 from .model import Campaign
@@ -68,20 +67,15 @@ class Tally:
         consistent, so an outcome recorded before the call is in it)."""
         counts: Counts = {}
         for pk in campaign.ledger_partitions:
-            kwargs: dict[str, Any] = {
-                "KeyConditionExpression": Key("pk").eq(pk) & Key("sk").begins_with(COUNTER_PREFIX),
-                "ConsistentRead": True,
-            }
-            while True:
-                if time_left is not None and time_left() < COUNT_MARGIN:
-                    raise OutOfTimeError("too little time left to count the campaign")
-                with aws_errors("counting a campaign"):
-                    page = self._table.query(**kwargs)
-                for item in page["Items"]:
-                    _add_cells(counts, item)
-                if "LastEvaluatedKey" not in page:
-                    break
-                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            for item in paged_items(
+                self._table.query,
+                "counting a campaign",
+                time_left=time_left,
+                margin=COUNT_MARGIN,
+                KeyConditionExpression=Key("pk").eq(pk) & Key("sk").begins_with(COUNTER_PREFIX),
+                ConsistentRead=True,
+            ):
+                _add_cells(counts, item)
         return counts
 
 
