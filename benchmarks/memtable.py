@@ -255,6 +255,12 @@ class MemoryTable:
             for gsi in args.get("GlobalSecondaryIndexes", [])
         }
         self.items: dict[tuple[Any, Any], dict[str, Any]] = {}
+        # each partition (of the table and of each index) by its key's value, so a query reads
+        # its partition as DynamoDB does, not the whole table: a 25k campaign's finish pages
+        # the ledger, and a scan per page made the fake, not the code, the slow part
+        self._partitions: dict[str, dict[Any, dict[tuple[Any, Any], dict[str, Any]]]] = {
+            name: {} for name in {self.hash, *(keys[0] for keys in self.indexes.values())}
+        }
 
     def key_of(self, item: dict[str, Any]) -> tuple[Any, Any]:
         """The item's primary key values."""
@@ -262,6 +268,22 @@ class MemoryTable:
 
     def _stored(self, key: dict[str, Any]) -> dict[str, Any] | None:
         return self.items.get(self.key_of(_wire(key)))
+
+    def _store(self, item: dict[str, Any]) -> None:
+        key = self.key_of(item)
+        self._drop(key)
+        self.items[key] = item
+        for name, partitions in self._partitions.items():
+            if name in item:
+                partitions.setdefault(item[name], {})[key] = item
+
+    def _drop(self, key: tuple[Any, Any]) -> None:
+        old = self.items.pop(key, None)
+        if old is None:
+            return
+        for name, partitions in self._partitions.items():
+            if name in old:
+                partitions[old[name]].pop(key, None)
 
     def check(self, key: dict[str, Any], request: dict[str, Any]) -> bool:
         """Whether the request's condition holds for the item at `key` now."""
@@ -278,10 +300,9 @@ class MemoryTable:
     def apply(self, kind: str, request: dict[str, Any]) -> None:
         """Write one Put, Update or Delete whose condition was checked."""
         if kind == "Put":
-            item = _wire(request["Item"])
-            self.items[self.key_of(item)] = item
+            self._store(_wire(request["Item"]))
         elif kind == "Delete":
-            self.items.pop(self.key_of(_wire(request["Key"])), None)
+            self._drop(self.key_of(_wire(request["Key"])))
         elif kind == "Update":
             key = _wire(request["Key"])
             scope = _Scope(
@@ -289,7 +310,7 @@ class MemoryTable:
                 request.get("ExpressionAttributeValues", {}),
             )
             current = self.items.get(self.key_of(key)) or key
-            self.items[self.key_of(key)] = _update(request["UpdateExpression"], scope, current)
+            self._store(_update(request["UpdateExpression"], scope, current))
 
     def _write(
         self, kind: str, operation: str, key: dict[str, Any], request: dict[str, Any]
@@ -340,8 +361,8 @@ class MemoryTable:
         wanted = _equal_to(tree, scope, hash_key)  # the partition: found by its key first
         matching = [
             i
-            for i in self.items.values()
-            if i.get(hash_key, _MISSING) == wanted and (not range_key or range_key in i)
+            for i in self._partitions[hash_key].get(wanted, {}).values()
+            if not range_key or range_key in i
         ]
         matching = [i for i in matching if scope.holds(tree, i)]
         order = (range_key, self.hash, self.range) if index else (range_key,)

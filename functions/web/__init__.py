@@ -16,6 +16,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from mailer.campaigns.send_time import london_words
+from mailer.compiled import ProcessBytecodeCache
 from mailer.container import Container, current
 from mailer.errors import MailerError
 
@@ -25,6 +26,9 @@ from .extensions import csrf
 # What the dev outbox lists: the local stack passes in a reader of its fake SES.
 OutboxReader = Callable[[], Sequence[Any]]
 
+
+# Every app's pages, compiled once a process: create_app configures each environment alike.
+_PAGES = ProcessBytecodeCache()
 
 PUBLIC = "public"  # the catalogue and subscription pages (the web function)
 STAFF = "staff"  # the staff console under /staff (the staff function)
@@ -65,6 +69,7 @@ def create_app(
         ),
     )
     app.extensions["mailer"] = container
+    app.jinja_env.bytecode_cache = _PAGES
     app.jinja_env.filters.update(
         when=words.when, day=words.day, people=words.people, london=london_words
     )

@@ -15,6 +15,7 @@ LAYERS = [
     "mailer.text",
     "mailer.settings",
     "mailer.paths",
+    "mailer.compiled",
     "mailer.aws",
     "mailer.catalogue",
     "mailer.emails",

@@ -16,6 +16,7 @@ import jinja2
 from markupsafe import Markup, escape
 from mjml import mjml2html
 
+from mailer.compiled import ProcessBytecodeCache
 from mailer.errors import EmailRenderError, TemplateContextError, TemplateNotFoundError
 
 EMAILS = (
@@ -123,6 +124,11 @@ def _escape_for_second_pass(value: Any) -> Markup:
     return Markup(str(escape(value)).replace("[", "&#91;"))  # noqa: S704 (escaped just now)
 
 
+# Each environment's compiled templates, once a process (one cache per configuration: the
+# cache's key is the template, not the options it was compiled with).
+_MJML_CODE, _TEXT_CODE = ProcessBytecodeCache(), ProcessBytecodeCache()
+
+
 class EmailRenderer:
     """Renders the named emails in templates/email/, caching each compiled variant."""
 
@@ -132,7 +138,10 @@ class EmailRenderer:
         loader = jinja2.FileSystemLoader(template_dir)
         common = {"loader": loader, "undefined": jinja2.StrictUndefined, "auto_reload": False}
         self._mjml_env = jinja2.Environment(
-            autoescape=True, finalize=_escape_for_second_pass, **common
+            autoescape=True,
+            finalize=_escape_for_second_pass,
+            bytecode_cache=_MJML_CODE,
+            **common,
         )
         # Plain text is never parsed as HTML, so HTML-escaping it would only corrupt "&" and "<".
         self._text_env = jinja2.Environment(
@@ -140,6 +149,7 @@ class EmailRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            bytecode_cache=_TEXT_CODE,
             **common,
         )
         self._recipient_env = jinja2.Environment(
