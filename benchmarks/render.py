@@ -15,9 +15,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from mailer.campaigns.composer import Composer
+from mailer.campaigns.engine import EngineConfig
 from mailer.campaigns.model import Period
 from mailer.campaigns.selection import select_resources
-from mailer.campaigns.sender import Sender, SenderConfig
 from mailer.campaigns.variants import Variant, content_key, digest_context
 from mailer.catalogue.schema import Catalogue
 from mailer.emails.mime import Identity, MessageTemplate, build_message
@@ -96,21 +97,15 @@ def campaign_path(renderer: EmailRenderer, context: dict[str, object], key: str)
 
 
 def compose_path(renderer: EmailRenderer, context: dict[str, object], key: str) -> Path:
-    """Sender.compose itself: greeting, both signed links, render, MessageTemplate.fill."""
+    """The sender's own composer: greeting, both signed links, render, MessageTemplate.fill."""
     tokens = Tokens("benchmark-secret", clock=SENT.timestamp)
-    sender = Sender(
-        config=SenderConfig(Identity(SENDER, "ASI"), BASE["site_url"]),
+    composer = Composer(
+        EngineConfig(Identity(SENDER, "ASI"), BASE["site_url"]),
+        vocabulary=None,  # type: ignore[arg-type]  # only content() reads it, not compose
+        load_resources=list,
         renderer=renderer,
         links=Links(BASE["site_url"], tokens),
         clock=SENT.timestamp,
-        # compose reads none of these: the stores and SES are for sending, not composing
-        campaigns=None,  # type: ignore[arg-type]
-        ledger=None,  # type: ignore[arg-type]
-        subscribers=None,  # type: ignore[arg-type]
-        load_resources=list,
-        vocabulary=None,  # type: ignore[arg-type]
-        ses=None,  # type: ignore[arg-type]
-        bucket=None,  # type: ignore[arg-type]
     )
     variant = Variant("digest", dict(context), key, ())
 
@@ -123,7 +118,7 @@ def compose_path(renderer: EmailRenderer, context: dict[str, object], key: str) 
             name=f"Reader {i}",
             link_id=f"link-{i}",
         )
-        return sender.compose(subscriber, variant)[1]
+        return composer.compose(subscriber, variant)[1]
 
     return compose
 

@@ -29,8 +29,10 @@ if TYPE_CHECKING:
     from mailer.aws.ses import SesAdapter
     from mailer.campaigns.approval import Approvals
     from mailer.campaigns.archive_store import ArchiveStore
+    from mailer.campaigns.composer import Composer
     from mailer.campaigns.digests import DigestDrafts
     from mailer.campaigns.drafts import Draft, DraftStore
+    from mailer.campaigns.engine import EngineConfig
     from mailer.campaigns.ledger import Ledger
     from mailer.campaigns.model import Campaign
     from mailer.campaigns.pacing import TokenBucket
@@ -553,8 +555,8 @@ class Container:
     @cached_property
     def ledger(self) -> Ledger:
         """Who has been sent what: one claim-then-outcome entry per subscriber and campaign."""
+        from mailer.campaigns.engine import CLAIM_LEASE
         from mailer.campaigns.ledger import Ledger
-        from mailer.campaigns.sender import CLAIM_LEASE
 
         return Ledger(
             self.table(self.settings.campaigns_table), CLAIM_LEASE, self.clock, self.sleep
@@ -586,43 +588,68 @@ class Container:
         )
 
     @cached_property
-    def sender(self) -> Sender:
-        """A sender pacing itself at its share of the account's SES quota, read at cold start."""
-        return self._sender(self.send_quota)
+    def engine_config(self) -> EngineConfig:
+        """Who campaign emails come from, where their links lead, and the engine's defaults."""
+        from mailer.campaigns.engine import EngineConfig
+
+        return EngineConfig(
+            sender=self.identity,
+            site_url=self.settings.site_url,
+            send_empty=self.settings.digest_send_empty,
+        )
 
     @cached_property
-    def preview_sender(self) -> Sender:
-        """A sender for previews, which compose and never send: it reads no SES quota."""
-        return self._sender(self.settings.max_send_rate)
+    def composer(self) -> Composer:
+        """Campaign emails built from each campaign's content: the sender's and the previews'
+        (composing calls no AWS, so a preview reads no SES quota)."""
+        from mailer.campaigns.composer import Composer
 
-    def _sender(self, quota: float) -> Sender:
-        from mailer.campaigns.pacing import TokenBucket
-        from mailer.campaigns.queue import drained
-        from mailer.campaigns.sender import Sender, SenderConfig
-
-        ses = self.ses(replace(CAMPAIGN_SEND_BACKOFF, sleep=self.sleep))
-        return Sender(
-            config=SenderConfig(
-                sender=self.identity,
-                site_url=self.settings.site_url,
-                send_empty=self.settings.digest_send_empty,
-            ),
-            campaigns=self.campaigns,
-            ledger=self.ledger,
-            subscribers=self.subscriber_store,
-            load_resources=self.resources,
+        return Composer(
+            self.engine_config,
             vocabulary=self.vocabulary,
+            load_resources=self.resources,
             renderer=self.renderer,
             links=self.links,
-            ses=ses,
-            bucket=TokenBucket.for_sender(
-                quota,
-                self.settings.notice_reserve_rate,
-                self.settings.sender_concurrency,
-                self.monotonic,
-                self.sleep,
-            ),
             clock=self.clock,
+        )
+
+    def sender_pace(self) -> TokenBucket:
+        """A new token bucket at one sender's share of the quota, less the notices' reserve
+        (each campaign sender, and an import's re-permission emails, paces by one)."""
+        from mailer.campaigns.pacing import TokenBucket
+
+        return TokenBucket.for_sender(
+            self.send_quota,
+            self.settings.notice_reserve_rate,
+            self.settings.sender_concurrency,
+            self.monotonic,
+            self.sleep,
+        )
+
+    @cached_property
+    def sender(self) -> Sender:
+        """A sender pacing itself at its share of the account's SES quota, read at cold start."""
+        from mailer.campaigns.book import CampaignBook
+        from mailer.campaigns.messenger import Messenger
+        from mailer.campaigns.queue import drained
+        from mailer.campaigns.sender import Sender
+
+        config = self.engine_config
+        return Sender(
+            config,
+            book=CampaignBook(
+                config,
+                campaigns=self.campaigns,
+                ledger=self.ledger,
+                subscribers=self.subscriber_store,
+                clock=self.clock,
+            ),
+            composer=self.composer,
+            messenger=Messenger(
+                self.ses(replace(CAMPAIGN_SEND_BACKOFF, sleep=self.sleep)),
+                self.sender_pace(),
+                config.start_margin,
+            ),
             concurrently=self.concurrently,
             queue_drained=lambda: drained(self.clients.sqs, self.settings.send_queue_url),
         )
@@ -657,17 +684,7 @@ class Container:
     @cached_property
     def importer(self) -> Importer:
         """Dry runs and imports; re-permission emails paced like one campaign sender."""
-        from mailer.campaigns.pacing import TokenBucket
         from mailer.imports.runner import Importer
-
-        def pace() -> TokenBucket:
-            return TokenBucket.for_sender(
-                self.send_quota,
-                self.settings.notice_reserve_rate,
-                self.settings.sender_concurrency,
-                self.monotonic,
-                self.sleep,
-            )
 
         return Importer(
             subscribers=self.subscriber_store,
@@ -676,7 +693,7 @@ class Container:
             keys=self.keys,
             vocabulary=self.vocabulary,
             notices=self.notices,
-            pace=pace,
+            pace=self.sender_pace,
             clock=self.clock,
             concurrently=self.concurrently,
         )

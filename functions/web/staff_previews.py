@@ -23,7 +23,7 @@ def previews(campaign: Campaign, to: str = "", *, test: bool = False) -> dict[st
     container = container_of()
     return {
         audience: preview(
-            container.sender,
+            container.composer,
             campaign,
             container.resources(),
             reader(audience, email=to),

@@ -23,10 +23,10 @@ from benchmarks.memtable import MemoryDynamo
 from benchmarks.quota import ENV, TOPIC_SETS
 from benchmarks.simtime import SimTime
 from mailer.aws.clients import Clients
+from mailer.campaigns.engine import CONTROL_TTL, SENDER_TIMEOUT
 from mailer.campaigns.model import Period
 from mailer.campaigns.planner import ENQUEUE_THREADS, PlanningIncompleteError
 from mailer.campaigns.queue import as_record
-from mailer.campaigns.sender import CONTROL_TTL, SENDER_TIMEOUT
 from mailer.container import Container
 from mailer.local.template import Template, default_template_path, physical_names
 from mailer.settings import Settings

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
+from mailer.campaigns.engine import CONTROL_TTL
 from mailer.campaigns.model import Period
-from mailer.campaigns.sender import CONTROL_TTL
 from mailer.cli.main import main
 from mailer.container import Container
 from tests.support.digest import (

@@ -13,11 +13,12 @@ import pytest
 from botocore.stub import Stubber
 
 from mailer.aws.retry import Backoff
+from mailer.campaigns.engine import CLAIM_LEASE, MAX_RECEIVES, SENDER_TIMEOUT, VISIBILITY_TIMEOUT
 from mailer.campaigns.ledger import InFlightError
 from mailer.campaigns.model import Period, SendOutcome
 from mailer.campaigns.pacing import TokenBucket
+from mailer.campaigns.preview import PreviewLinks, preview, reader
 from mailer.campaigns.queue import drain
-from mailer.campaigns.sender import CLAIM_LEASE, MAX_RECEIVES, SENDER_TIMEOUT, VISIBILITY_TIMEOUT
 from mailer.campaigns.variants import NOTHING_NEW_INTRO
 from mailer.campaigns.workers import ThreadPool
 from mailer.container import Container
@@ -122,12 +123,26 @@ def test_mjml_compiles_once_per_audience_and_topics(p: Container, container: Con
     assert p.renderer.compiles == 4  # amal, chidi, dana, eli: four groups
 
 
+def test_a_preview_is_the_senders_own_email_and_calls_no_aws(p: Container) -> None:
+    """The preview composes with the sender's composer (the same bytes for the same reader),
+    and asks SES for nothing: the web function's role may not read the quota."""
+    campaign = p.planner.digest(DEC)
+    member = reader("schools", ("law-and-policy",))
+    with Stubber(p.clients.sesv2_send), Stubber(p.clients.sesv2):  # any SES call would fail
+        shown = preview(p.composer, campaign, p.resources(), member, p.settings.site_url)
+    assert shown is not None and b"/unsubscribe/PREVIEW" in shown.raw
+    variant = p.composer.content(campaign).for_group("schools", ("law-and-policy",))
+    assert variant is not None
+    assert shown.email == p.composer.compose(member, variant, PreviewLinks(p.settings.site_url))[0]
+    assert "sender" not in vars(p)  # no sender (so no SES quota read) was built for it
+
+
 def test_variants_are_keyed_by_what_the_email_says(p: Container) -> None:
     """Same content, same key (another campaign object, another process); any difference in
     what the email says, a different key, so the renderer never mixes two emails up."""
     campaign = p.planner.digest(DEC)
-    first = p.sender.variants(campaign, p.resources())
-    again = p.sender.variants(p.planner.digest(DEC), p.resources())
+    first = p.composer.variants(campaign, p.resources())
+    again = p.composer.variants(p.planner.digest(DEC), p.resources())
     schools = first.for_group("schools", ("law-and-policy",))
     assert schools is not None
     assert schools.key == again.for_group("schools", ("law-and-policy",)).key
@@ -654,8 +669,9 @@ def test_a_throttled_try_gives_its_turn_back_so_the_rate_is_kept() -> None:
 def test_each_sender_gets_its_share_of_the_account_rate(container: Container) -> None:
     settings = Settings.from_env({**TEST_ENV, "MAX_SEND_RATE": "14", "SENDER_CONCURRENCY": "4"})
     p = Container(settings, container.clients)
-    assert p.sender.bucket.rate == pytest.approx((14 - 1) / 4)  # 1 a second left for notices
-    assert p.sender.bucket.capacity == pytest.approx(3)  # a few tokens banked across batch gaps
+    bucket = p.sender.messenger.bucket
+    assert bucket.rate == pytest.approx((14 - 1) / 4)  # 1 a second left for notices
+    assert bucket.capacity == pytest.approx(3)  # a few tokens banked across batch gaps
     fast = TokenBucket.for_sender(1000, 1.0, 10)
     assert fast.rate == pytest.approx(99.9)  # the reserve is a few a second, not a share
     assert fast.capacity == pytest.approx(99.9 * 0.25)  # at high rates, a quarter second's worth
@@ -700,13 +716,13 @@ def test_senders_pace_at_the_quota_ses_reports_less_the_notice_reserve(
     )
     container.clients.sesv2_send = client  # type: ignore[misc]
     with stub:
-        assert p.sender.bucket.rate == pytest.approx((200 - 4) / 4)
+        assert p.sender.messenger.bucket.rate == pytest.approx((200 - 4) / 4)
     stub.assert_no_pending_responses()
     refused = Container(settings, container.clients)
     with Stubber(client) as denied:
         denied.add_client_error("get_account", "AccessDeniedException", http_status_code=403)
         # MAX_SEND_RATE of 1 a second: the reserve keeps back half of it, not more
-        assert refused.sender.bucket.rate == pytest.approx(0.5 / 4)
+        assert refused.sender.messenger.bucket.rate == pytest.approx(0.5 / 4)
 
 
 def test_backoff_grows_with_jitter_and_gives_up_in_time() -> None:

@@ -226,7 +226,7 @@ def test_the_next_digest_preview_is_what_the_schedule_will_send(
 def test_a_cancelled_announcement_copied_to_a_new_draft_reaches_only_the_rest(
     sender, people, staff_clock
 ) -> None:
-    from mailer.campaigns.sender import CONTROL_TTL
+    from mailer.campaigns.engine import CONTROL_TTL
     from tests.support.digest import receive_event
 
     draft = start_draft(sender)

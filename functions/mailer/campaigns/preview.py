@@ -1,4 +1,4 @@
-"""Previews: what a campaign will send a group, rendered by the sender's own code for a stand-in
+"""Previews: what a campaign will send a group, built by the sender's own composer for a stand-in
 reader, with links that lead nowhere. The CLI's and the staff console's previews both use this."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from mailer.emails.render import RenderedEmail
 from mailer.subscribers.links import Links
 from mailer.subscribers.model import Status, Subscriber
 
+from .composer import Composer
 from .model import Campaign
-from .sender import Sender
 
 PREVIEW_KEY = "0" * 64  # no subscriber has this key: it is no address's HMAC
 
@@ -60,7 +60,7 @@ class Preview:
 
 
 def preview(
-    sender: Sender,
+    composer: Composer,
     campaign: Campaign,
     resources: Sequence[Resource],
     member: Subscriber,
@@ -70,12 +70,12 @@ def preview(
 ) -> Preview | None:
     """The email `member`'s group would get; None when that group gets none. A `test` is
     marked "[Test]" in its subject and by a banner (its links change nothing either way)."""
-    variant = sender.variants(campaign, resources).for_group(member.audience, member.topics)
+    variant = composer.variants(campaign, resources).for_group(member.audience, member.topics)
     if variant is None:
         return None
     if test:
         variant = replace(
             variant, context={**variant.context, "test": True}, key=(variant.key, "test")
         )
-    email, raw = sender.compose(member, variant, PreviewLinks(site_url))
+    email, raw = composer.compose(member, variant, PreviewLinks(site_url))
     return Preview(email, raw, variant.resource_ids)

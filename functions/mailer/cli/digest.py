@@ -12,9 +12,10 @@ import click
 
 from mailer.campaigns.digests import draft_period
 from mailer.campaigns.drafts import Draft
+from mailer.campaigns.engine import VISIBILITY_TIMEOUT
 from mailer.campaigns.model import Kind, Period, campaign_id
 from mailer.campaigns.queue import drain
-from mailer.campaigns.sender import VISIBILITY_TIMEOUT, Result
+from mailer.campaigns.sender import Result
 from mailer.errors import MailerError
 
 from .campaigns import echo_status

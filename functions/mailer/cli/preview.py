@@ -72,7 +72,7 @@ def preview_digest(
     )
     member = reader(audience, chosen, name)
     rendered = render_preview(
-        container.preview_sender, campaign, resources, member, container.settings.site_url
+        container.composer, campaign, resources, member, container.settings.site_url
     )
     if rendered is None:
         raise MailerError(
