@@ -162,6 +162,7 @@ def run(
     notices: float = 0.0,
     senders: int | None = None,
     memory_mb: int = SENDER_MB,
+    threads: int = SENDER_THREADS,
     ses: SesFactory = FakeSes,
 ) -> QuotaResult:
     """Plan and send one digest to `recipients` people at an SES quota of `rate` a second, the
@@ -170,7 +171,7 @@ def run(
     senders = senders or senders_for(rate)
     logging.disable(logging.CRITICAL)  # the pipeline's logs cost more CPU than it does
     try:
-        return _run(recipients, rate, reserve, notices, senders, memory_mb, ses)
+        return _run(recipients, rate, reserve, notices, senders, memory_mb, threads, ses)
     finally:
         logging.disable(logging.NOTSET)
 
@@ -182,6 +183,7 @@ def _run(
     notices: float,
     senders: int,
     memory_mb: int,
+    threads: int,
     ses_factory: SesFactory,
 ) -> QuotaResult:
     with mock_aws():
@@ -190,7 +192,7 @@ def _run(
             **ENV,
             "NOTICE_RESERVE_RATE": str(reserve),
             "SENDER_CONCURRENCY": str(senders),
-            "SENDER_THREADS": str(SENDER_THREADS),
+            "SENDER_THREADS": str(threads),
         }
         settings = Settings.from_env(env)
         clients = Clients(settings, boto3.Session(region_name="eu-west-2"))
@@ -243,7 +245,7 @@ def _run(
             planned["done"] = True
 
         def sender() -> None:
-            s = container(SENDER_THREADS).sender
+            s = container(threads).sender
             while True:
                 with sim.uncharged():  # the event source's polling is AWS's, not the function's
                     messages = sqs.receive()
