@@ -193,7 +193,9 @@ class DraftStore:
             updated_by=member,
             updated_at=self._now(),
         )
-        self._put(draft, Attr("pk").not_exists(), "creating a draft")
+        self.table.put(
+            draft.to_item(), action="creating a draft", condition=Attr("pk").not_exists()
+        )
         return draft
 
     def create_digest(
@@ -212,7 +214,11 @@ class DraftStore:
             updated_at=self._now(),
         )
         try:
-            self._put(draft, Attr("pk").not_exists(), "preparing a digest draft")
+            self.table.put(
+                draft.to_item(),
+                action="preparing a digest draft",
+                condition=Attr("pk").not_exists(),
+            )
         except ConflictError:
             existing = self.get(draft_id)
             if existing is None:  # pragma: no cover (a conflict means it exists)
