@@ -73,7 +73,7 @@ def run(recipients: int = 1_000_000, writers: int = WRITERS, lost: int = 0) -> F
         sent = dict(zip(campaign.audiences, shares, strict=True))
         sent[campaign.audiences[0]] -= lost
         items = _tallies(campaign, sent, writers)
-        with setup.campaigns.table.batch_writer() as batch:
+        with setup.campaigns.table.resource.batch_writer() as batch:
             for item in items:
                 batch.put_item(Item=item)
         sim = SimTime()

@@ -137,7 +137,7 @@ class QuotaResult:
 
 
 def _subscribers(container: Container, n: int) -> None:
-    table = container.table(container.settings.subscribers_table)
+    table = container.table(container.settings.subscribers_table).resource
     audiences = list(container.vocabulary.audiences)
     with table.batch_writer() as batch:
         for i in range(n):

@@ -27,6 +27,7 @@ from mailer.settings import Settings
 if TYPE_CHECKING:
     from mailer.aws.scheduler import OneTimeSchedules
     from mailer.aws.ses import SesAdapter
+    from mailer.aws.table import Table
     from mailer.campaigns.approval import Approvals
     from mailer.campaigns.archive_store import ArchiveStore
     from mailer.campaigns.composer import Composer
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from mailer.campaigns.schedules import CampaignSchedules
     from mailer.campaigns.sender import Sender
     from mailer.campaigns.starter import CampaignStarter
-    from mailer.campaigns.store import CampaignStore, SesEventMarkers
+    from mailer.campaigns.store import CampaignStore
     from mailer.campaigns.workers import Concurrently
     from mailer.catalogue.awareness import AwarenessDay
     from mailer.catalogue.days_store import AwarenessDayStore
@@ -69,6 +70,7 @@ if TYPE_CHECKING:
     from mailer.subscribers.notices import Notices
     from mailer.subscribers.proof import ProofOfWork
     from mailer.subscribers.ratelimit import RateLimiter
+    from mailer.subscribers.ses_events import SesEventMarkers
     from mailer.subscribers.store import SubscriberStore
     from mailer.subscribers.tokens import Tokens
 
@@ -301,7 +303,7 @@ class Container:
     @cached_property
     def ses_event_markers(self) -> SesEventMarkers:
         """SES bounces and complaints acted on (kept 30 days)."""
-        from mailer.campaigns.store import SesEventMarkers
+        from mailer.subscribers.ses_events import SesEventMarkers
 
         return SesEventMarkers(self.table(self.settings.campaigns_table), self.clock)
 
@@ -441,7 +443,7 @@ class Container:
         """Campaign records and planner checkpoints."""
         from mailer.campaigns.store import CampaignStore
 
-        return CampaignStore(self.table(self.settings.campaigns_table), self.clock, self.sleep)
+        return CampaignStore(self.table(self.settings.campaigns_table), self.clock)
 
     @cached_property
     def archive(self) -> ArchiveStore:
@@ -454,7 +456,6 @@ class Container:
             self.settings.site_url,
             send_empty=self.settings.digest_send_empty,
             clock=self.clock,
-            sleep=self.sleep,
         )
 
     @cached_property
@@ -707,9 +708,11 @@ class Container:
             return LambdaImportStarter(self.clients.lambda_, self.settings.import_function)
         return InProcessImportStarter(self.importer)
 
-    def table(self, name: str) -> Any:
-        """A DynamoDB table by name."""
-        return self.clients.dynamodb.Table(name)
+    def table(self, name: str) -> Table:
+        """A DynamoDB table by name, behind the adapter that owns its errors and retries."""
+        from mailer.aws.table import Table
+
+        return Table(self.clients.dynamodb.Table(name), sleep=self.sleep)
 
 
 _current: Container | None = None

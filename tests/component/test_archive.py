@@ -78,7 +78,7 @@ def test_no_page_or_feed_carries_an_address_a_name_a_key_or_a_link_id(
         )
     ]
     stored = json.dumps(
-        sent.table(sent.settings.campaigns_table).query(
+        sent.table(sent.settings.campaigns_table).resource.query(
             KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": "archive#schools"}
         )["Items"],
         default=str,

@@ -97,7 +97,7 @@ def _scenario() -> dict[str, Any]:
     setup = container()
     setup.catalogue_store.sync(setup.catalogue_files())
     audiences = list(setup.vocabulary.audiences)
-    with setup.table(settings.subscribers_table).batch_writer() as batch:
+    with setup.table(settings.subscribers_table).resource.batch_writer() as batch:
         for i in range(RECIPIENTS):
             address = f"reader{i}@example.org"
             batch.put_item(

@@ -64,9 +64,9 @@ def test_a_complaint_or_a_permanent_bounce_suppresses_at_once(
     assert result["outcome"] == "handled" and result["suppressed"] == 1
     assert result["failed_items"] == []
     assert p.subscriber_store.is_suppressed(DANA)
-    stored = p.table(p.settings.subscribers_table).get_item(Key={"pk": f"suppression#{DANA}"})[
-        "Item"
-    ]
+    stored = p.table(p.settings.subscribers_table).resource.get_item(
+        Key={"pk": f"suppression#{DANA}"}
+    )["Item"]
     assert stored["reason"] == reason
 
 

@@ -38,7 +38,7 @@ def p(container: Container, clock: FakeClock) -> Container:
 
 
 def _partition_items(p: Container, pk: str) -> list[dict[str, Any]]:
-    return p.campaigns.table.query(
+    return p.campaigns.table.resource.query(
         KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": pk}
     )["Items"]
 
@@ -59,7 +59,7 @@ def test_a_finished_campaign_is_counted_from_its_tallies_with_no_ledger_entry_re
     """Every ledger entry deleted (as TTL will) before the campaign is counted: the status and
     the finish still come out right, so no count reads the ledger."""
     assert len(drain_queue_without_finishing(p)) == 5
-    table = p.campaigns.table
+    table = p.campaigns.table.resource
     for item in _ledger_items(p, "digest#2026-12"):
         table.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
     status = p.campaigns.status("digest#2026-12")
@@ -186,7 +186,7 @@ def test_a_cancelled_moto_transaction_leaves_every_item_as_it_was(container: Con
     """The mended moto (local/moto_dynamodb.py) keeps DynamoDB's promise: a transaction whose
     condition fails changes nothing, and writes made by other threads meanwhile are all kept."""
     moto_dynamodb.apply()
-    table = container.table(container.settings.campaigns_table)
+    table = container.table(container.settings.campaigns_table).resource
     table.put_item(Item={"pk": "t", "sk": "kept", "n": 1})
     client = table.meta.client
     cancelled = [

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from mailer.aws.transactions import CONFLICT_BACKOFF, transact
+from mailer.aws.table import Table
 from mailer.campaigns.ledger import Claim, Done, InFlightError, Ledger
 from mailer.campaigns.model import Campaign, Kind, Period, SendOutcome, campaign_id
 from mailer.campaigns.store import CampaignStore
@@ -23,14 +22,19 @@ KEY = "a" * 64
 LEASE = 150
 
 
+def _table(container: Container, clock: FakeClock) -> Table:
+    """The campaigns table, its conflict retries waiting on the fake clock."""
+    return Table(container.table(container.settings.campaigns_table).resource, sleep=clock.sleep)
+
+
 @pytest.fixture
 def store(container: Container, clock: FakeClock) -> CampaignStore:
-    return CampaignStore(container.table(container.settings.campaigns_table), clock, clock.sleep)
+    return CampaignStore(_table(container, clock), clock)
 
 
 @pytest.fixture
 def ledger(container: Container, clock: FakeClock) -> Ledger:
-    return Ledger(container.table(container.settings.campaigns_table), LEASE, clock, clock.sleep)
+    return Ledger(_table(container, clock), LEASE, clock, clock.sleep)
 
 
 @pytest.fixture
@@ -86,7 +90,7 @@ def test_new_since_follows_the_previous_digest_that_actually_ran(
 ) -> None:
 
     if previous is not None:
-        store.table.put_item(
+        store.table.resource.put_item(
             Item={
                 "pk": f"campaign#digest#{previous}",
                 "sk": "meta",
@@ -243,15 +247,14 @@ def _touch(campaign: Campaign) -> dict[str, Any]:
 def test_transaction_conflicts_are_retried(
     container: Container, campaign: Campaign, store: CampaignStore, clock: FakeClock
 ) -> None:
-    real = container.table(container.settings.campaigns_table)
-    backoff = replace(CONFLICT_BACKOFF, sleep=clock.sleep)
-    flaky = _Table(real, _FlakyClient(real.meta.client, conflicts=2))
-    transact(flaky, [_touch(campaign)], "test", backoff=backoff)
+    real = container.table(container.settings.campaigns_table).resource
+    flaky = Table(_Table(real, _FlakyClient(real.meta.client, conflicts=2)), sleep=clock.sleep)
+    flaky.transact([_touch(campaign)], action="test")
     assert len(clock.sleeps) == 2
     assert real.get_item(Key={"pk": campaign.pk, "sk": "meta"})["Item"]["touches"] == 1
-    always = _Table(real, _FlakyClient(real.meta.client, conflicts=99))
+    always = Table(_Table(real, _FlakyClient(real.meta.client, conflicts=99)), sleep=clock.sleep)
     with pytest.raises(StoreError):
-        transact(always, [_touch(campaign)], "test", backoff=backoff)
+        always.transact([_touch(campaign)], action="test")
 
 
 def test_other_transaction_errors_become_domain_errors(
@@ -266,9 +269,9 @@ def test_other_transaction_errors_become_domain_errors(
                 "TransactWriteItems",
             )
 
-    table = _Table(container.table(container.settings.campaigns_table), Throttled())
+    table = Table(_Table(container.table(container.settings.campaigns_table).resource, Throttled()))
     with pytest.raises(ThrottlingError):
-        transact(table, [_touch(campaign)], "test")
+        table.transact([_touch(campaign)], action="test")
 
 
 def test_campaign_records_never_expire(container: Container, clock: FakeClock) -> None:
@@ -284,7 +287,7 @@ def test_campaign_records_never_expire(container: Container, clock: FakeClock) -
     drain_queue(p)
     status = p.campaigns.status(campaign.id)
     assert status.finished_at and status.totals["sent"] == len(RELEVANT)  # its whole life
-    table = container.table(container.settings.campaigns_table)
+    table = container.table(container.settings.campaigns_table).resource
     record = table.get_item(Key={"pk": campaign.pk, "sk": "meta"})["Item"]
     assert "expires_at" not in record
     ledger = [
@@ -308,7 +311,7 @@ def test_a_digest_sent_early_does_not_make_the_same_resources_new_twice(
     december = planner.digest(DEC)
     assert len(december.new_ids) == 16 and december.already_new == ()
     store.create(december)
-    store.table.update_item(  # it ran early, on the day every resource was added
+    store.table.resource.update_item(  # it ran early, on the day every resource was added
         Key={"pk": december.pk, "sk": "meta"},
         UpdateExpression="SET started_at = :t",
         ExpressionAttributeValues={":t": "2026-11-29T10:00:00+00:00"},
@@ -336,5 +339,5 @@ def test_a_final_ledger_entry_expires_after_about_a_year(
     ledger.finish(claim, SendOutcome.SENT, ses_message_id="ses-1")
     entry = ledger.entry(campaign, KEY)
     assert int(entry["expires_at"]) == int(clock.now) + 400 * 24 * 3600
-    meta = store.table.get_item(Key={"pk": campaign.pk, "sk": "meta"})["Item"]
+    meta = store.table.resource.get_item(Key={"pk": campaign.pk, "sk": "meta"})["Item"]
     assert "expires_at" not in meta

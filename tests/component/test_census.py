@@ -70,7 +70,7 @@ def test_confirming_stores_basis_source_and_the_words_shown_once(user, container
     page = user.client.get("/subscribe").get_data(as_text=True)
     assert "We will email you a link to confirm. Nothing is sent until you press it." in page
     table = container.table(container.settings.subscribers_table)
-    statements = [i for i in table.scan()["Items"] if i["pk"].startswith("statement#")]
+    statements = [i for i in table.resource.scan()["Items"] if i["pk"].startswith("statement#")]
     assert len(statements) == 1  # once per version, however many confirm
     exported = container.subscriptions.export(kim.link_id)
     assert exported["lawful_basis"] == "consent"

@@ -116,7 +116,7 @@ def test_sync_is_idempotent(runner: CliRunner, container: Container, test_env) -
 def test_sync_reports_edits_and_keeps_console_added_resources(
     runner: CliRunner, container: Container, tmp_path: Path
 ) -> None:
-    table = container.table(container.settings.catalogue_table)
+    table = container.table(container.settings.catalogue_table).resource
     staff_item = {**container.catalogue_files().resources[0].to_item(), "id": "staff-added"}
     table.put_item(Item={**staff_item, "source": "console"})
     root = tmp_path / "catalogue"

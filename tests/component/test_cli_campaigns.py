@@ -60,7 +60,7 @@ def test_campaigns_from_before_the_list_index_are_listed_again_by_reindex(
     runner = CliRunner()
     runner.invoke(main, ["announce", "safe-homes"], obj=people)
     [status] = people.campaigns.list()
-    people.campaigns.table.update_item(
+    people.campaigns.table.resource.update_item(
         Key={"pk": f"campaign#{status.campaign.id}", "sk": "meta"}, UpdateExpression="REMOVE listed"
     )
     assert runner.invoke(main, ["campaign", "list"], obj=people).output == "No campaigns yet.\n"
@@ -80,7 +80,7 @@ def test_ses_events_from_before_the_index_count_on_the_dashboard_after_reindex(
     markers.mark("feedback-1", "bounce")
     markers.mark("feedback-2", "complaint")
     assert markers.counts_since("2000-01-01") == {"bounce": 1, "complaint": 1}
-    table = container.table(container.settings.campaigns_table)
+    table = container.table(container.settings.campaigns_table).resource
     table.update_item(
         Key={"pk": "ses-event#feedback-1", "sk": "processed"},
         UpdateExpression="REMOVE listed, listed_at",

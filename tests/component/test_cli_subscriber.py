@@ -47,7 +47,7 @@ def test_census_check_and_rebuild(container) -> None:
     runner = CliRunner()
     ok = runner.invoke(main, ["census", "check"], obj=container)
     assert ok.exit_code == 0 and "equal a scan" in ok.output
-    table = container.table(container.settings.subscribers_table)
+    table = container.table(container.settings.subscribers_table).resource
     for shard in range(16):  # as a table deployed before the counters existed
         table.delete_item(Key={"pk": f"census#{shard}"})
     drifted = runner.invoke(main, ["census", "check"], obj=container)

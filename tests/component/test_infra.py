@@ -11,6 +11,7 @@ import re
 import pytest
 
 from mailer.aws.clients import Clients
+from mailer.aws.table import Table
 from mailer.catalogue.store import CatalogueStore
 from mailer.local.template import Template, physical_names
 from mailer.settings import Settings
@@ -74,7 +75,7 @@ def test_a_changed_table_key_in_the_template_breaks_the_code(
     with mock_aws():
         clients = Clients(settings, boto3.Session(region_name=settings.region))
         provision(clients, Template(changed))
-        store = CatalogueStore(clients.dynamodb.Table(settings.catalogue_table))
+        store = CatalogueStore(Table(clients.dynamodb.Table(settings.catalogue_table)))
         with pytest.raises(StoreError):
             store.sync(Catalogue.load(catalogue_dir()))
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from mailer.aws.table import Table
 from mailer.campaigns.model import Campaign, Period
 from mailer.campaigns.planner import PlanningIncompleteError
 from mailer.container import Container
@@ -54,7 +55,7 @@ def campaign_items(p: Container, campaign_id: str) -> list[dict[str, Any]]:
     return [
         item
         for pk in partitions
-        for item in p.campaigns.table.query(
+        for item in p.campaigns.table.resource.query(
             KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": pk}
         )["Items"]
     ]
@@ -145,9 +146,9 @@ class _NoScanTable:
 def test_the_planner_queries_the_send_index_page_by_page_and_never_scans(
     container: Container, clock: FakeClock
 ) -> None:
-    spy = _NoScanTable(container.table(container.settings.subscribers_table))
+    spy = _NoScanTable(container.table(container.settings.subscribers_table).resource)
     p = pipeline(container, clock, page_size=1)
-    p.subscriber_store = SubscriberStore(spy, clock)  # type: ignore[misc]
+    p.subscriber_store = SubscriberStore(Table(spy), clock)  # type: ignore[misc]
     add_people(p.subscriber_store)
     p.planner.plan(p.planner.digest(DEC))
     assert spy.queries and all(q["IndexName"] == SEND_INDEX for q in spy.queries)

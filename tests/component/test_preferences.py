@@ -143,7 +143,7 @@ def test_erase_needs_the_tick_then_keeps_only_the_hash(
     assert store.get(subscriber.key) == subscriber
     erased = user.post_form(page, page + "/erase", {"confirm": "y"})
     assert erased.status_code == 200 and "Your data is erased" in erased.get_data(as_text=True)
-    item = container.table(container.settings.subscribers_table).get_item(
+    item = container.table(container.settings.subscribers_table).resource.get_item(
         Key={"pk": f"sub#{subscriber.key}"}
     )["Item"]
     # Only the key, and the withdrawal's time and way (issue 18: withdrawal is evidence too).

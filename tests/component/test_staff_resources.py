@@ -293,7 +293,7 @@ def test_a_resource_stored_before_the_rule_is_read_cleaned_not_a_500(
 ) -> None:
     """A form feed saved before this rule must not stop every page and send that reads the
     catalogue: the store drops it on reading, and the next save stores the clean text."""
-    table = staff.table(staff.settings.catalogue_table)
+    table = staff.table(staff.settings.catalogue_table).resource
     item = table.get_item(Key={"id": "safe-homes"})["Item"]
     table.put_item(Item={**item, "title": "Safe homes:\x0c Ensuring\naccess", "source": "console"})
     assert staff.catalogue_store.get("safe-homes", staff.vocabulary)[0].title == (

@@ -172,7 +172,7 @@ def test_an_admin_ends_a_members_sessions_from_the_cli(staff_browser, staff) -> 
 
 def test_refresh_tokens_are_stored_sealed_and_sessions_keyed_on_sub(staff_browser, staff) -> None:
     signed_in_as_sender(staff_browser)
-    items = staff.table(staff.settings.staff_table).scan()["Items"]
+    items = staff.table(staff.settings.staff_table).resource.scan()["Items"]
     [stored] = [i for i in items if i["pk"].startswith("session#")]
     assert stored["subject"] == staff.staff_members.find(SENDER).subject
     cookie = staff_browser.get_cookie("staff_session", path="/staff").value

@@ -68,6 +68,6 @@ def post(client: Any, page_path: str, action: str, **fields: Any) -> Any:
 
 def staff_table_text(container: Container) -> str:
     """Everything in the staff table (sessions) and the audit table as one string."""
-    items = container.table(container.settings.staff_table).scan()["Items"]
-    items += container.table(container.settings.audit_table).scan()["Items"]
+    items = container.table(container.settings.staff_table).resource.scan()["Items"]
+    items += container.table(container.settings.audit_table).resource.scan()["Items"]
     return json.dumps(items, default=str)

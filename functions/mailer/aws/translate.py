@@ -32,7 +32,7 @@ def aws_errors(action: str) -> Iterator[None]:
         if code in _THROTTLING_CODES:
             raise ThrottlingError(f"{action}: AWS throttled the call ({code})") from exc
         if code == "TransactionConflictException":
-            # A single-item write to an item a transaction holds: retryable (transactions.py).
+            # A single-item write to an item a transaction holds: retryable (table.py).
             raise TransactionConflictError(f"{action}: another writer collided") from exc
         if code in ("ConditionalCheckFailedException", "AlreadyExistsException"):
             raise ConflictError(f"{action}: {code}") from exc

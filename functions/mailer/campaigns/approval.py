@@ -16,8 +16,6 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
-from mailer.aws.transactions import transact
-from mailer.aws.translate import aws_errors
 from mailer.catalogue.schema import Resource
 from mailer.errors import ConflictError, MailerError
 
@@ -64,11 +62,11 @@ class Approvals:
 
     def announced_to(self, resource_id: str) -> dict[str, str]:
         """Which groups have had this resource announced, and by which campaign."""
-        with aws_errors("reading announcements"):
-            items = self._campaigns.table.query(
-                KeyConditionExpression=Key("pk").eq(f"{ANNOUNCED_PREFIX}{resource_id}"),
-                ConsistentRead=True,
-            ).get("Items", [])
+        items = self._campaigns.table.query(
+            action="reading announcements",
+            KeyConditionExpression=Key("pk").eq(f"{ANNOUNCED_PREFIX}{resource_id}"),
+            ConsistentRead=True,
+        )
         earlier = {item["sk"]: item["campaign_id"] for item in items}
         # Announcements from before drafts: one campaign per resource, to its audiences.
         legacy = self._campaigns.get(campaign_id(Kind.ANNOUNCEMENT, None, resource_id))
@@ -184,10 +182,9 @@ class Approvals:
             for a in campaign.audiences
         ]
         try:
-            transact(
-                self._campaigns.table,
+            self._campaigns.table.transact(
                 [record, *markers, self.drafts.sent_update(draft, campaign.id, member)],
-                "sending a draft",
+                action="sending a draft",
             )
         except ConflictError:
             now = self.drafts.get(draft.id)

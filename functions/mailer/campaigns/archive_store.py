@@ -11,20 +11,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import replace
-from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 
-from mailer.aws.transactions import CONFLICT_BACKOFF, retry_conflicts
-from mailer.aws.translate import aws_errors
+from mailer.aws.table import Table
 from mailer.catalogue.schema import Vocabulary
 from mailer.errors import ConflictError
 
 from .archive import ArchiveEntry, archive_slug, is_archive_slug
 from .keys import archive_pk
-from .model import Campaign
-from .store import now_iso
+from .model import Campaign, now_iso
 from .variants import CampaignContent
 
 
@@ -33,13 +29,12 @@ class ArchiveStore:
 
     def __init__(
         self,
-        table: Any,
+        table: Table,
         vocabulary: Vocabulary,
         site_url: str,
         *,
         send_empty: bool = False,
         clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         """`site_url` and `send_empty` as the sender's, so the archive shows what it sends."""
         self._table = table
@@ -47,21 +42,6 @@ class ArchiveStore:
         self._site_url = site_url
         self._send_empty = send_empty
         self._clock = clock
-        self._backoff = replace(CONFLICT_BACKOFF, sleep=sleep)
-
-    def _write(self, action: str, call: Callable[..., Any], **request: Any) -> bool:
-        """One conditional write, retried while a transaction holds the item; False when its
-        condition fails (written before, or already as asked)."""
-
-        def write() -> None:
-            with aws_errors(action):
-                call(**request)
-
-        try:
-            retry_conflicts(write, backoff=self._backoff)
-        except ConflictError:
-            return False
-        return True
 
     def record(self, campaign: Campaign) -> list[str]:
         """Keep each group's email of a campaign, worked out from its snapshot as every sender
@@ -88,21 +68,24 @@ class ArchiveStore:
                 template=variant.template,
                 context=variant.context,
             )
-            if self._write(
-                "archiving a campaign",
-                self._table.put_item,
-                Item=entry.to_item(archive_pk(audience)),
-                ConditionExpression=Attr("pk").not_exists(),  # an earlier start's stays
-            ):
-                added.append(audience)
+            try:
+                self._table.put(
+                    entry.to_item(archive_pk(audience)),
+                    action="archiving a campaign",
+                    condition=Attr("pk").not_exists(),  # an earlier start's stays
+                )
+            except ConflictError:
+                continue
+            added.append(audience)
         return added
 
     def entry(self, audience: str, slug: str) -> ArchiveEntry | None:
         """One group's email of a campaign, hidden or not; None if it was never archived."""
         if audience not in self._vocabulary.audiences or not is_archive_slug(slug):
             return None
-        with aws_errors("reading the archive"):
-            item = self._table.get_item(Key={"pk": archive_pk(audience), "sk": slug}).get("Item")
+        item = self._table.get(
+            {"pk": archive_pk(audience), "sk": slug}, action="reading the archive"
+        )
         return ArchiveEntry.from_item(audience, item) if item else None
 
     def entries(self, audience: str, *, hidden: bool = False) -> list[ArchiveEntry]:
@@ -110,15 +93,13 @@ class ArchiveStore:
         its partition, page by page."""
         if audience not in self._vocabulary.audiences:
             return []
-        found: list[ArchiveEntry] = []
-        kwargs: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(archive_pk(audience))}
-        while True:
-            with aws_errors("reading the archive"):
-                page = self._table.query(**kwargs)
-            found += [ArchiveEntry.from_item(audience, item) for item in page["Items"]]
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        found = [
+            ArchiveEntry.from_item(audience, item)
+            for item in self._table.query(
+                action="reading the archive",
+                KeyConditionExpression=Key("pk").eq(archive_pk(audience)),
+            )
+        ]
         shown = [e for e in found if hidden or not e.hidden]
         return sorted(shown, key=lambda e: (e.started_at, e.slug), reverse=True)
 
@@ -133,14 +114,16 @@ class ArchiveStore:
         return the groups changed (none when it already was)."""
         changed = []
         for entry in self.of_campaign(campaign):
-            if self._write(
-                "hiding an archived campaign",
-                self._table.update_item,
-                Key={"pk": archive_pk(entry.audience), "sk": entry.slug},
-                UpdateExpression="SET #hidden = :hidden",  # HIDDEN is a reserved word
-                ExpressionAttributeNames={"#hidden": "hidden"},
-                ConditionExpression=Attr("pk").exists() & Attr("hidden").ne(hidden),
-                ExpressionAttributeValues={":hidden": hidden},
-            ):
-                changed.append(entry.audience)
+            try:
+                self._table.update(
+                    {"pk": archive_pk(entry.audience), "sk": entry.slug},
+                    action="hiding an archived campaign",
+                    expression="SET #hidden = :hidden",  # HIDDEN is a reserved word
+                    names={"#hidden": "hidden"},
+                    condition=Attr("pk").exists() & Attr("hidden").ne(hidden),
+                    values={":hidden": hidden},
+                )
+            except ConflictError:
+                continue  # already as asked
+            changed.append(entry.audience)
         return changed

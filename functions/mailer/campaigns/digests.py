@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from mailer.aws.transactions import transact
 from mailer.catalogue.awareness import AwarenessDay, Occurrence
 from mailer.catalogue.schema import Resource, Vocabulary
 from mailer.catalogue.store import StoredResource
@@ -407,8 +406,7 @@ class DigestDrafts:
         snapshot = campaign.snapshot if as_prepared else None
         wrote = True
         try:
-            transact(
-                self._campaigns.table,
+            self._campaigns.table.transact(
                 [
                     {
                         "Put": {
@@ -418,7 +416,7 @@ class DigestDrafts:
                     },
                     self.drafts.sent_update(draft, campaign.id, member, snapshot),
                 ],
-                "sending a digest",
+                action="sending a digest",
             )
         except ConflictError:
             now = self.drafts.get(draft.id)

@@ -29,8 +29,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 
-from mailer.aws.transactions import retry_conflicts
-from mailer.aws.translate import aws_errors
+from mailer.aws.table import Table
 from mailer.errors import ConflictError, MailerError
 
 from .model import Kind
@@ -164,7 +163,7 @@ def new_draft_id() -> str:
 class DraftStore:
     """Drafts in the campaigns table; every change is conditional on the version it came from."""
 
-    def __init__(self, table: Any, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, table: Table, clock: Callable[[], float] = time.time) -> None:
         self.table = table
         self._clock = clock
 
@@ -194,7 +193,9 @@ class DraftStore:
             updated_by=member,
             updated_at=self._now(),
         )
-        self._put(draft, Attr("pk").not_exists(), "creating a draft")
+        self.table.put(
+            draft.to_item(), action="creating a draft", condition=Attr("pk").not_exists()
+        )
         return draft
 
     def create_digest(
@@ -213,7 +214,11 @@ class DraftStore:
             updated_at=self._now(),
         )
         try:
-            self._put(draft, Attr("pk").not_exists(), "preparing a digest draft")
+            self.table.put(
+                draft.to_item(),
+                action="preparing a digest draft",
+                condition=Attr("pk").not_exists(),
+            )
         except ConflictError:
             existing = self.get(draft_id)
             if existing is None:  # pragma: no cover (a conflict means it exists)
@@ -250,23 +255,19 @@ class DraftStore:
 
     def get(self, draft_id: str) -> Draft | None:
         """The draft with this id, if there is one."""
-        with aws_errors("reading a draft"):
-            item = self.table.get_item(
-                Key={"pk": DRAFTS_PK, "sk": draft_id}, ConsistentRead=True
-            ).get("Item")
+        item = self.table.get(
+            {"pk": DRAFTS_PK, "sk": draft_id}, action="reading a draft", consistent=True
+        )
         return Draft.from_item(item) if item else None
 
     def list(self) -> list[Draft]:
         """Every draft, most recently changed first."""
-        drafts: list[Draft] = []
-        request: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(DRAFTS_PK)}
-        while True:
-            with aws_errors("listing drafts"):
-                page = self.table.query(**request)
-            drafts += [Draft.from_item(item) for item in page.get("Items", [])]
-            if "LastEvaluatedKey" not in page:
-                break
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        drafts = [
+            Draft.from_item(item)
+            for item in self.table.query(
+                action="listing drafts", KeyConditionExpression=Key("pk").eq(DRAFTS_PK)
+            )
+        ]
         return sorted(drafts, key=lambda d: d.updated_at, reverse=True)
 
     def save(
@@ -329,13 +330,13 @@ class DraftStore:
         """Note that the scheduler holds this version's schedule (the page says so); False
         when the draft changed meanwhile (the change's own sync sets its schedule)."""
         try:
-            with aws_errors("noting a draft's schedule"):
-                self.table.update_item(
-                    Key={"pk": DRAFTS_PK, "sk": draft.id},
-                    UpdateExpression="SET schedule_set = :v",
-                    ConditionExpression=Attr("version").eq(draft.version),
-                    ExpressionAttributeValues={":v": draft.version},
-                )
+            self.table.update(
+                {"pk": DRAFTS_PK, "sk": draft.id},
+                action="noting a draft's schedule",
+                expression="SET schedule_set = :v",
+                condition=Attr("version").eq(draft.version),
+                values={":v": draft.version},
+            )
         except ConflictError:
             return False
         return True
@@ -381,14 +382,9 @@ class DraftStore:
             changed, version=seen.version + 1, updated_by=member, updated_at=self._now()
         )
         try:
-            self._put(changed, Attr("version").eq(seen.version), action)
+            self.table.put(
+                changed.to_item(), action=action, condition=Attr("version").eq(seen.version)
+            )
         except ConflictError:
             raise StaleDraftError(CHANGED_MEANWHILE) from None
         return changed
-
-    def _put(self, draft: Draft, condition: Any, action: str) -> None:
-        def write() -> None:
-            with aws_errors(action):
-                self.table.put_item(Item=draft.to_item(), ConditionExpression=condition)
-
-        retry_conflicts(write)

@@ -34,6 +34,7 @@ Outside any campaign:
   pk "ses-event#<SES feedback id>", sk "processed"
                                   an SES bounce or complaint already acted on, so a
                                   redelivered event is ignored; expires after 30 days (TTL)
+                                  (subscribers/ses_events.py, which keys them)
 
 A campaign's counts are its checkpoints' "planned" plus its tallies: no count reads a ledger
 entry, so finishing a campaign of a million costs the same few reads as one of ten. Each
@@ -60,10 +61,9 @@ PLANNED = "planned"
 # A new campaign's shard partitions; stored on its record, so changing this never moves the
 # entries of a campaign already sending.
 LEDGER_SHARDS = 16
-# The sparse index listed-by-time holds only items that carry "listed" (their kind) and
-# "listed_at" (when): campaign records and SES event markers, never a ledger entry.
-BY_TIME_INDEX = "listed-by-time"
-LISTED_CAMPAIGN, LISTED_SES_EVENT = "campaign", "ses-event"
+# Campaign records' kind in the sparse index listed-by-time, which SES event markers share (its
+# name, the markers' kind and `listing`: subscribers/ses_events.py, below campaigns).
+LISTED_CAMPAIGN = "campaign"
 
 
 def campaign_pk(campaign_id: str) -> str:
@@ -90,11 +90,6 @@ def ledger_partitions(campaign_id: str, shards: int) -> list[str]:
     if shards == 0:
         return [campaign_pk(campaign_id)]
     return [shard_pk(campaign_id, shard) for shard in range(shards)]
-
-
-def listing(kind: str, at: str) -> dict[str, str]:
-    """The attributes that put an item in listed-by-time: its kind and its ISO time."""
-    return {"listed": kind, "listed_at": at}
 
 
 def counter_sk(writer: str) -> str:
@@ -143,14 +138,6 @@ ARCHIVE_PREFIX = "archive#"
 def archive_pk(audience: str) -> str:
     """The partition of one group's archive: an item per campaign it was sent."""
     return f"{ARCHIVE_PREFIX}{audience}"
-
-
-SES_EVENT_PREFIX = "ses-event#"
-
-
-def ses_event_key(event_id: str) -> dict[str, str]:
-    """The key of the marker that says an SES event was acted on."""
-    return {"pk": f"{SES_EVENT_PREFIX}{event_id}", "sk": "processed"}
 
 
 def audience_of_moved_sk(sk: str) -> str:

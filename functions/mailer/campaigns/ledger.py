@@ -29,7 +29,7 @@ emails. A crash anywhere before SES accepts leads to exactly one send on retry; 
 the commit, the retry sends nothing. (If the commit itself fails after SES accepted, the sender
 logs the SES message id and reports the record done, not failed, so SQS does not redeliver it.)
 
-Every write here is retried while DynamoDB reports a TransactionConflict (aws/transactions.py).
+Every write here is retried while DynamoDB reports a TransactionConflict (aws/table.py).
 """
 
 from __future__ import annotations
@@ -44,8 +44,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr
 
 from mailer.aws.retry import Backoff
-from mailer.aws.transactions import CONFLICT_BACKOFF, retry_conflicts, transact
-from mailer.aws.translate import aws_errors
+from mailer.aws.table import Table
 from mailer.errors import ConflictError, MailerError, ThrottlingError
 
 from .keys import ledger_sk, meta_key, moved_sk, parked_sk, subscriber_of_ledger_sk
@@ -100,7 +99,7 @@ class Ledger:
 
     def __init__(
         self,
-        table: Any,
+        table: Table,
         lease_seconds: float,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
@@ -109,16 +108,15 @@ class Ledger:
         self.tally = Tally(table)
         self._lease = lease_seconds
         self._clock = clock
-        self._backoff = replace(CONFLICT_BACKOFF, sleep=sleep)
         self._throttle_backoff = replace(RECORD_BACKOFF, sleep=sleep)
 
     def entry(self, campaign: Campaign, subscriber_key: str) -> dict[str, Any] | None:
         """The ledger entry as stored, if any."""
-        with aws_errors("reading the send ledger"):
-            return self._table.get_item(
-                Key={"pk": campaign.ledger_pk(subscriber_key), "sk": ledger_sk(subscriber_key)},
-                ConsistentRead=True,
-            ).get("Item")
+        return self._table.get(
+            {"pk": campaign.ledger_pk(subscriber_key), "sk": ledger_sk(subscriber_key)},
+            action="reading the send ledger",
+            consistent=True,
+        )
 
     def reached(self, followed: Campaign, subscriber_key: str) -> bool:
         """True if that campaign sent to the subscriber, or was sending when it stopped (a
@@ -146,12 +144,7 @@ class Ledger:
             "attempt": 1,
         }
         try:
-            self._write(
-                "claiming a send",
-                self._table.put_item,
-                Item=item,
-                ConditionExpression=Attr("sk").not_exists(),
-            )
+            self._table.put(item, action="claiming a send", condition=Attr("sk").not_exists())
             return claim
         except ConflictError:
             pass
@@ -186,7 +179,7 @@ class Ledger:
             }
         }
         try:
-            transact(self._table, [parked, still_paused], "parking a send", backoff=self._backoff)
+            self._table.transact([parked, still_paused], action="parking a send")
         except ConflictError:
             return False
         return True
@@ -207,9 +200,7 @@ class Ledger:
         }
         counted = self.tally.add(pk, audience, SendOutcome.SKIPPED.value)
         try:
-            transact(
-                self._table, [marker, counted], "counting a moved subscriber", backoff=self._backoff
-            )
+            self._table.transact([marker, counted], action="counting a moved subscriber")
         except ConflictError:
             return  # this job was counted already (SQS delivered it twice)
 
@@ -250,7 +241,7 @@ class Ledger:
             else []
         )
         try:
-            transact(self._table, [reclaim, *uncount], "re-claiming a send", backoff=self._backoff)
+            self._table.transact([reclaim, *uncount], action="re-claiming a send")
         except ConflictError:
             raise InFlightError("another sender re-claimed this send first") from None
         return claim
@@ -290,7 +281,7 @@ class Ledger:
             }
         }
         counted = self.tally.add(claim.pk, claim.audience, outcome.value)
-        transact(self._table, [final, counted], "recording a send", backoff=self._backoff)
+        self._table.transact([final, counted], action="recording a send")
 
     def record_sent(
         self, claim: Claim, ses_message_id: str, time_left: Callable[[], float] | None = None
@@ -307,20 +298,10 @@ class Ledger:
     def release(self, claim: Claim) -> None:
         """Give the claim back (SES did not accept the message), so a retry can claim at once."""
         try:
-            self._write(
-                "releasing a send",
-                self._table.delete_item,
-                Key=claim.key,
-                ConditionExpression=Attr("state").eq(CLAIMED) & Attr("claim_id").eq(claim.claim_id),
+            self._table.delete(
+                claim.key,
+                action="releasing a send",
+                condition=Attr("state").eq(CLAIMED) & Attr("claim_id").eq(claim.claim_id),
             )
         except ConflictError:
             return  # someone else owns it now; nothing of ours to release
-
-    def _write(self, action: str, call: Callable[..., Any], **request: Any) -> None:
-        """One conditional write, retried while a transaction elsewhere holds the item."""
-
-        def write() -> None:
-            with aws_errors(action):
-                call(**request)
-
-        retry_conflicts(write, backoff=self._backoff)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -33,6 +33,11 @@ class SendOutcome(StrEnum):
 
 
 COUNTED = (PLANNED, *(o.value for o in SendOutcome))  # the columns of `mailer digest status`
+
+
+def now_iso(clock: Callable[[], float]) -> str:
+    """The clock's time as an ISO 8601 UTC timestamp to the second."""
+    return dt.datetime.fromtimestamp(clock(), dt.UTC).isoformat(timespec="seconds")
 
 
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")

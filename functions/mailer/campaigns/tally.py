@@ -18,7 +18,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
-from mailer.aws.paging import paged_items
+from mailer.aws.table import Table
 
 from .keys import COUNTER_PREFIX, counter_sk
 from .model import Campaign
@@ -36,7 +36,7 @@ def cell(audience: str, outcome: str) -> str:
 class Tally:
     """This process's tallies: one writer per thread, read back summed over every writer."""
 
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Table) -> None:
         self._table = table
         # A fresh id per process: a warm Lambda's threads keep their slots for its whole life,
         # so a campaign has about as many tallies per shard as threads ever sent for it.
@@ -67,9 +67,8 @@ class Tally:
         consistent, so an outcome recorded before the call is in it)."""
         counts: Counts = {}
         for pk in campaign.ledger_partitions:
-            for item in paged_items(
-                self._table.query,
-                "counting a campaign",
+            for item in self._table.query(
+                action="counting a campaign",
                 time_left=time_left,
                 margin=COUNT_MARGIN,
                 KeyConditionExpression=Key("pk").eq(pk) & Key("sk").begins_with(COUNTER_PREFIX),

@@ -9,7 +9,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr
 
-from mailer.aws.translate import aws_errors
+from mailer.aws.table import Table
 
 from .awareness import AwarenessDay
 from .schema import ID_MAX, ID_PATTERN, Vocabulary
@@ -19,19 +19,16 @@ from .store import DAY_PREFIX, SOURCE_CONSOLE, SOURCE_FILES, SyncReport
 class AwarenessDayStore:
     """Reads and writes awareness days in the catalogue table."""
 
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Table) -> None:
         self._table = table
 
     def _items(self) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"FilterExpression": Attr("id").begins_with(DAY_PREFIX)}
-        with aws_errors("reading the awareness days"):
-            while True:
-                page = self._table.scan(**kwargs)
-                items.extend(page["Items"])
-                if "LastEvaluatedKey" not in page:
-                    return items
-                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return list(
+            self._table.scan(
+                action="reading the awareness days",
+                FilterExpression=Attr("id").begins_with(DAY_PREFIX),
+            )
+        )
 
     def days(self, vocabulary: Vocabulary) -> list[AwarenessDay]:
         """Every stored day, soonest in the calendar year first."""
@@ -42,22 +39,21 @@ class AwarenessDayStore:
         """One stored day, or None (an id that is no slug is never looked up)."""
         if len(day_id) > ID_MAX or not ID_PATTERN.match(day_id):
             return None
-        with aws_errors("reading an awareness day"):
-            item = self._table.get_item(Key={"id": DAY_PREFIX + day_id}, ConsistentRead=True)
-        found = item.get("Item")
+        found = self._table.get(
+            {"id": DAY_PREFIX + day_id}, action="reading an awareness day", consistent=True
+        )
         return _day(found, vocabulary) if found else None
 
     def save(self, day: AwarenessDay) -> None:
         """Store a day as staff wrote it in the console (sync leaves it alone from now on)."""
-        with aws_errors("saving an awareness day"):
-            self._table.put_item(Item=_item(day, SOURCE_CONSOLE))
+        self._table.put(_item(day, SOURCE_CONSOLE), action="saving an awareness day")
 
     def sync(self, days: list[AwarenessDay]) -> SyncReport:
         """Make the stored days match the file: add, update, and remove file-sourced days."""
         report = SyncReport()
         stored = {item["id"]: item for item in self._items()}
         wanted = {DAY_PREFIX + d.id: _item(d, SOURCE_FILES) for d in days}
-        with aws_errors("syncing the awareness days"), self._table.batch_writer() as batch:
+        with self._table.batch_write(action="syncing the awareness days") as batch:
             for key, item in wanted.items():
                 current = stored.get(key)
                 if current is not None and current.get("origin") == SOURCE_CONSOLE:

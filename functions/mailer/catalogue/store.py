@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from boto3.dynamodb.conditions import Attr
 
-from mailer.aws.translate import aws_errors
+from mailer.aws.table import Table
 from mailer.errors import ConflictError
 
 from .schema import Catalogue, Resource, Vocabulary
@@ -71,21 +71,17 @@ class SyncReport:
 class CatalogueStore:
     """Reads and writes resources in the catalogue table."""
 
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Table) -> None:
         self._table = table
 
     def items(self) -> list[dict[str, Any]]:
         """Every stored resource (the catalogue is small: hundreds of items, not millions),
         leaving out the awareness days that share the table."""
-        items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"FilterExpression": ~Attr("id").begins_with(DAY_PREFIX)}
-        with aws_errors("reading the catalogue"):
-            while True:
-                page = self._table.scan(**kwargs)
-                items.extend(page["Items"])
-                if "LastEvaluatedKey" not in page:
-                    return items
-                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return list(
+            self._table.scan(
+                action="reading the catalogue", FilterExpression=~Attr("id").begins_with(DAY_PREFIX)
+            )
+        )
 
     def resources(self, vocabulary: Vocabulary, *, retired: bool = False) -> list[Resource]:
         """Every stored resource, validated against the vocabulary (retired ones only if asked)."""
@@ -111,8 +107,7 @@ class CatalogueStore:
         return _stored(item, vocabulary) if item else None
 
     def _item(self, resource_id: str) -> dict[str, Any] | None:
-        with aws_errors("reading a resource"):
-            return self._table.get_item(Key={"id": resource_id}, ConsistentRead=True).get("Item")
+        return self._table.get({"id": resource_id}, action="reading a resource", consistent=True)
 
     def save(
         self,
@@ -142,25 +137,26 @@ class CatalogueStore:
         elif review == "member":
             item.update(_unreviewed_fields(current), unreviewed_by=member)
         condition = "attribute_not_exists(id)" if current is None else "#r = :r"
-        names = {} if current is None else {"ExpressionAttributeNames": {"#r": "revision"}}
-        values = {} if current is None else {"ExpressionAttributeValues": {":r": revision}}
+        names = {} if current is None else {"#r": "revision"}
+        values = {} if current is None else {":r": revision}
         if current is not None and "revision" not in current:
             condition, names, values = "attribute_not_exists(revision)", {}, {}
-        with aws_errors("saving a resource"):
-            self._table.put_item(Item=item, ConditionExpression=condition, **names, **values)
+        self._table.put(
+            item, action="saving a resource", condition=condition, names=names, values=values
+        )
 
     def mark_reviewed(self, resource_id: str, revision: int) -> bool:
         """A sender approved this revision: it is reviewed, unless it changed since (then the
         newer words still wait for a sender). True if marked."""
         try:
-            with aws_errors("marking a resource reviewed"):
-                self._table.update_item(
-                    Key={"id": resource_id},
-                    UpdateExpression="REMOVE " + ", ".join(_REVIEW_FIELDS),
-                    ConditionExpression="#r = :r",
-                    ExpressionAttributeNames={"#r": "revision"},
-                    ExpressionAttributeValues={":r": revision},
-                )
+            self._table.update(
+                {"id": resource_id},
+                action="marking a resource reviewed",
+                expression="REMOVE " + ", ".join(_REVIEW_FIELDS),
+                condition="#r = :r",
+                names={"#r": "revision"},
+                values={":r": revision},
+            )
         except ConflictError:
             return False
         return True
@@ -170,7 +166,7 @@ class CatalogueStore:
         report = SyncReport()
         stored = {item["id"]: item for item in self.items()}
         wanted = {r.id: {**r.to_item(), "source": SOURCE_FILES} for r in catalogue.resources}
-        with aws_errors("syncing the catalogue"), self._table.batch_writer() as batch:
+        with self._table.batch_write(action="syncing the catalogue") as batch:
             for resource_id, item in wanted.items():
                 current = stored.get(resource_id)
                 if current is not None and current.get("source") == SOURCE_CONSOLE:

@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from mailer.aws.transactions import transact
-from mailer.aws.translate import aws_errors
+from mailer.aws.table import Table
 from mailer.errors import ConflictError, MailerError
 
 from .rows import OUTCOMES
@@ -160,35 +159,32 @@ class Batch:
 class BatchStore:
     """Batches, their checkpoints and reports, in the subscribers table."""
 
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Table) -> None:
         self._table = table
 
     def create(self, batch: Batch) -> None:
         """Store a new batch, and list it among the recent ones."""
-        with aws_errors("creating an import batch"):
-            self._table.put_item(
-                Item=batch.to_item(), ConditionExpression="attribute_not_exists(pk)"
-            )
-            self._table.update_item(
-                Key={"pk": "imports#recent"},
-                UpdateExpression="SET ids = list_append(:id, if_not_exists(ids, :none))",
-                ExpressionAttributeValues={":id": [batch.id], ":none": []},
-            )
+        action = "creating an import batch"
+        self._table.put(batch.to_item(), action=action, condition="attribute_not_exists(pk)")
+        self._table.update(
+            {"pk": "imports#recent"},
+            action=action,
+            expression="SET ids = list_append(:id, if_not_exists(ids, :none))",
+            values={":id": [batch.id], ":none": []},
+        )
 
     def get(self, batch_id: str) -> Batch | None:
         """A batch by id."""
         if not batch_id.isalnum() or len(batch_id) > 64:
             return None
-        with aws_errors("reading an import batch"):
-            item = self._table.get_item(Key={"pk": f"import#{batch_id}"}, ConsistentRead=True).get(
-                "Item"
-            )
+        item = self._table.get(
+            {"pk": f"import#{batch_id}"}, action="reading an import batch", consistent=True
+        )
         return Batch.from_item(item) if item else None
 
     def recent(self) -> list[Batch]:
         """The newest batches, newest first."""
-        with aws_errors("listing import batches"):
-            item = self._table.get_item(Key={"pk": "imports#recent"}).get("Item") or {}
+        item = self._table.get({"pk": "imports#recent"}, action="listing import batches") or {}
         found = [self.get(str(i)) for i in item.get("ids", [])[:RECENT]]
         return [b for b in found if b is not None]
 
@@ -210,13 +206,13 @@ class BatchStore:
             sets.append("#file = :file")
             names["#file"] = "file"
             values[":file"] = dict(file)
-        with aws_errors("recording an import's progress"):
-            self._table.update_item(
-                Key={"pk": f"import#{batch_id}"},
-                UpdateExpression="SET " + ", ".join(sets),
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-            )
+        self._table.update(
+            {"pk": f"import#{batch_id}"},
+            action="recording an import's progress",
+            expression="SET " + ", ".join(sets),
+            names=names,
+            values=values,
+        )
 
     def checkpoint(
         self,
@@ -263,35 +259,30 @@ class BatchStore:
                 },
             }
         }
-        transact(self._table, [page, advance], "recording an import page")
+        self._table.transact([page, advance], action="recording an import page")
 
     def report(self, batch: Batch, mode: Mode) -> list[list[Any]]:
         """Every recorded row of a run: [line, outcome, reason], in file order."""
         pks = [f"import#{batch.id}#{mode.value}#{n:06d}" for n in range(batch.run(mode).page)]
-        rows: list[list[Any]] = []
-        client = self._table.meta.client
-        for start in range(0, len(pks), 100):
-            keys = [{"pk": pk} for pk in pks[start : start + 100]]
-            with aws_errors("reading an import report"):
-                found = client.batch_get_item(RequestItems={self._table.name: {"Keys": keys}})
-            by_pk = {i["pk"]: i for i in found["Responses"].get(self._table.name, [])}
-            for pk in pks[start : start + 100]:
-                rows += [
-                    [int(r[0]), str(r[1]), str(r[2])] for r in by_pk.get(pk, {}).get("rows", [])
-                ]
-        return rows
+        found = self._table.batch_get([{"pk": pk} for pk in pks], action="reading an import report")
+        by_pk = {item["pk"]: item for item in found}
+        return [
+            [int(r[0]), str(r[1]), str(r[2])]
+            for pk in pks
+            for r in by_pk.get(pk, {}).get("rows", [])
+        ]
 
     def claim_file(self, sha256: str, batch_id: str) -> str:
         """Note that this batch imports a file with these bytes; the id of the batch that did
         first (this one, unless the same file was imported before)."""
         try:
-            with aws_errors("noting an imported file"):
-                self._table.put_item(
-                    Item={"pk": f"importfile#{sha256}", "batch": batch_id},
-                    ConditionExpression="attribute_not_exists(pk)",
-                )
+            self._table.put(
+                {"pk": f"importfile#{sha256}", "batch": batch_id},
+                action="noting an imported file",
+                condition="attribute_not_exists(pk)",
+            )
             return batch_id
         except ConflictError:
-            with aws_errors("reading an imported file's batch"):
-                item = self._table.get_item(Key={"pk": f"importfile#{sha256}"}).get("Item") or {}
+            key = {"pk": f"importfile#{sha256}"}
+            item = self._table.get(key, action="reading an imported file's batch") or {}
             return str(item.get("batch", batch_id))

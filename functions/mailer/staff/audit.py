@@ -24,7 +24,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 from email_validator import EmailNotValidError, validate_email
 
-from mailer.aws.translate import aws_errors
+from mailer.aws.table import Table
 
 from .identity import StaffMember
 
@@ -68,7 +68,7 @@ class AuditLog:
 
     def __init__(
         self,
-        table: Any,
+        table: Table,
         clock: Callable[[], float] = time.time,
         digest: Callable[[str], str] | None = None,
     ) -> None:
@@ -87,18 +87,18 @@ class AuditLog:
         when = dt.datetime.fromtimestamp(self._clock(), dt.UTC)
         at = when.isoformat(timespec="seconds")
         who, email = (actor.subject, actor.email) if isinstance(actor, StaffMember) else (actor, "")
-        with aws_errors("writing the audit log"):
-            self._table.put_item(
-                Item={
-                    "pk": f"audit#{when:%Y-%m}",
-                    "sk": f"{at}#{next(self._sequence) % 10**9:09d}#{uuid.uuid4().hex[:8]}",
-                    "at": at,
-                    "actor": who,
-                    "email": email,
-                    "action": action,
-                    "detail": {k: str(v) for k, v in (detail or {}).items()},
-                }
-            )
+        self._table.put(
+            {
+                "pk": f"audit#{when:%Y-%m}",
+                "sk": f"{at}#{next(self._sequence) % 10**9:09d}#{uuid.uuid4().hex[:8]}",
+                "at": at,
+                "actor": who,
+                "email": email,
+                "action": action,
+                "detail": {k: str(v) for k, v in (detail or {}).items()},
+            },
+            action="writing the audit log",
+        )
 
     def typed(self, value: str) -> dict[str, str]:
         """What the log may say of a value a stranger typed: its keyed hash (to see that one
@@ -138,18 +138,11 @@ class AuditLog:
             conditions = _filters(where)
             if conditions is not None:
                 kwargs["FilterExpression"] = conditions
-            while True:
-                # Filters apply after the read: ask for a page's worth each time until full.
-                kwargs["Limit"] = limit - len(entries)
-                with aws_errors("reading the audit log"):
-                    answer = self._table.query(**kwargs)
-                entries += [_entry(item) for item in answer["Items"]]
-                if len(entries) >= limit:
-                    last = entries[limit - 1]
-                    return AuditPage(entries[:limit], f"{month}|{last.key}")
-                if "LastEvaluatedKey" not in answer:
-                    break
-                kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+            # Filters apply after the read: pages of a page's worth, until the page is full.
+            for item in self._table.query(action="reading the audit log", Limit=limit, **kwargs):
+                entries.append(_entry(item))
+                if len(entries) == limit:
+                    return AuditPage(entries, f"{month}|{entries[-1].key}")
         return AuditPage(entries)
 
     def _months(self, where: AuditFilter, from_month: str) -> Iterator[str]:

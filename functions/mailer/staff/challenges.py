@@ -13,9 +13,8 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
 
-from mailer.aws.translate import aws_errors
+from mailer.aws.table import Table
 
 from .sealed import seal, storage_key, unseal
 from .signin import Challenge
@@ -40,7 +39,7 @@ class Pending:
 class PendingChallenges:
     """Keep, find and drop sign-ins in progress."""
 
-    def __init__(self, table: Any, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, table: Table, clock: Callable[[], float] = time.time) -> None:
         self._table = table
         self._clock = clock
 
@@ -51,14 +50,14 @@ class PendingChallenges:
         body = json.dumps(
             {**asdict(pending.challenge), "email": pending.email, "next": pending.next_path}
         )
-        with aws_errors("keeping a sign-in step"):
-            self._table.put_item(
-                Item={
-                    **_key(challenge_id),
-                    "sealed": seal(challenge_id, _LABEL, body),
-                    "expires_at": now + LIFETIME,
-                }
-            )
+        self._table.put(
+            {
+                **_key(challenge_id),
+                "sealed": seal(challenge_id, _LABEL, body),
+                "expires_at": now + LIFETIME,
+            },
+            action="keeping a sign-in step",
+        )
         return challenge_id
 
     def find(self, challenge_id: str, name: str) -> Pending | None:
@@ -66,8 +65,7 @@ class PendingChallenges:
         waiting for the challenge `name` (a step route accepts only its own challenge)."""
         if not challenge_id or len(challenge_id) > 100:
             return None
-        with aws_errors("reading a sign-in step"):
-            item = self._table.get_item(Key=_key(challenge_id), ConsistentRead=True).get("Item")
+        item = self._table.get(_key(challenge_id), action="reading a sign-in step", consistent=True)
         if not item or int(item["expires_at"]) <= self._clock():
             return None
         body = unseal(challenge_id, _LABEL, str(item.get("sealed", "")))
@@ -82,5 +80,4 @@ class PendingChallenges:
     def drop(self, challenge_id: str) -> None:
         """Forget a sign-in in progress (it finished, or must start again)."""
         if challenge_id and len(challenge_id) <= 100:
-            with aws_errors("dropping a sign-in step"):
-                self._table.delete_item(Key=_key(challenge_id))
+            self._table.delete(_key(challenge_id), action="dropping a sign-in step")

@@ -7,8 +7,8 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
+from mailer.aws.table import Table
 from mailer.subscribers.census import counted, live, scanned
 
 STATUSES = ("pending", "confirmed", "unsubscribed")
@@ -33,13 +33,13 @@ class Census:
         return totals
 
 
-def take_census(table: Any, audiences: Mapping[str, str], today: dt.date | None = None) -> Census:
+def take_census(table: Table, audiences: Mapping[str, str], today: dt.date | None = None) -> Census:
     """The dashboard's numbers, from the census counters every subscriber write keeps (a
     handful of reads, however many subscribers there are; subscribers/census.py)."""
     return census_from_cells(counted(table), audiences, today)
 
 
-def scan_census(table: Any, audiences: Mapping[str, str], today: dt.date | None = None) -> Census:
+def scan_census(table: Table, audiences: Mapping[str, str], today: dt.date | None = None) -> Census:
     """The same numbers from a scan of the whole table: the counters' check, never a page."""
     return census_from_cells(scanned(table), audiences, today)
 

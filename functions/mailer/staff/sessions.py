@@ -13,6 +13,7 @@ the cookie can have it used. TTL removes expired items late, so expiry is checke
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
-from mailer.aws.translate import aws_errors
+from mailer.aws.table import Table
 from mailer.errors import ConflictError
 
 from .identity import StaffMember
@@ -57,7 +58,7 @@ class Session:
 class StaffSessions:
     """Start, find, re-validate and end staff sessions."""
 
-    def __init__(self, table: Any, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, table: Table, clock: Callable[[], float] = time.time) -> None:
         self._table = table
         self._clock = clock
 
@@ -65,28 +66,27 @@ class StaffSessions:
         """A new session for a signed-in member; returns its id (for the cookie)."""
         session_id = secrets.token_urlsafe(32)
         now = int(self._clock())
-        with aws_errors("starting a staff session"):
-            self._table.put_item(
-                Item={
-                    **_key(session_id),
-                    "subject": member.subject,
-                    "email": member.email,
-                    "groups": list(member.groups),
-                    "refresh_token": seal(session_id, _REFRESH, refresh_token),
-                    "started_at": now,
-                    "validated_at": now,
-                    "last_seen": now,
-                    "expires_at": min(now + IDLE_LIMIT, now + ABSOLUTE_LIMIT),
-                }
-            )
+        self._table.put(
+            {
+                **_key(session_id),
+                "subject": member.subject,
+                "email": member.email,
+                "groups": list(member.groups),
+                "refresh_token": seal(session_id, _REFRESH, refresh_token),
+                "started_at": now,
+                "validated_at": now,
+                "last_seen": now,
+                "expires_at": min(now + IDLE_LIMIT, now + ABSOLUTE_LIMIT),
+            },
+            action="starting a staff session",
+        )
         return session_id
 
     def find(self, session_id: str) -> Session | None:
         """The live session of a cookie (and note its use); None if unknown or expired."""
         if not session_id or len(session_id) > 100:
             return None
-        with aws_errors("reading a staff session"):
-            item = self._table.get_item(Key=_key(session_id), ConsistentRead=True).get("Item")
+        item = self._table.get(_key(session_id), action="reading a staff session", consistent=True)
         now = int(self._clock())
         if not item:
             return None
@@ -122,28 +122,24 @@ class StaffSessions:
 
     def end(self, session_id: str) -> str:
         """End the session; returns its refresh token (to revoke), or "" if it had none."""
-        with aws_errors("ending a staff session"):
-            old = self._table.delete_item(Key=_key(session_id), ReturnValues="ALL_OLD")
-        sealed = str(old.get("Attributes", {}).get("refresh_token", ""))
+        old = self._table.delete(
+            _key(session_id), action="ending a staff session", returning_old=True
+        )
+        sealed = str(old.get("refresh_token", ""))
         return (unseal(session_id, _REFRESH, sealed) or "") if sealed else ""
 
     def end_all(self, subject: str) -> int:
         """End every session of one member (by Cognito's sub); returns how many there were."""
         ended = 0
-        kwargs: dict[str, Any] = {
-            "IndexName": SUBJECT_INDEX,
-            "KeyConditionExpression": Key("subject").eq(subject),
-        }
-        while True:
-            with aws_errors("finding a member's sessions"):
-                page = self._table.query(**kwargs)
-            for item in page["Items"]:
-                with aws_errors("ending a member's session"):
-                    self._table.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
-                ended += 1
-            if "LastEvaluatedKey" not in page:
-                return ended
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for item in self._table.query(
+            action="finding a member's sessions",
+            IndexName=SUBJECT_INDEX,
+            KeyConditionExpression=Key("subject").eq(subject),
+        ):
+            key = {"pk": item["pk"], "sk": item["sk"]}
+            self._table.delete(key, action="ending a member's session")
+            ended += 1
+        return ended
 
     def _update(
         self,
@@ -153,15 +149,12 @@ class StaffSessions:
         names: dict[str, str] | None = None,
     ) -> None:
         # Only a session that still exists: an end racing this write must stay ended.
-        extra: dict[str, Any] = {"ExpressionAttributeNames": names} if names else {}
-        try:
-            with aws_errors("refreshing a staff session"):
-                self._table.update_item(
-                    Key=_key(session_id),
-                    UpdateExpression=expression,
-                    ConditionExpression="attribute_exists(pk)",
-                    ExpressionAttributeValues=values,
-                    **extra,
-                )
-        except ConflictError:
-            pass
+        with contextlib.suppress(ConflictError):
+            self._table.update(
+                _key(session_id),
+                action="refreshing a staff session",
+                expression=expression,
+                condition="attribute_exists(pk)",
+                names=names,
+                values=values,
+            )

@@ -31,7 +31,7 @@ TRANSIENT_WINDOW = 30 * 24 * 3600
 
 
 class ProcessedEvents(Protocol):
-    """Remembers which events were acted on (campaigns.store.SesEventMarkers on AWS)."""
+    """Remembers which events were acted on (ses_events.SesEventMarkers on AWS)."""
 
     def seen(self, event_id: str) -> bool:
         """True if the event was acted on already."""

@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from mailer.aws.translate import aws_errors
+from mailer.aws.table import Table
 
 SHARDS = 16
 CENSUS_PREFIX = "census#"
@@ -99,30 +99,23 @@ def counter_update(change: Mapping[str, int], shard: int | None = None) -> dict[
     }
 
 
-def counted(table: Any) -> Counter[str]:
+def counted(table: Table) -> Counter[str]:
     """Every cell's total, summed over the counter shards (16 reads)."""
     totals: Counter[str] = Counter()
     for shard in range(SHARDS):
-        with aws_errors("reading the census"):
-            item = table.get_item(Key={"pk": f"{CENSUS_PREFIX}{shard}"}).get("Item") or {}
+        item = table.get({"pk": f"{CENSUS_PREFIX}{shard}"}, action="reading the census") or {}
         for name, value in item.items():
             if name != "pk":
                 totals[name] += int(value)
     return +totals
 
 
-def scanned(table: Any) -> Counter[str]:
+def scanned(table: Table) -> Counter[str]:
     """Every cell's total from a scan of the whole table: the counters' check, not for pages."""
     totals: Counter[str] = Counter()
-    kwargs: dict[str, Any] = {}
-    while True:
-        with aws_errors("scanning subscribers"):
-            page = table.scan(**kwargs)
-        for item in page["Items"]:
-            totals.update(cells(item))
-        if "LastEvaluatedKey" not in page:
-            return +totals
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    for item in table.scan(action="scanning subscribers"):
+        totals.update(cells(item))
+    return +totals
 
 
 def live(totals: Mapping[str, int], today: dt.date) -> Iterable[tuple[str, int]]:

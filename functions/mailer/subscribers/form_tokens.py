@@ -6,11 +6,10 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
-from typing import Any
 
 from boto3.dynamodb.conditions import Attr
 
-from mailer.aws.translate import aws_errors
+from mailer.aws.table import Table
 from mailer.errors import ConflictError
 
 # How long a rendered subscribe form (its token and its proof-of-work challenge) stays usable.
@@ -25,7 +24,7 @@ def new_nonce() -> str:
 class FormNonces:
     """Remembers spent nonces in the subscribers table, so one token sends one form."""
 
-    def __init__(self, table: Any, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, table: Table, clock: Callable[[], float] = time.time) -> None:
         self._table = table
         self._clock = clock
 
@@ -34,14 +33,11 @@ class FormNonces:
         if not nonce:
             return False
         try:
-            with aws_errors("spending a form token"):
-                self._table.put_item(
-                    Item={
-                        "pk": f"formnonce#{nonce}",
-                        "expires_at": int(self._clock()) + lifetime + 3600,
-                    },
-                    ConditionExpression=Attr("pk").not_exists(),
-                )
+            self._table.put(
+                {"pk": f"formnonce#{nonce}", "expires_at": int(self._clock()) + lifetime + 3600},
+                action="spending a form token",
+                condition=Attr("pk").not_exists(),
+            )
         except ConflictError:
             return False
         return True

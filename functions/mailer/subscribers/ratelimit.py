@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
 
-from mailer.aws.translate import aws_errors
+from mailer.aws.table import Table
 from mailer.errors import ConflictError
 
 
@@ -14,7 +13,7 @@ class RateLimiter:
     """Counts hits per bucket and window; refuses once a bucket reaches its limit."""
 
     def __init__(
-        self, table: Any, digest: Callable[[str], str], clock: Callable[[], float] = time.time
+        self, table: Table, digest: Callable[[str], str], clock: Callable[[], float] = time.time
     ) -> None:
         """`digest`: a bucket's stored name, keyed and one-way (AddressKeys.bucket)."""
         self._table = table
@@ -25,10 +24,9 @@ class RateLimiter:
         """Hits in the bucket's current window, without counting one."""
         now = int(self._clock())
         window_start = now - now % window_seconds
-        with aws_errors("reading a rate limit"):
-            item = self._table.get_item(
-                Key={"pk": f"rate#{self._digest(bucket)}#{window_start}"}
-            ).get("Item")
+        item = self._table.get(
+            {"pk": f"rate#{self._digest(bucket)}#{window_start}"}, action="reading a rate limit"
+        )
         return int(item["hits"]) if item else 0
 
     def hit(self, bucket: str, limit: int, window_seconds: int) -> bool:
@@ -41,17 +39,17 @@ class RateLimiter:
         window_start = now - now % window_seconds
         digest = self._digest(bucket)  # no raw IP or address stored, none guessable offline
         try:
-            with aws_errors("counting a rate limit"):
-                self._table.update_item(
-                    Key={"pk": f"rate#{digest}#{window_start}"},
-                    UpdateExpression="ADD hits :one SET expires_at = :expires",
-                    ConditionExpression="attribute_not_exists(hits) OR hits < :limit",
-                    ExpressionAttributeValues={
-                        ":one": 1,
-                        ":limit": limit,
-                        ":expires": window_start + window_seconds + 3600,
-                    },
-                )
+            self._table.update(
+                {"pk": f"rate#{digest}#{window_start}"},
+                action="counting a rate limit",
+                expression="ADD hits :one SET expires_at = :expires",
+                condition="attribute_not_exists(hits) OR hits < :limit",
+                values={
+                    ":one": 1,
+                    ":limit": limit,
+                    ":expires": window_start + window_seconds + 3600,
+                },
+            )
         except ConflictError:
             return False
         return True

@@ -17,6 +17,7 @@ stable, one-way, and safe to log.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -24,9 +25,8 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr
 
-from mailer.aws.transactions import transact
-from mailer.aws.translate import aws_errors
-from mailer.errors import ConflictError, StoreError
+from mailer.aws.table import Table
+from mailer.errors import ConflictError
 
 from .census import (
     CENSUS_PREFIX,
@@ -46,14 +46,13 @@ _ATTEMPTS = 3  # re-reads when a record changed between our read and our write
 class SubscriberStore:
     """Reads and writes subscribers and suppressions in one DynamoDB table."""
 
-    def __init__(self, table: Any, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, table: Table, clock: Callable[[], float] = time.time) -> None:
         self._table = table
         self._clock = clock
 
     def get(self, key: str) -> Subscriber | None:
         """The subscriber with this key; an expired pending record counts as absent."""
-        with aws_errors("reading a subscriber"):
-            item = self._table.get_item(Key={"pk": f"sub#{key}"}, ConsistentRead=True).get("Item")
+        item = self.raw(key)
         if not item:
             return None
         subscriber = Subscriber.from_item(item)
@@ -61,40 +60,21 @@ class SubscriberStore:
 
     def items(self, pks: list[str]) -> dict[str, dict[str, Any]]:
         """Stored items by partition key, read 100 at a time (BatchGetItem), as stored."""
-        found: dict[str, dict[str, Any]] = {}
-        client = self._table.meta.client  # the resource's client: plain Python values
-        unique = list(dict.fromkeys(pks))
-        for start in range(0, len(unique), 100):
-            request = {
-                self._table.name: {
-                    "Keys": [{"pk": pk} for pk in unique[start : start + 100]],
-                    "ConsistentRead": True,
-                }
-            }
-            for attempt in range(8):
-                with aws_errors("reading subscribers"):
-                    response = client.batch_get_item(RequestItems=request)
-                for item in response["Responses"].get(self._table.name, []):
-                    found[item["pk"]] = item
-                request = response.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-                time.sleep(min(1.0, 0.05 * 2**attempt))  # DynamoDB asked us to slow down
-            else:
-                raise StoreError("reading subscribers: DynamoDB kept some keys back")
-        return found
+        keys = [{"pk": pk} for pk in dict.fromkeys(pks)]
+        found = self._table.batch_get(keys, action="reading subscribers", consistent=True)
+        return {item["pk"]: item for item in found}
 
     def by_link(self, link_id: str) -> Subscriber | None:
         """The subscriber whose links carry this id now (an old, rotated id finds nobody)."""
         if not link_id:
             return None
-        with aws_errors("finding a subscriber by link"):
-            items = self._table.query(
-                IndexName=LINK_INDEX,
-                KeyConditionExpression="link_id = :id",
-                ExpressionAttributeValues={":id": link_id},
-                Limit=2,
-            )["Items"]
+        items, _ = self._table.query_page(
+            action="finding a subscriber by link",
+            IndexName=LINK_INDEX,
+            KeyConditionExpression="link_id = :id",
+            ExpressionAttributeValues={":id": link_id},
+            Limit=2,
+        )
         if len(items) != 1:
             return None
         # The index is eventually consistent: read the record itself and check it still matches.
@@ -103,10 +83,9 @@ class SubscriberStore:
 
     def raw(self, key: str) -> dict[str, Any] | None:
         """The subscriber item exactly as stored (expired, erased and all)."""
-        with aws_errors("reading a subscriber"):
-            return self._table.get_item(Key={"pk": f"sub#{key}"}, ConsistentRead=True).get("Item")
+        return self._table.get({"pk": f"sub#{key}"}, action="reading a subscriber", consistent=True)
 
-    def _write(
+    def _change(
         self,
         action: str,
         old: dict[str, Any] | None,
@@ -131,14 +110,14 @@ class SubscriberStore:
         update = counter_update(delta(old, new))
         if update is not None:
             items.append(update)
-        transact(self._table, items, action)
+        self._table.transact(items, action=action)
 
     def put(self, subscriber: Subscriber) -> None:
         """Write a whole subscriber as it is (seeding and tests; changes go through replace)."""
         new = subscriber.to_item()
         for _ in range(_ATTEMPTS):
             try:
-                self._write("writing a subscriber", self.raw(subscriber.key), new, new["pk"])
+                self._change("writing a subscriber", self.raw(subscriber.key), new, new["pk"])
                 return
             except ConflictError:
                 continue
@@ -153,7 +132,7 @@ class SubscriberStore:
             if old is not None and old.get("status") == Status.CONFIRMED.value:
                 raise ConflictError("writing a subscriber: confirmed meanwhile")
             try:
-                self._write("writing a subscriber", old, new, new["pk"])
+                self._change("writing a subscriber", old, new, new["pk"])
                 return
             except ConflictError:
                 continue
@@ -169,7 +148,7 @@ class SubscriberStore:
             }
         }
         new = subscriber.to_item()
-        self._write("adding a subscriber", None, new, new["pk"], [not_suppressed, *(extra or [])])
+        self._change("adding a subscriber", None, new, new["pk"], [not_suppressed, *(extra or [])])
 
     def replace(self, old: Subscriber, new: Subscriber) -> None:
         """Write `new` only if the stored record is still exactly as `old` was read.
@@ -177,7 +156,7 @@ class SubscriberStore:
         `updated_at` works as a version: two concurrent changes cannot both win.
         """
         before = old.to_item()
-        self._write("updating a subscriber", before, new.to_item(), before["pk"])
+        self._change("updating a subscriber", before, new.to_item(), before["pk"])
 
     def erase(self, key: str, now_iso: str, withdrawal: str = "by the subscriber") -> None:
         """Remove everything about a subscriber except the one-way key and the fact (and time)
@@ -191,7 +170,7 @@ class SubscriberStore:
         }
         for _ in range(_ATTEMPTS):
             try:
-                self._write("erasing a subscriber", self.raw(key), new, new["pk"])
+                self._change("erasing a subscriber", self.raw(key), new, new["pk"])
                 return
             except ConflictError:
                 continue
@@ -201,20 +180,16 @@ class SubscriberStore:
         self, audience: str, start: dict[str, Any] | None = None, limit: int = 100
     ) -> Page:
         """One page of confirmed subscribers in an audience, by Query on the sparse index."""
-        kwargs: dict[str, Any] = {
-            "IndexName": SEND_INDEX,
-            "KeyConditionExpression": "send_group = :group",
-            "ExpressionAttributeValues": {":group": audience},
-            "Limit": limit,
-        }
-        if start:
-            kwargs["ExclusiveStartKey"] = start
-        with aws_errors("listing subscribers"):
-            response = self._table.query(**kwargs)
-        return Page(
-            [Subscriber.from_item(item) for item in response["Items"]],
-            response.get("LastEvaluatedKey"),
+        resume = {"ExclusiveStartKey": start} if start else {}
+        items, next_start = self._table.query_page(
+            action="listing subscribers",
+            IndexName=SEND_INDEX,
+            KeyConditionExpression="send_group = :group",
+            ExpressionAttributeValues={":group": audience},
+            Limit=limit,
+            **resume,
         )
+        return Page([Subscriber.from_item(item) for item in items], next_start)
 
     def confirmed(self, audience: str, page_size: int = 100) -> Iterator[Subscriber]:
         """Every confirmed subscriber in an audience, page by page."""
@@ -233,24 +208,22 @@ class SubscriberStore:
         TTL, which deletes late): for "at most one such email per subscriber per 6 hours"."""
         now = int(self._clock())
         try:
-            with aws_errors("claiming a once-per-window email"):
-                self._table.put_item(
-                    Item={"pk": f"once#{name}", "at": now, "expires_at": now + seconds + 3600},
-                    ConditionExpression=Attr("pk").not_exists() | Attr("at").lte(now - seconds),
-                )
+            self._table.put(
+                {"pk": f"once#{name}", "at": now, "expires_at": now + seconds + 3600},
+                action="claiming a once-per-window email",
+                condition=Attr("pk").not_exists() | Attr("at").lte(now - seconds),
+            )
         except ConflictError:
             return False
         return True
 
     def mark_seen(self, name: str) -> None:
         """Remember a name for good (a recipient domain a subscriber confirmed at)."""
-        with aws_errors("remembering a seen domain"):
-            self._table.put_item(Item={"pk": f"seen#{name}"})
+        self._table.put({"pk": f"seen#{name}"}, action="remembering a seen domain")
 
     def seen(self, name: str) -> bool:
         """True if `mark_seen` remembered this name."""
-        with aws_errors("reading a seen domain"):
-            return "Item" in self._table.get_item(Key={"pk": f"seen#{name}"})
+        return self._table.get({"pk": f"seen#{name}"}, action="reading a seen domain") is not None
 
     def suppress(self, key: str, reason: str, now_iso: str, by: str = "") -> bool:
         """Never send to this address again (idempotent; the first reason is kept). True if
@@ -264,17 +237,16 @@ class SubscriberStore:
         if by:
             item["by"] = by
         try:
-            self._write("suppressing an address", None, item, item["pk"])
+            self._change("suppressing an address", None, item, item["pk"])
         except ConflictError:
             return False
         return True
 
     def suppression(self, key: str) -> dict[str, Any] | None:
         """The suppression of an address as stored (reason, kind, at), if any."""
-        with aws_errors("reading a suppression"):
-            return self._table.get_item(Key={"pk": f"suppression#{key}"}, ConsistentRead=True).get(
-                "Item"
-            )
+        return self._table.get(
+            {"pk": f"suppression#{key}"}, action="reading a suppression", consistent=True
+        )
 
     def unsuppress(self, key: str) -> bool:
         """Let an address be mailed again; True if a suppression was removed."""
@@ -283,7 +255,7 @@ class SubscriberStore:
             if old is None:
                 return False
             try:
-                self._write("removing a suppression", old, None, old["pk"])
+                self._change("removing a suppression", old, None, old["pk"])
                 return True
             except ConflictError:
                 continue
@@ -291,25 +263,23 @@ class SubscriberStore:
 
     def is_suppressed(self, key: str) -> bool:
         """True if the address must never be sent to."""
-        with aws_errors("reading a suppression"):
-            item = self._table.get_item(Key={"pk": f"suppression#{key}"}).get("Item")
+        item = self._table.get({"pk": f"suppression#{key}"}, action="reading a suppression")
         return item is not None
 
     def transient_bounces(self, key: str) -> list[int]:
         """The times of an address's recent transient bounces."""
-        with aws_errors("reading bounces"):
-            item = self._table.get_item(Key={"pk": f"bounces#{key}"}).get("Item") or {}
+        item = self._table.get({"pk": f"bounces#{key}"}, action="reading bounces") or {}
         return sorted(int(t) for t in item.get("at", []))
 
     def mark_asked(self, key: str, now_iso: str) -> None:
         """Note that an imported address's re-permission email went out (imports/runner.py)."""
-        with aws_errors("recording a re-permission email"):
-            self._table.update_item(
-                Key={"pk": f"repermission#{key}"},
-                UpdateExpression="SET #state = :sent, sent_at = :at",
-                ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={":sent": "sent", ":at": now_iso},
-            )
+        self._table.update(
+            {"pk": f"repermission#{key}"},
+            action="recording a re-permission email",
+            expression="SET #state = :sent, sent_at = :at",
+            names={"#state": "state"},
+            values={":sent": "sent", ":at": now_iso},
+        )
 
     # --- census -------------------------------------------------------------------------------
 
@@ -325,37 +295,34 @@ class SubscriberStore:
         """Set the counters to a scan's totals (once, after deploying the counters onto a table
         that has subscribers; writes during the scan may be missed, so run it while quiet)."""
         totals = self.census_by_scan()
-        with aws_errors("rebuilding the census"):
-            for shard in range(SHARDS):
-                self._table.delete_item(Key={"pk": f"{CENSUS_PREFIX}{shard}"})
-            self._table.put_item(Item={"pk": f"{CENSUS_PREFIX}0", **totals})
+        for shard in range(SHARDS):
+            self._table.delete({"pk": f"{CENSUS_PREFIX}{shard}"}, action="rebuilding the census")
+        self._table.put({"pk": f"{CENSUS_PREFIX}0", **totals}, action="rebuilding the census")
         return totals
 
     # --- statements ---------------------------------------------------------------------------
 
     def save_statement(self, statement: Statement) -> str:
         """Store words people are shown, once per version and text; returns its id."""
-        try:
-            with aws_errors("storing a statement"):
-                self._table.put_item(
-                    Item={
-                        "pk": f"statement#{statement.id}",
-                        "version": statement.version,
-                        "statement": statement.statement,
-                        "form_text": statement.form_text,
-                    },
-                    ConditionExpression=Attr("pk").not_exists(),
-                )
-        except ConflictError:
-            pass  # stored before: the id is a digest of the words, so they are the same
+        # Stored before (ConflictError): the id is a digest of the words, so they are the same.
+        with contextlib.suppress(ConflictError):
+            self._table.put(
+                {
+                    "pk": f"statement#{statement.id}",
+                    "version": statement.version,
+                    "statement": statement.statement,
+                    "form_text": statement.form_text,
+                },
+                action="storing a statement",
+                condition=Attr("pk").not_exists(),
+            )
         return statement.id
 
     def statement(self, statement_id: str) -> Statement | None:
         """Stored words by id."""
         if not statement_id:
             return None
-        with aws_errors("reading a statement"):
-            item = self._table.get_item(Key={"pk": f"statement#{statement_id}"}).get("Item")
+        item = self._table.get({"pk": f"statement#{statement_id}"}, action="reading a statement")
         if not item:
             return None
         return Statement(item["version"], item["statement"], item.get("form_text", ""))
@@ -366,13 +333,13 @@ class SubscriberStore:
         Two bounces for one address arriving at the same instant may count as one; a third
         bounce soon after still trips the limit, so the race costs at most one extra email.
         """
-        with aws_errors("recording a bounce"):
-            item = self._table.get_item(Key={"pk": f"bounces#{key}"}).get("Item") or {}
-            recent = [int(t) for t in item.get("at", []) if int(t) > now - window]
-            recent.append(now)
-            self._table.put_item(
-                Item={"pk": f"bounces#{key}", "at": recent, "expires_at": now + window}
-            )
+        item = self._table.get({"pk": f"bounces#{key}"}, action="recording a bounce") or {}
+        recent = [int(t) for t in item.get("at", []) if int(t) > now - window]
+        recent.append(now)
+        self._table.put(
+            {"pk": f"bounces#{key}", "at": recent, "expires_at": now + window},
+            action="recording a bounce",
+        )
         return len(recent)
 
 
