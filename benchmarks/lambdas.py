@@ -3,7 +3,8 @@ read from infra/template.yaml so the benchmarks cannot drift from a deployment.
 
 Lambda allocates CPU in proportion to memory: 1,769 MB is one vCPU (AWS Lambda developer guide,
 "Configuring function memory"). Python runs one thread at a time, so above that a function's
-Python code gets no more than one core: the share is min(1, memory / 1,769).
+Python code gets no more than one core: the share is min(1, memory / 1,769)
+(mailer/campaigns/sizing.py, which sizes the senders by the same rule).
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from mailer.campaigns.sizing import ONE_VCPU_MB, SenderShape
 from mailer.local.template import Template, default_template_path
 
-ONE_VCPU_MB = 1769
+__all__ = ["ONE_VCPU_MB", "cpu_slowdown", "memory_of", "parameter_default", "timeout_of"]
 
 
 @cache
@@ -48,4 +50,4 @@ def parameter_default(name: str) -> Any:
 def cpu_slowdown(memory_mb: int) -> float:
     """How many times longer the code's CPU work takes in a function of `memory_mb` than on one
     full core of this machine (Lambda's cores are taken to be this machine's)."""
-    return max(1.0, ONE_VCPU_MB / memory_mb)
+    return SenderShape(memory_mb, threads=1).cpu_slowdown

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from mailer.aws.clients import Clients
 from mailer.campaigns.model import Period
 from mailer.campaigns.planner import ENQUEUE_THREADS, PlanningIncompleteError
 from mailer.campaigns.queue import as_record
+from mailer.campaigns.sizing import SenderShape, senders_needed
 from mailer.container import Container
 from mailer.errors import MailerError
 from mailer.local.provision import provision
@@ -55,7 +55,6 @@ ENV = {
 TOPIC_SETS = [(), ("housing",), ("survivor-voice", "right-to-work"), ("law-and-policy",)]
 INVOKE_OVERHEAD = 0.02  # seconds: the event source's poll and the Lambda invoke, per batch
 SENDER_THREADS = int(parameter_default("SenderThreads"))
-SENDERS_DEFAULT = int(parameter_default("SenderConcurrency"))
 RESERVE = float(parameter_default("NoticeReserveRate"))
 WEB_MB = memory_of("WebFunction")
 SENDER_MB = memory_of("DigestSenderFunction")
@@ -67,9 +66,9 @@ PLANNER_ATTEMPTS = 3  # the first run and the two retries of its EventInvokeConf
 
 
 def senders_for(rate: float) -> int:
-    """The SENDER_CONCURRENCY the template's description sizes for R: its default (4) up to
-    200/s, 16 at 1,000/s (so R / 62.5, never below the default)."""
-    return max(SENDERS_DEFAULT, math.ceil(rate / 62.5))
+    """The SENDER_CONCURRENCY the deployer sets for R, by the formula the template's
+    description gives (campaigns/sizing.py) for the template's sender."""
+    return senders_needed(rate, RESERVE, SenderShape(SENDER_MB, SENDER_THREADS))
 
 
 SesFactory = Callable[[SimTime, float], FakeSes]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from mailer.campaigns.sizing import CPU_PER_EMAIL
+
 from .dynamo import RCU_LIMIT, WCU_LIMIT
 from .lambdas import ONE_VCPU_MB
 from .quota import ENQUEUE_THREADS, PLANNER_MB, SENDER_THREADS, SENDER_TIMEOUT, QuotaResult
@@ -51,6 +53,8 @@ def section(
     hottest_w = max(r.hottest["write"] for r in results)
     hottest_r = max(r.hottest["read"] for r in results)
     memory = results[0].memory_mb if results else 0
+    assumed_cpu = CPU_PER_EMAIL * 1000
+    spent_cpu = max((r.cpu_ms_per_email for r in results), default=0.0)
     waits = [w for r in results for w in r.notice_waits]
     failed = sum(r.notices_failed for r in results)
     notices_met = bool(waits) and max(waits) <= NOTICE_GOAL and not failed
@@ -69,7 +73,8 @@ def section(
         "SDK's own retries) and transaction conflicts (`benchmarks/dynamo.py`).",
         "",
         f"As deployed: {SENDER_THREADS} threads a sender (`SenderThreads`), the senders the "
-        "template's description sizes for R (`SenderConcurrency`), each an instance of "
+        "template's formula sizes for R (`SenderConcurrency`, `campaigns/sizing.py`), each an "
+        "instance of "
         f"{memory} MB whose CPU ({memory / ONE_VCPU_MB:.2f} of a vCPU: the CPU this machine "
         f"spent, x {ONE_VCPU_MB / memory:.2f}) its threads share; each invocation gets the "
         f"{SENDER_TIMEOUT} s Timeout as `time_left`, and one that outlasts it counts as a failed "
@@ -87,7 +92,10 @@ def section(
         "`NoticeReserveRate`). Least memory, of the runs above, at which the rate goal is met: "
         + "; ".join(f"R = {r.rate:g}: {met_at(everything, r.rate)}" for r in results)
         + ". The rate counts from the first accepted send to the last, so the ramp-up and the "
-        f"last batches count against it. Hottest partition: {hottest_w:,.0f} WCU and "
+        "last batches count against it. The sizing assumes "
+        f"{assumed_cpu:.1f} ms of CPU an email on one vCPU; the runs spent at most "
+        f"{spent_cpu:.1f}: {mark(spent_cpu <= assumed_cpu)}. Hottest partition: "
+        f"{hottest_w:,.0f} WCU and "
         f"{hottest_r:,.0f} RCU in one second, against {WCU_LIMIT:,.0f} and {RCU_LIMIT:,.0f}: "
         f"{mark(hottest_w <= WCU_LIMIT / 2 and hottest_r <= RCU_LIMIT / 2)} for staying under "
         "half of either. Confirm emails sent during each campaign (the web function, "

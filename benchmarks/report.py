@@ -21,7 +21,8 @@ OUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 # standard $0.40 per million requests; SES $0.10 per 1,000 emails.
 LAMBDA_REQUEST = 0.20 / 1e6
 LAMBDA_GB_SECOND = 0.0000166667
-SENDER_GB = 0.5  # the template's MemorySize
+SENDER_GB = quota.SENDER_MB / 1024  # GB-seconds are billed per GB of the MemorySize
+PLANNER_GB = quota.PLANNER_MB / 1024
 DYNAMODB_WRITE_UNIT = 1.25 / 1e6
 DYNAMODB_READ_UNIT = 0.25 / 1e6
 SQS_REQUEST = 0.40 / 1e6
@@ -57,7 +58,7 @@ def cost_per_1000(result: quota.QuotaResult, planner_ms: float) -> dict[str, flo
             result.invocations * LAMBDA_REQUEST
             + result.lambda_seconds * SENDER_GB * LAMBDA_GB_SECOND
         ),
-        "Lambda (planner)": planner_ms * SENDER_GB * LAMBDA_GB_SECOND,  # 1,000 x ms / 1,000
+        "Lambda (planner)": planner_ms * PLANNER_GB * LAMBDA_GB_SECOND,  # 1,000 x ms / 1,000
         "DynamoDB": per
         * (result.write_units * DYNAMODB_WRITE_UNIT + result.read_units * DYNAMODB_READ_UNIT),
         "SQS": per * sqs_requests * SQS_REQUEST,
@@ -98,7 +99,8 @@ def main(sizes: Sizes = Sizes(), out: Path = OUT) -> str:
         f"AWS cost other than SES per 1,000 emails, from the calls counted in the R = "
         f"{base.rate:g} run (Lambda GB-seconds include the time senders wait on pacing) and "
         "list prices: Lambda $0.20 per million requests and $0.0000166667 per GB-second "
-        "(512 MB senders); DynamoDB on-demand $1.25 per million write and $0.25 per million "
+        f"({quota.SENDER_MB} MB senders, a {quota.PLANNER_MB} MB planner); DynamoDB on-demand "
+        "$1.25 per million write and $0.25 per million "
         "read request units; SQS $0.40 per million requests. The event source's idle polling "
         "between campaigns is left out.",
         "",

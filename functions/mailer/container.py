@@ -636,6 +636,7 @@ class Container:
         from mailer.campaigns.sender import Sender
 
         config = self.engine_config
+        self._check_sender_sizing()
         return Sender(
             config,
             book=CampaignBook(
@@ -654,6 +655,19 @@ class Container:
             concurrently=self.concurrently,
             queue_drained=lambda: drained(self.clients.sqs, self.settings.send_queue_url),
         )
+
+    def _check_sender_sizing(self) -> None:
+        """On Lambda (which says the function's memory), warn once if the senders are too few
+        for the account's quota; elsewhere (tests, the local stack) there is nothing to size."""
+        from mailer.campaigns.sizing import SenderShape, warn_if_too_few
+
+        if self.settings.function_memory_mb:
+            warn_if_too_few(
+                self.send_quota,
+                self.settings.notice_reserve_rate,
+                self.settings.sender_concurrency,
+                SenderShape(self.settings.function_memory_mb, self.settings.sender_threads),
+            )
 
     @cached_property
     def campaign_starter(self) -> CampaignStarter:

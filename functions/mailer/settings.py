@@ -126,12 +126,19 @@ class Settings:
     sender_concurrency: int = _env(
         "SENDER_CONCURRENCY",
         "digest senders running at once; each paces itself at its share of the quota",
-        default=4,
+        default=2,
     )
     sender_threads: int = _env(
         "SENDER_THREADS",
         "emails each digest sender sends at once (its threads share its pacing)",
-        default=8,
+        default=10,
+    )
+    function_memory_mb: int = _env(
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "the function's memory in MB, which Lambda sets (0: not on Lambda); senders size "
+        "their share of the quota by it",
+        default=0,
+        in_template=False,
     )
     digest_send_empty: bool = _env(
         "DIGEST_SEND_EMPTY",

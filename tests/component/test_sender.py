@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -723,6 +724,36 @@ def test_senders_pace_at_the_quota_ses_reports_less_the_notice_reserve(
         denied.add_client_error("get_account", "AccessDeniedException", http_status_code=403)
         # MAX_SEND_RATE of 1 a second: the reserve keeps back half of it, not more
         assert refused.sender.messenger.bucket.rate == pytest.approx(0.5 / 4)
+
+
+def test_a_sender_on_lambda_warns_once_at_cold_start_when_senders_are_too_few(
+    container: Container, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 200 a second quota needs 5 senders of 1,769 MB; 2 would send about 90 a second."""
+    lambda_env = {**TEST_ENV, "MAX_SEND_RATE": "200", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1769"}
+    too_few = Container(
+        Settings.from_env({**lambda_env, "SENDER_CONCURRENCY": "2", "SENDER_THREADS": "10"}),
+        container.clients,
+    )
+    with caplog.at_level(logging.WARNING, logger="mailer.campaigns.sizing"):
+        too_few.sender.process_batch({"Records": []})
+        too_few.sender.process_batch({"Records": []})  # warm: no second warning
+    warnings = [r.getMessage() for r in caplog.records if r.name == "mailer.campaigns.sizing"]
+    assert len(warnings) == 1
+    assert "SENDER_CONCURRENCY is 2" in warnings[0]
+    assert "needs 5 senders of 1769 MB" in warnings[0]
+    assert "at about 90 a second" in warnings[0]
+    assert "set the template's SenderConcurrency to 5" in warnings[0]
+    caplog.clear()
+    for env in (
+        {**lambda_env, "SENDER_CONCURRENCY": "5", "SENDER_THREADS": "10"},  # enough
+        {**TEST_ENV, "MAX_SEND_RATE": "200", "SENDER_CONCURRENCY": "2"},  # not on Lambda
+    ):
+        with caplog.at_level(logging.WARNING, logger="mailer.campaigns.sizing"):
+            Container(Settings.from_env(env), container.clients).sender.process_batch(
+                {"Records": []}
+            )
+    assert [r for r in caplog.records if r.name == "mailer.campaigns.sizing"] == []
 
 
 def test_backoff_grows_with_jitter_and_gives_up_in_time() -> None:
