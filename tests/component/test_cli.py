@@ -176,3 +176,14 @@ def test_an_error_keeps_its_line_breaks_and_escapes_every_other_control(
     result = runner.invoke(cli, ["fail"])
     assert result.exit_code == 1
     assert result.output.splitlines() == ["Error: first line", "  second \\x1b[2J line\\x0d"]
+
+
+def test_a_staff_command_without_a_pool_names_the_setting(
+    runner: CliRunner, container: Container
+) -> None:
+    """Not botocore's complaint about an empty id: the setting, and on the local stack why."""
+    assert not container.settings.staff_user_pool_id
+    result = runner.invoke(main, ["staff", "members"], obj=container)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: STAFF_USER_POOL_ID is not set")
+    assert "`make run` names its pool to the CLI: is it running?" in result.output

@@ -3,47 +3,23 @@ so; FRESH=1 starts empty; signing out on moto (which lacks RevokeToken) logs one
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import requests
 
-from tests.support.localstack import LocalStack
-
-FIRST = "Local-Staff-Password-1"
-CHOSEN = "A-Password-Chosen-Locally-7"
-
-
-def _csrf(page: requests.Response) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text)[1]
-
-
-def _sign_in(site: str, password: str) -> tuple[requests.Session, requests.Response]:
-    """A browser's sign-in as the local staff member; the page it lands on."""
-    browser = requests.Session()
-    page = browser.get(f"{site}/staff/sign-in", timeout=10)
-    landed = browser.post(
-        f"{site}/staff/sign-in",
-        data={"csrf_token": _csrf(page), "email": "staff@example.org", "password": password},
-        timeout=10,
-    )
-    return browser, landed
-
-
-def _sign_in_choosing_a_password(site: str) -> requests.Session:
-    browser, landed = _sign_in(site, FIRST)
-    assert landed.url.endswith("/staff/sign-in/new-password"), landed.url
-    dashboard = browser.post(
-        landed.url, data={"csrf_token": _csrf(landed), "password": CHOSEN}, timeout=10
-    )
-    assert dashboard.url.endswith("/staff/") and "Sign out" in dashboard.text
-    return browser
+from tests.support.localstack import (
+    CHOSEN,
+    LocalStack,
+    csrf,
+    sign_in,
+    sign_in_choosing_a_password,
+)
 
 
 def _sign_out(site: str, browser: requests.Session) -> None:
     dashboard = browser.get(f"{site}/staff/", timeout=10)
     answer = browser.post(
-        f"{site}/staff/sign-out", data={"csrf_token": _csrf(dashboard)}, timeout=10
+        f"{site}/staff/sign-out", data={"csrf_token": csrf(dashboard)}, timeout=10
     )
     assert answer.url.endswith("/staff/sign-in")
     assert "/staff/sign-in?" in browser.get(f"{site}/staff/", timeout=10).url  # signed out
@@ -55,7 +31,7 @@ def test_a_restart_keeps_everything_and_fresh_starts_empty(tmp_path: Path) -> No
     with LocalStack(state_file) as first:
         assert f"Saved state:      nothing saved yet, started empty; {kept}" in first.banner
         assert "Catalogue synced: added 16," in first.banner
-        _sign_out(first.site, _sign_in_choosing_a_password(first.site))
+        _sign_out(first.site, sign_in_choosing_a_password(first.site))
         code, output = first.stop()
     assert code == 0 and state_file.exists()
     # moto has no RevokeToken: one line says so, not moto's traceback on every retry
@@ -66,14 +42,14 @@ def test_a_restart_keeps_everything_and_fresh_starts_empty(tmp_path: Path) -> No
         assert f"Saved state:      restored from {state_file}; {kept}" in second.banner
         assert "Catalogue synced: added 0, updated 0, removed 0, unchanged 16." in second.banner
         assert "or the one you chose" in second.banner
-        _, landed = _sign_in(second.site, CHOSEN)  # the password chosen in the first run
+        _, landed = sign_in(second.site, CHOSEN)  # the password chosen in the first run
         assert landed.url.endswith("/staff/") and "Sign out" in landed.text
         second.stop()
 
     with LocalStack(state_file, fresh=True) as third:
         assert f"Saved state:      started empty (FRESH=1); {kept}" in third.banner
         assert "Catalogue synced: added 16," in third.banner
-        _, refused = _sign_in(third.site, CHOSEN)
+        _, refused = sign_in(third.site, CHOSEN)
         assert not refused.url.endswith("/staff/")
         third.stop()
 

@@ -11,6 +11,7 @@ import click
 
 from mailer.container import Container
 from mailer.errors import MailerError
+from mailer.local.handoff import with_local_staff
 from mailer.settings import Settings
 
 
@@ -29,10 +30,11 @@ class Group(click.Group):
 
 
 def container_of(ctx: click.Context) -> Container:
-    """The container tests pass as `obj`, else one built from the environment."""
+    """The container tests pass as `obj`, else one built from the environment (on the local
+    stack, with the staff pool the running stack named: local/handoff.py)."""
     root = ctx.find_root()
     if root.obj is None:
-        root.obj = Container(Settings.from_env())
+        root.obj = Container(with_local_staff(Settings.from_env()))
     return root.obj
 
 

@@ -21,7 +21,7 @@ from mailer.catalogue.store import SyncReport
 from mailer.container import Container
 from mailer.errors import MailerError, SettingsError
 
-from . import state
+from . import handoff, state
 from .outbox import moto_outbox
 from .provision import provision
 from .schedules import LocalScheduler
@@ -140,6 +140,11 @@ def serve(
             ),
             container.clients,
         )
+        if state_file is not None:
+            # moto named a new pool at random: tell the CLI in a second terminal which it is.
+            handoff.write_staff(
+                state_file, container.settings.aws_endpoint_url, staff.user_pool_id, staff.client_id
+            )
         starter = LocalStarter(container)
         container.campaign_starter = starter  # type: ignore[misc]
         scheduler = LocalScheduler(
