@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from mailer.aws.clients import Clients
 from mailer.aws.retry import Backoff
-from mailer.errors import CatalogueError, StoreError
+from mailer.errors import CatalogueError, SettingsError, StoreError
 from mailer.paths import project_root
 from mailer.settings import Settings
 
@@ -382,9 +382,15 @@ class Container:
 
     @cached_property
     def staff_members(self) -> StaffMembers:
-        """The user pool's members, and ending a member's sessions everywhere."""
+        """The user pool's members, and ending a member's sessions everywhere (SettingsError
+        when no pool is named, rather than botocore's complaint about an empty id)."""
         from mailer.staff.members import StaffMembers
 
+        if not self.settings.staff_user_pool_id:
+            raise SettingsError(
+                "STAFF_USER_POOL_ID is not set: no staff user pool to act on (on the local "
+                "stack, `make run` names its pool to the CLI: is it running?)"
+            )
         return StaffMembers(
             self.clients.cognito,
             self.settings.staff_user_pool_id,

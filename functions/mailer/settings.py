@@ -201,6 +201,13 @@ class Settings:
         default=False,
         in_template=False,
     )
+    local_stack_state: str = _env(
+        "LOCAL_STACK_STATE",
+        "file the local stack keeps the fake AWS's state in between runs, its staff pool named "
+        "beside it for the CLI (empty: .local-stack/moto-state.pickle in the project)",
+        default="",
+        in_template=False,
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -79,7 +79,7 @@ def test_staff_add_preview_test_and_send_an_announcement(stack, browser) -> None
     page.get_by_role("heading", name="Choose your password").wait_for()
     page.get_by_label("New password").fill(CHOSEN)
     page.get_by_role("button", name="Save and continue").click()
-    page.get_by_text(f"Signed in as {STAFF} (sender)").wait_for()
+    page.get_by_text(f"Signed in as {STAFF} (sender, admin, data protection)").wait_for()
     page.screenshot(path=ARTIFACTS / "staff-01-dashboard.png", full_page=True)
 
     page.get_by_role("navigation", name="Staff console").get_by_role(

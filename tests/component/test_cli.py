@@ -144,3 +144,46 @@ def test_unreachable_local_stack_says_what_to_check(runner: CliRunner, test_env)
     assert result.exit_code == 1
     assert f"cannot reach http://127.0.0.1:{port}" in result.output
     assert "is `make run` running" in result.output
+
+
+def test_a_multi_line_error_prints_as_lines_under_error(runner: CliRunner, staff) -> None:
+    """botocore's validation message has two lines: the user sees two lines, no `\\x0a`."""
+    result = runner.invoke(main, ["staff", "end-sessions", ""], obj=staff)
+    assert result.exit_code == 1
+    assert "\\x0a" not in result.output
+    first, second = result.output.splitlines()
+    assert first == "Error: finding a member failed: Parameter validation failed:"
+    assert second.startswith("  Invalid length for parameter Username")
+
+
+def test_an_error_keeps_its_line_breaks_and_escapes_every_other_control(
+    runner: CliRunner,
+) -> None:
+    import click
+
+    from mailer.cli.context import Group
+    from mailer.errors import MailerError
+
+    @click.group(cls=Group)
+    def cli() -> None:
+        """A group as main is."""
+
+    @cli.command()
+    def fail() -> None:
+        """Fails as a command whose message holds a stored value might."""
+        raise MailerError("first line\nsecond \x1b[2J line\r")
+
+    result = runner.invoke(cli, ["fail"])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == ["Error: first line", "  second \\x1b[2J line\\x0d"]
+
+
+def test_a_staff_command_without_a_pool_names_the_setting(
+    runner: CliRunner, container: Container
+) -> None:
+    """Not botocore's complaint about an empty id: the setting, and on the local stack why."""
+    assert not container.settings.staff_user_pool_id
+    result = runner.invoke(main, ["staff", "members"], obj=container)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: STAFF_USER_POOL_ID is not set")
+    assert "`make run` names its pool to the CLI: is it running?" in result.output

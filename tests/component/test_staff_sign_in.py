@@ -11,6 +11,7 @@ import requests
 from botocore.stub import Stubber
 
 from mailer.container import Container
+from mailer.local.staff import add_member
 from mailer.staff.identity import InvalidTokenError, TokenVerifier
 from mailer.staff.sessions import ABSOLUTE_LIMIT, IDLE_LIMIT
 from tests.support.digest import FakeClock
@@ -76,7 +77,7 @@ def test_signing_in_starts_a_strict_httponly_session_and_is_audited(staff_browse
     assert "staff_session=" in cookie and "HttpOnly" in cookie and "Secure" in cookie
     assert "SameSite=Strict" in cookie and "Path=/staff" in cookie
     page = staff_browser.get("/staff/").get_data(as_text=True)
-    assert f"Signed in as {SENDER} (sender)" in page
+    assert f"Signed in as {SENDER} (sender, data protection)</span>" in page
     [entry] = staff.audit_log.recent()
     assert (entry.email, entry.action) == (SENDER, "signed in")
     assert entry.actor == staff.staff_members.find(SENDER).subject  # keyed on the sub
@@ -98,7 +99,22 @@ def test_first_sign_in_asks_for_a_new_password_then_signs_in(staff_browser, staf
     )
     assert done.status_code == 303 and done.headers["Location"].endswith("/staff/")
     page = staff_browser.get("/staff/").get_data(as_text=True)
-    assert f"Signed in as {EDITOR}" in page and "(sender)" not in page
+    assert f"Signed in as {EDITOR}</span>" in page  # in no group: no role to name
+
+
+def test_the_header_names_every_role_of_a_member_of_three_groups(staff_browser, staff) -> None:
+    """As the local stack's own member: senders, admins and data-protection, each named."""
+    everyone = "all-three@charity.example.org"
+    cognito, pool = staff.clients.cognito, staff.settings.staff_user_pool_id
+    add_member(cognito, pool, everyone, TEMPORARY, ("data-protection", "admins", "senders"))
+    cognito.admin_set_user_password(
+        UserPoolId=pool, Username=everyone, Password=CHOSEN, Permanent=True
+    )
+    assert sign_in(staff_browser, everyone, CHOSEN).status_code == 303
+    page = staff_browser.get("/staff/").get_data(as_text=True)
+    header = page.split('aria-label="Staff console"', 1)[1].split("</nav>", 1)[0]
+    assert f"Signed in as {everyone} (sender, admin, data protection)</span>" in header
+    assert ">Members</a>" in header and ">Find a person</a>" in header  # what the roles grant
 
 
 def test_a_wrong_password_and_an_unknown_account_get_the_same_answer(staff_browser, staff) -> None:

@@ -15,7 +15,7 @@ from mailer.catalogue.schema import Catalogue
 from mailer.paths import catalogue_dir
 from mailer.subscribers.tokens import Purpose, Tokens
 from tests.support.digest import EXPECTED, RELEVANT
-from tests.support.localstack import MAILER, LocalStack, http, one_click
+from tests.support.localstack import MAILER, STAFF, LocalStack, http, one_click
 
 # What a second terminal would do to get some confirmed subscribers into the stack's store.
 ADD_PEOPLE = """
@@ -52,12 +52,24 @@ def stack() -> Iterator[LocalStack]:
         yield running
 
 
+def _digests(stack: LocalStack) -> list[dict[str, Any]]:
+    """The outbox but the senders' notices (the local staff member is the one sender)."""
+    return [m for m in stack.outbox() if m["to"] != STAFF]
+
+
 @pytest.fixture(scope="module")
 def first_run(stack: LocalStack) -> tuple[str, list[dict[str, Any]]]:
-    """The first `mailer digest send`: its output and the outbox after it."""
+    """The first `mailer digest send`: its output and the digests in the outbox after it."""
     result = stack.run(str(MAILER), "digest", "send", "--period", "2026-12")
     assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout, stack.outbox()
+    return result.stdout, _digests(stack)
+
+
+def test_sending_prepares_the_draft_and_tells_the_stacks_sender(
+    stack: LocalStack, first_run: tuple[str, list[dict[str, Any]]]
+) -> None:
+    notices = [m for m in stack.outbox() if m["to"] == STAFF]
+    assert [m["subject"] for m in notices] == ["The December 2026 digest is ready for review"]
 
 
 def _text(raw: str) -> str:
@@ -110,7 +122,7 @@ def test_a_second_run_sends_nothing(
     assert again.returncode == 0, again.stdout + again.stderr
     assert "already planned" in again.stdout
     assert "This run: 0 sent" in again.stdout
-    assert len(stack.outbox()) == len(outbox) == 4
+    assert len(_digests(stack)) == len(outbox) == 4
     status = stack.run(str(MAILER), "digest", "status", "--period", "2026-12")
     assert status.returncode == 0, status.stderr
     total = next(line for line in status.stdout.splitlines() if line.strip().startswith("total"))

@@ -7,7 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.localstack import MAILER, LocalStack, http
+from tests.support.localstack import (
+    MAILER,
+    STAFF,
+    LocalStack,
+    http,
+    sign_in_choosing_a_password,
+)
 
 
 @pytest.fixture(scope="module")
@@ -48,20 +54,47 @@ def test_cli_in_a_second_terminal_reaches_the_same_stack(stack: LocalStack) -> N
 def test_the_quota_warning_comes_once_and_only_from_a_command_that_sends(
     stack: LocalStack,
 ) -> None:
-    """moto has no SES GetAccount: the one command here that sends says the quota is unknown,
-    once; the others, which never pace a send, say nothing of it."""
+    """moto's server answers SES GetAccount with a 404: the one command here that sends says
+    the quota is unknown, once; the others, which never pace a send, say nothing of it (nor
+    does `digest prepare`, whose one notice to the senders is not paced)."""
     quiet = [
         ("catalogue", "sync"),
         ("preview", "digest", "--audience", "schools", "--period", "2026-12"),
         ("digest", "plan", "--period", "2026-12"),
+        ("digest", "prepare", "--period", "2026-11"),
+        ("announce", "safe-homes", "--dry-run"),
+        ("campaign", "list"),
+        ("census", "check"),
+        ("staff", "members"),
     ]
     for command in quiet:
         result = stack.run(str(MAILER), *command)
-        assert result.returncode == 0, result.stderr
+        assert result.returncode == 0, (command, result.stderr)
         assert "SES quota unknown" not in result.stdout + result.stderr, command
     send = stack.run(str(MAILER), "digest", "send", "--period", "2026-12")
     assert send.returncode == 0, send.stderr
     assert (send.stdout + send.stderr).count("SES quota unknown") == 1, send.stderr
+
+
+def test_the_staff_commands_in_a_second_terminal_find_the_stacks_staff_pool(
+    stack: LocalStack,
+) -> None:
+    """local.env names no staff pool (moto makes a new id for a new pool): the CLI finds the
+    running stack's, so `mailer staff` works and `mailer digest send` tells the senders."""
+    assert "STAFF_USER_POOL_ID" not in stack.env and "STAFF_CLIENT_ID" not in stack.env
+    browser = sign_in_choosing_a_password(stack.site)
+    members = stack.run(str(MAILER), "staff", "members")
+    assert members.returncode == 0, members.stderr
+    assert members.stdout.split()[::2] == [STAFF, "enabled"]
+    ended = stack.run(str(MAILER), "staff", "end-sessions", STAFF)
+    assert ended.returncode == 0, ended.stderr
+    assert ended.stdout == f"{STAFF}: signed out everywhere, 1 console session(s) ended.\n"
+    assert "/staff/sign-in?" in browser.get(f"{stack.site}/staff/", timeout=10).url
+    sent = stack.run(str(MAILER), "digest", "send", "--period", "2027-01")
+    assert sent.returncode == 0, sent.stderr
+    assert "no staff user pool" not in sent.stdout + sent.stderr
+    notices = [m for m in stack.outbox() if "January 2027 digest is ready" in m["subject"]]
+    assert [m["to"] for m in notices] == [STAFF]
 
 
 def test_ctrl_c_stops_cleanly(stack: LocalStack) -> None:

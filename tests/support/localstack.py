@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -15,8 +16,13 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import requests
+
 REPO = Path(__file__).resolve().parents[2]
 MAILER = Path(sys.executable).with_name("mailer")
+STAFF = "staff@example.org"  # the local stack's member of senders, admins and data-protection
+FIRST = "Local-Staff-Password-1"  # the banner's first password
+CHOSEN = "A-Password-Chosen-Locally-7"
 
 
 def free_port() -> int:
@@ -128,3 +134,31 @@ class LocalStack:
         status, body = http(f"{self.site}/dev/outbox.json")
         assert status == 200
         return json.loads(body)
+
+
+def csrf(page: requests.Response) -> str:
+    """The CSRF token of the first form on a page."""
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text)[1]
+
+
+def sign_in(site: str, password: str) -> tuple[requests.Session, requests.Response]:
+    """A browser's sign-in as the local staff member; the page it lands on."""
+    browser = requests.Session()
+    page = browser.get(f"{site}/staff/sign-in", timeout=10)
+    landed = browser.post(
+        f"{site}/staff/sign-in",
+        data={"csrf_token": csrf(page), "email": STAFF, "password": password},
+        timeout=10,
+    )
+    return browser, landed
+
+
+def sign_in_choosing_a_password(site: str) -> requests.Session:
+    """The local staff member's first sign-in, choosing CHOSEN; their browser, on the dashboard."""
+    browser, landed = sign_in(site, FIRST)
+    assert landed.url.endswith("/staff/sign-in/new-password"), landed.url
+    dashboard = browser.post(
+        landed.url, data={"csrf_token": csrf(landed), "password": CHOSEN}, timeout=10
+    )
+    assert dashboard.url.endswith("/staff/") and "Sign out" in dashboard.text
+    return browser

@@ -1,4 +1,4 @@
-"""What every `mailer` command shares: the container, domain errors as one clear line, and
+"""What every `mailer` command shares: the container, domain errors as a clear message, and
 output that stored data cannot turn into terminal commands."""
 
 from __future__ import annotations
@@ -11,25 +11,30 @@ import click
 
 from mailer.container import Container
 from mailer.errors import MailerError
+from mailer.local.handoff import with_local_staff
 from mailer.settings import Settings
 
 
 class Group(click.Group):
-    """Turns domain errors into one clear line and exit code 1, never a traceback."""
+    """Turns domain errors into a clear message and exit code 1, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
-        """Run the command, translating MailerError into a ClickException."""
+        """Run the command, translating MailerError into a ClickException whose lines print as
+        lines (botocore's validation errors, for one, come in several)."""
         try:
             return super().invoke(ctx)
         except MailerError as exc:
-            raise click.ClickException(shown(str(exc))) from None
+            # Later lines indented under "Error: ", so no line of an error reads as output of
+            # its own; controls but the line breaks escaped, as for every line we print.
+            raise click.ClickException("\n  ".join(lines(exc).splitlines())) from None
 
 
 def container_of(ctx: click.Context) -> Container:
-    """The container tests pass as `obj`, else one built from the environment."""
+    """The container tests pass as `obj`, else one built from the environment (on the local
+    stack, with the staff pool the running stack named: local/handoff.py)."""
     root = ctx.find_root()
     if root.obj is None:
-        root.obj = Container(Settings.from_env())
+        root.obj = Container(with_local_staff(Settings.from_env()))
     return root.obj
 
 
@@ -52,9 +57,15 @@ def shown(value: object) -> str:
     return _CONTROLS.sub(_escape, str(value))
 
 
+def lines(message: object) -> str:
+    """Text the CLI itself writes, fit for the terminal: its line breaks kept, every other
+    control character escaped."""
+    return _CONTROLS_BUT_NEWLINE.sub(_escape, str(message))
+
+
 def echo(message: Any = "", err: bool = False) -> None:
     """click.echo for lines the CLI writes: controls escaped, its own line breaks kept."""
-    click.echo(_CONTROLS_BUT_NEWLINE.sub(_escape, str(message)), err=err)
+    click.echo(lines(message), err=err)
 
 
 def actor() -> str:

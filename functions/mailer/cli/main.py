@@ -131,18 +131,21 @@ def local() -> None:
 @click.option(
     "--state-file",
     type=click.Path(dir_okay=False, path_type=Path),
-    envvar="LOCAL_STACK_STATE",
-    default=".local-stack/moto-state.pickle",
-    show_default=True,
-    help="where the fake AWS's state is kept between runs (or set LOCAL_STACK_STATE)",
+    default=None,
+    help="where the fake AWS's state is kept between runs (default: LOCAL_STACK_STATE, else "
+    ".local-stack/moto-state.pickle in the project)",
 )
 @click.pass_context
-def local_run(ctx: click.Context, port: int, fresh: bool, state_file: Path) -> None:
+def local_run(ctx: click.Context, port: int, fresh: bool, state_file: Path | None) -> None:
     """Start moto (restoring what the last run saved), create what is missing of the stack
     from infra/template.yaml, sync the catalogue, serve the app; save the state on Ctrl-C."""
+    from mailer.local.handoff import state_file as default_state_file
     from mailer.local.stack import serve  # moto and werkzeug: development dependencies
 
-    serve(container_of(ctx), port, click.echo, state_file=state_file, fresh=fresh)
+    container = container_of(ctx)
+    # Settings read LOCAL_STACK_STATE, so the CLI in a second terminal finds the same folder.
+    state_file = state_file or default_state_file(container.settings)
+    serve(container, port, click.echo, state_file=state_file, fresh=fresh)
 
 
 main.add_command(digest)

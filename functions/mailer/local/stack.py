@@ -21,7 +21,7 @@ from mailer.catalogue.store import SyncReport
 from mailer.container import Container
 from mailer.errors import MailerError, SettingsError
 
-from . import state
+from . import handoff, state
 from .outbox import moto_outbox
 from .provision import provision
 from .schedules import LocalScheduler
@@ -65,7 +65,8 @@ def fake_aws(
     container: Container, state_file: Path | None = None, fresh: bool = False
 ) -> Iterator[Started]:
     """Start moto on the settings' endpoint, restore the saved state (unless `fresh`), create
-    what is missing of the stack's resources, sync the catalogue; save the state on the way out.
+    what is missing of the stack's resources, sync the catalogue; save the state on the way out,
+    over what an earlier run saved (also when `fresh`), once the start got that far.
 
     `state_file` None keeps nothing. moto's server holds everything in memory only.
     """
@@ -80,15 +81,19 @@ def fake_aws(
     _ensure_free(port, "the fake AWS")
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
+    started = False
     try:
         restored = _restored(state_file, fresh)
         provision(container.clients, Template.load(default_template_path()))
         report = container.catalogue_store.sync(container.catalogue_files())
         container.awareness_day_store.sync(container.awareness_days_file())
+        started = True
         yield Started(report, restored)
     finally:
         try:
-            if state_file is not None:
+            # A start that failed made nothing worth keeping: what an earlier run saved (which a
+            # FRESH=1 run has not loaded) stays as it was.
+            if state_file is not None and started:
                 state.save(state_file)
         finally:
             server.stop()
@@ -99,8 +104,14 @@ def _restored(state_file: Path | None, fresh: bool) -> str:
     if state_file is None:
         return "not kept: everything is forgotten on Ctrl-C"
     kept = f"kept in {state_file} on Ctrl-C; `make run FRESH=1` starts empty"
+    if fresh and state_file.exists():
+        # Not loaded, not deleted either: the file is left alone until this run saves over it.
+        return (
+            f"started empty (FRESH=1); the state the last run saved in {state_file} is not "
+            "loaded, and this run's replaces it when it stops (Ctrl-C)"
+        )
     if fresh:
-        return f"started empty (FRESH=1); {kept}"
+        return f"started empty (FRESH=1), nothing saved yet; {kept}"
     try:
         if not state.restore(state_file):
             return f"nothing saved yet, started empty; {kept}"
@@ -140,6 +151,11 @@ def serve(
             ),
             container.clients,
         )
+        if state_file is not None:
+            # moto named a new pool at random: tell the CLI in a second terminal which it is.
+            handoff.write_staff(
+                state_file, container.settings.aws_endpoint_url, staff.user_pool_id, staff.client_id
+            )
         starter = LocalStarter(container)
         container.campaign_starter = starter  # type: ignore[misc]
         scheduler = LocalScheduler(
@@ -182,6 +198,9 @@ def serve(
             scheduler.stop()
             server.server_close()
         echo("\nStopping the local stack.")
+    # fake_aws has saved the state by now (it raises if it could not).
+    if state_file is not None:
+        echo(f"Saved state:      in {state_file}; the next `make run` restores it")
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -20,6 +20,9 @@ SENDERS_GROUP = "senders"  # may send to subscribers, and pause, resume or cance
 ADMINS_GROUP = "admins"  # may end any member's sessions
 # May find a person, act on their record, see and change suppressions, import and export lists.
 DATA_PROTECTION_GROUP = "data-protection"
+# What the console calls a member of each group, in the order it names them. A group of the
+# pool not listed here grants nothing in the console, so it is not shown as a role.
+ROLES = {SENDERS_GROUP: "sender", ADMINS_GROUP: "admin", DATA_PROTECTION_GROUP: "data protection"}
 # An unknown key id makes us fetch the pool's keys again (Cognito rotated them), but at most
 # this often: a stream of forged tokens naming made-up keys must not become a stream of fetches.
 JWKS_REFETCH_AFTER = 60
@@ -36,6 +39,11 @@ class StaffMember:
     subject: str  # Cognito's stable user id (the token's sub)
     email: str
     groups: tuple[str, ...] = ()
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """Every console role the member's groups give, as the header names them."""
+        return tuple(role for group, role in ROLES.items() if group in self.groups)
 
     @property
     def is_sender(self) -> bool:
