@@ -17,7 +17,7 @@ from mailer.aws.retry import Backoff
 from mailer.campaigns.engine import CLAIM_LEASE, MAX_RECEIVES, SENDER_TIMEOUT, VISIBILITY_TIMEOUT
 from mailer.campaigns.ledger import InFlightError
 from mailer.campaigns.model import Period, SendOutcome
-from mailer.campaigns.pacing import TokenBucket
+from mailer.campaigns.pacing import QUOTA_SHARE, TokenBucket
 from mailer.campaigns.preview import PreviewLinks, preview, reader
 from mailer.campaigns.queue import drain
 from mailer.campaigns.variants import NOTHING_NEW_INTRO
@@ -671,13 +671,13 @@ def test_each_sender_gets_its_share_of_the_account_rate(container: Container) ->
     settings = Settings.from_env({**TEST_ENV, "MAX_SEND_RATE": "14", "SENDER_CONCURRENCY": "4"})
     p = Container(settings, container.clients)
     bucket = p.sender.messenger.bucket
-    assert bucket.rate == pytest.approx((14 - 1) / 4)  # 1 a second left for notices
+    assert bucket.rate == pytest.approx(QUOTA_SHARE * (14 - 1) / 4)  # 1 a second for notices
     assert bucket.capacity == pytest.approx(3)  # a few tokens banked across batch gaps
     fast = TokenBucket.for_sender(1000, 1.0, 10)
-    assert fast.rate == pytest.approx(99.9)  # the reserve is a few a second, not a share
-    assert fast.capacity == pytest.approx(99.9 * 0.25)  # at high rates, a quarter second's worth
+    assert fast.rate == pytest.approx(QUOTA_SHARE * 99.9)  # a reserve of a few, not a share
+    assert fast.capacity == pytest.approx(QUOTA_SHARE * 99.9 * 0.25)  # a quarter second's worth
     sandbox = TokenBucket.for_sender(1, 5.0, 1)
-    assert sandbox.rate == pytest.approx(0.5)  # never more than half the quota kept back
+    assert sandbox.rate == pytest.approx(QUOTA_SHARE * 0.5)  # at most half the quota kept
 
 
 def test_a_bucket_banks_a_few_tokens_while_idle_and_shares_turns_between_threads() -> None:
@@ -717,19 +717,19 @@ def test_senders_pace_at_the_quota_ses_reports_less_the_notice_reserve(
     )
     container.clients.sesv2_send = client  # type: ignore[misc]
     with stub:
-        assert p.sender.messenger.bucket.rate == pytest.approx((200 - 4) / 4)
+        assert p.sender.messenger.bucket.rate == pytest.approx(QUOTA_SHARE * (200 - 4) / 4)
     stub.assert_no_pending_responses()
     refused = Container(settings, container.clients)
     with Stubber(client) as denied:
         denied.add_client_error("get_account", "AccessDeniedException", http_status_code=403)
         # MAX_SEND_RATE of 1 a second: the reserve keeps back half of it, not more
-        assert refused.sender.messenger.bucket.rate == pytest.approx(0.5 / 4)
+        assert refused.sender.messenger.bucket.rate == pytest.approx(QUOTA_SHARE * 0.5 / 4)
 
 
 def test_a_sender_on_lambda_warns_once_at_cold_start_when_senders_are_too_few(
     container: Container, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A 200 a second quota needs 5 senders of 1,769 MB; 2 would send about 90 a second."""
+    """A 200 a second quota needs 6 senders of 1,769 MB; 2 would send about 75 a second."""
     lambda_env = {**TEST_ENV, "MAX_SEND_RATE": "200", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1769"}
     too_few = Container(
         Settings.from_env({**lambda_env, "SENDER_CONCURRENCY": "2", "SENDER_THREADS": "10"}),
@@ -741,12 +741,12 @@ def test_a_sender_on_lambda_warns_once_at_cold_start_when_senders_are_too_few(
     warnings = [r.getMessage() for r in caplog.records if r.name == "mailer.campaigns.sizing"]
     assert len(warnings) == 1
     assert "SENDER_CONCURRENCY is 2" in warnings[0]
-    assert "needs 5 senders of 1769 MB" in warnings[0]
-    assert "at about 90 a second" in warnings[0]
-    assert "set the template's SenderConcurrency to 5" in warnings[0]
+    assert "needs 6 senders of 1769 MB" in warnings[0]
+    assert "at about 75 a second" in warnings[0]
+    assert "set the template's SenderConcurrency to 6" in warnings[0]
     caplog.clear()
     for env in (
-        {**lambda_env, "SENDER_CONCURRENCY": "5", "SENDER_THREADS": "10"},  # enough
+        {**lambda_env, "SENDER_CONCURRENCY": "6", "SENDER_THREADS": "10"},  # enough
         {**TEST_ENV, "MAX_SEND_RATE": "200", "SENDER_CONCURRENCY": "2"},  # not on Lambda
     ):
         with caplog.at_level(logging.WARNING, logger="mailer.campaigns.sizing"):

@@ -26,14 +26,14 @@ def test_one_vcpu_with_a_thread_a_record_sends_fifty_a_second_and_512_mb_twenty(
 
 
 @pytest.mark.parametrize(
-    ("quota", "senders"), [(14, 2), (50, 2), (91, 2), (92, 3), (200, 5), (1000, 23)]
+    ("quota", "senders"), [(14, 2), (50, 2), (78, 2), (79, 3), (200, 6), (1000, 26)]
 )
 def test_the_senders_a_quota_needs_at_one_vcpu(quota: float, senders: int) -> None:
     assert senders_needed(quota, 1.0, SenderShape(1769, 10)) == senders
 
 
 def test_fewer_vcpus_need_more_senders_and_a_sandbox_still_gets_the_least_two() -> None:
-    assert senders_needed(200, 1.0, SenderShape(512, 8)) == 11
+    assert senders_needed(200, 1.0, SenderShape(512, 8)) == 13
     assert senders_needed(1, 5.0, SenderShape(1769, 10)) == 2
 
 
@@ -49,7 +49,7 @@ def test_the_template_deploys_the_shape_the_sizing_assumes() -> None:
 
 
 def test_the_templates_sizing_table_is_the_codes() -> None:
-    """The description's "2 up to R = 91, 5 at 200, 23 at 1,000" is what the code computes."""
+    """The description's "2 up to R = 78, 6 at 200, 26 at 1,000" is what the code computes."""
     description = " ".join(PARAMETERS["SenderConcurrency"]["Description"].split())
     table = re.search(r"(\d+) up to R = (\d+), (\d+) at (\d+), (\d+) at ([\d,]+)", description)
     assert table, description
