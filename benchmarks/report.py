@@ -8,7 +8,7 @@ import os
 import platform
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from . import cold_report, cold_start, finish, imports, planner, quota, quota_report, render
@@ -50,6 +50,17 @@ def _mark(ok: bool) -> str:
     return "**met**" if ok else "**not met**"
 
 
+def _smaller_than_make_bench(sizes: Sizes) -> str:
+    """Which sizes this run changed from `make bench`'s, said in the report's first lines."""
+    default = Sizes()
+    changed = [
+        f"{f.name}={getattr(sizes, f.name)!r} (`make bench`: {getattr(default, f.name)!r})"
+        for f in fields(Sizes)
+        if getattr(sizes, f.name) != getattr(default, f.name)
+    ]
+    return f" Run with other sizes: {'; '.join(changed)}." if changed else ""
+
+
 def cost_per_1000(result: quota.QuotaResult, planner_ms: float) -> dict[str, float]:
     """AWS cost other than SES per 1,000 emails, from the calls the quota run counted."""
     per = 1000 / max(1, result.sent)
@@ -75,7 +86,8 @@ def main(sizes: Sizes = Sizes(), out: Path = OUT) -> str:
         f"Written by `make bench` on {dt.date.today().isoformat()}, {platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()} "
         f"({platform.platform(terse=True)}). Other work shared the machine; throughput on "
-        "simulated time does not depend on it, render figures are CPU time on one core.",
+        "simulated time does not depend on it, render figures are CPU time on one core."
+        + _smaller_than_make_bench(sizes),
         "",
     ]
     # Confirm emails at the rate the senders leave free for them, so the rate reached is the
