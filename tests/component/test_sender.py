@@ -7,6 +7,7 @@ import copy
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -724,6 +725,48 @@ def test_senders_pace_at_the_quota_ses_reports_less_the_notice_reserve(
         denied.add_client_error("get_account", "AccessDeniedException", http_status_code=403)
         # MAX_SEND_RATE of 1 a second: the reserve keeps back half of it, not more
         assert refused.sender.messenger.bucket.rate == pytest.approx(QUOTA_SHARE * 0.5 / 4)
+
+
+def test_a_cold_senders_threads_read_the_campaign_record_and_its_control_once(
+    container: Container,
+) -> None:
+    """Ten threads starting together make one read of each, not ten: each read of the record
+    costs several read units, and at R = 1,000 the herd took over half a partition's reads."""
+    clock = FakeClock(0.0)
+    p = planned_digest(container, clock)
+    campaign_id = "digest#2026-12"
+    store = p.campaigns
+    reads: list[str] = []
+
+    def slow(name: str, read: Callable[[str], Any]) -> Callable[[str], Any]:
+        def spied(campaign: str) -> Any:
+            reads.append(name)
+            time.sleep(0.05)  # a read in flight while the other threads arrive
+            return read(campaign)
+
+        return spied
+
+    store.get = slow("record", store.get)  # type: ignore[method-assign]
+    store.control = slow("control", store.control)  # type: ignore[method-assign]
+    book = p.sender.book
+    start = threading.Barrier(10)
+    seen: list[tuple[str, str]] = []
+
+    def thread() -> None:
+        start.wait()
+        record = book.campaign(campaign_id)
+        assert record is not None
+        seen.append((record.id, book.control(campaign_id)))
+
+    threads = [threading.Thread(target=thread) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(reads) == ["control", "record"]
+    assert seen == [(campaign_id, "")] * 10
+    clock.advance(2.0)  # the control's time to live: read again, once
+    assert book.control(campaign_id) == "" and reads.count("control") == 2
 
 
 def test_a_sender_on_lambda_warns_once_at_cold_start_when_senders_are_too_few(
