@@ -24,7 +24,7 @@ from mailer.errors import MailerError, SettingsError
 from . import state
 from .outbox import moto_outbox
 from .provision import provision
-from .schedules import LocalScheduler
+from .schedules import LocalScheduler, stack_clock
 from .staff import existing_staff, provision_staff
 from .template import Template, default_template_path
 
@@ -139,6 +139,7 @@ def serve(
                 staff_client_id=staff.client_id,
             ),
             container.clients,
+            clock=stack_clock(),
         )
         starter = LocalStarter(container)
         container.campaign_starter = starter  # type: ignore[misc]
