@@ -25,6 +25,7 @@ from mailer.local import state as moto_state
 from mailer.local.provision import provision
 from mailer.local.template import Template, default_template_path
 from mailer.settings import Settings
+from tests.support import fast_moto
 from tests.support.digest import FakeClock
 from tests.support.environment import TEST_ENV
 from tests.support.mail import Outbox
@@ -32,6 +33,7 @@ from tests.support.moto_state import outermost_mock, share_cognito_signing_key
 from tests.support.staff import now_clock, staff_container
 
 REPO = Path(__file__).resolve().parents[1]
+fast_moto.install()  # before any moto answers: the same JSON, without a shape walk per attribute
 # The console draft pages' fixtures (`people`, `sender`), shared by their test modules.
 pytest_plugins = ["tests.support.console"]
 

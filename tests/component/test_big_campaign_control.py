@@ -1,5 +1,6 @@
 """Issue 16 item 7, on simulated time: a 25,000-recipient digest is paused midway and resumed,
-and an announcement to the same people is cancelled midway, while both send. The real planner
+and an announcement to the same people is cancelled midway, while both send (in `make test`
+every size divided by SCALE: see below). The real planner
 (its requeue event, as the staff console hands it over), senders, ledger and stores run against
 fakes of SES and SQS (benchmarks/fakes.py) and DynamoDB in memory (benchmarks/memtable.py:
 moto copies a whole table on every transaction, which a pause at this size makes hours).
@@ -11,6 +12,7 @@ owes an email), nothing of the digest goes out while it is paused, and both camp
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -25,19 +27,30 @@ from benchmarks.simtime import SimTime
 from mailer.aws.clients import Clients
 from mailer.campaigns.engine import CONTROL_TTL, SENDER_TIMEOUT
 from mailer.campaigns.model import Period
-from mailer.campaigns.planner import ENQUEUE_THREADS, PlanningIncompleteError
+from mailer.campaigns.planner import ENQUEUE_THREADS, PAGE_SIZE, PlanningIncompleteError
 from mailer.campaigns.queue import as_record
 from mailer.container import Container
 from mailer.local.template import Template, default_template_path, physical_names
 from mailer.settings import Settings
 from mailer.subscribers.model import Status, Subscriber
 
-RECIPIENTS = 25_000
-RATE = 1000.0  # the account's SES quota
+# The campaign issue 16 asks for is 25,000 recipients at a quota of 1,000 a second, planned and
+# requeued 1,000 a page. Every count here is that one divided by SCALE (recipients, the quota,
+# the page), and every time is the same (the pause's minute, the control's two seconds, the
+# timeouts), so the campaign takes as many pages, checkpoints and simulated seconds as the full
+# one, with as many senders and threads, and the pause and the cancel land at the same moments
+# of it; only the CPU shrinks (the full size took minutes). Not smaller than a fifth: a sender's
+# threads check the control before they wait their pacing turn (up to SENDERS x THREADS / RATE
+# seconds: 0.13 at full size, 0.64 here), so at a tenth the last send after the pause came
+# 2.9 s after it, against the 3 s the pause test allows. BIG_CAMPAIGN_SCALE=1: the full size.
+SCALE = int(os.environ.get("BIG_CAMPAIGN_SCALE", "5"))
+RECIPIENTS = 25_000 // SCALE
+RATE = 1000.0 / SCALE  # the account's SES quota
+PAGE = PAGE_SIZE // SCALE  # subscribers the planner queues, and parked jobs it requeues, a page
 SENDERS, THREADS = 16, 8
 PLANNER_TIMEOUT = 900.0
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow] if SCALE == 1 else []
 
 
 class _Ses(FakeSes):
@@ -91,6 +104,7 @@ def _scenario() -> dict[str, Any]:
             clock=sim,
             monotonic=sim,
             sleep=sim.sleep,
+            page_size=PAGE,
             concurrently=sim.pool(threads),
         )
 
@@ -268,7 +282,8 @@ def test_the_cancelled_announcement_stops_and_finishes(outcome: dict[str, Any]) 
     assert totals["sent"] + totals["skipped"] + totals["suppressed"] == totals["planned"]
     assert status.finished_at and outcome["parked_left"][announcement.id] == 0
     print(  # the figures issue 16 asks for, shown with -s
-        f"\n25k test: recipients {RECIPIENTS:,}; digest sent {totals_sent(outcome, 'digest'):,}, "
+        f"\nbig campaign test: recipients {RECIPIENTS:,}; "
+        f"digest sent {totals_sent(outcome, 'digest'):,}, "
         f"announcement sent {totals['sent']:,} of {totals['planned']:,} planned; duplicates 0; "
         f"simulated {outcome['simulated']:.0f} s; real {outcome['real']:.0f} s"
     )

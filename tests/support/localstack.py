@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
+
+from mailer.local.schedules import CLOCK_FILE
 
 REPO = Path(__file__).resolve().parents[2]
 MAILER = Path(sys.executable).with_name("mailer")
@@ -72,18 +75,22 @@ class LocalStack:
     """`mailer local run` as a child process; use as a context manager.
 
     Its saved state goes to `state_file` (by default a new temporary file, never the one a
-    developer's `make run` keeps); `fresh` starts it empty as `make run FRESH=1` does.
+    developer's `make run` keeps); `fresh` starts it empty as `make run FRESH=1` does. Its
+    clock is the real time until `move_clock_to` moves it on (mailer.local.schedules).
     """
 
     def __init__(self, state_file: Path | None = None, fresh: bool = False) -> None:
         self.web_port, self.moto_port = free_port(), free_port()
+        scratch = Path(tempfile.mkdtemp(prefix="mailer-local-"))
         if state_file is None:
-            state_file = Path(tempfile.mkdtemp(prefix="mailer-local-")) / "moto-state.pickle"
+            state_file = scratch / "moto-state.pickle"
         self.state_file = state_file
         self.fresh = fresh
+        self.clock_file = scratch / "clock-ahead-seconds"
         self.env = {
             **local_env(self.web_port, self.moto_port),
             "LOCAL_STACK_STATE": str(state_file),
+            CLOCK_FILE: str(self.clock_file),
         }
         self.site = f"http://127.0.0.1:{self.web_port}"
         self.banner = ""
@@ -128,6 +135,19 @@ class LocalStack:
         return subprocess.run(
             list(args), cwd=REPO, env=self.env, capture_output=True, text=True, check=False
         )
+
+    def now(self) -> dt.datetime:
+        """The time on the stack's clock (UTC)."""
+        ahead = float(self.clock_file.read_text()) if self.clock_file.exists() else 0.0
+        return dt.datetime.fromtimestamp(time.time() + ahead, dt.UTC)
+
+    def move_clock_to(self, moment: dt.datetime) -> None:
+        """Move the stack's clock on to `moment` (never back: what it did stays done)."""
+        ahead = moment.timestamp() - time.time()
+        assert moment >= self.now(), "the stack's clock only moves on"
+        partial = self.clock_file.with_suffix(".partial")
+        partial.write_text(repr(ahead))
+        partial.replace(self.clock_file)  # the stack never reads half a number
 
     def outbox(self) -> list[dict[str, Any]]:
         """Every message the stack has sent, newest first."""

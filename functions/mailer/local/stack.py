@@ -24,7 +24,7 @@ from mailer.errors import MailerError, SettingsError
 from . import handoff, state
 from .outbox import moto_outbox
 from .provision import provision
-from .schedules import LocalScheduler
+from .schedules import LocalScheduler, stack_clock
 from .staff import existing_staff, provision_staff
 from .template import Template, default_template_path
 
@@ -150,6 +150,7 @@ def serve(
                 staff_client_id=staff.client_id,
             ),
             container.clients,
+            clock=stack_clock(),
         )
         if state_file is not None:
             # moto named a new pool at random: tell the CLI in a second terminal which it is.
