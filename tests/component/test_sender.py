@@ -730,43 +730,36 @@ def test_senders_pace_at_the_quota_ses_reports_less_the_notice_reserve(
 def test_a_cold_senders_threads_read_the_campaign_record_and_its_control_once(
     container: Container,
 ) -> None:
-    """Ten threads starting together make one read of each, not ten: each read of the record
-    costs several read units, and at R = 1,000 the herd took over half a partition's reads."""
+    """A batch's threads start with the record and its control read, once, not once a thread:
+    each read of the record costs several read units, and at R = 1,000 the herd of cold
+    senders' threads took over half of a partition's reads."""
     clock = FakeClock(0.0)
-    p = planned_digest(container, clock)
-    campaign_id = "digest#2026-12"
+    p = pipeline(container, clock, concurrently=ThreadPool(10))
+    add_people(p.subscriber_store)
+    p.planner.plan(p.planner.digest(DEC))
     store = p.campaigns
     reads: list[str] = []
 
     def slow(name: str, read: Callable[[str], Any]) -> Callable[[str], Any]:
         def spied(campaign: str) -> Any:
             reads.append(name)
-            time.sleep(0.05)  # a read in flight while the other threads arrive
+            time.sleep(0.02)  # a read in flight while the other threads arrive
             return read(campaign)
 
         return spied
 
     store.get = slow("record", store.get)  # type: ignore[method-assign]
     store.control = slow("control", store.control)  # type: ignore[method-assign]
-    book = p.sender.book
-    start = threading.Barrier(10)
-    seen: list[tuple[str, str]] = []
-
-    def thread() -> None:
-        start.wait()
-        record = book.campaign(campaign_id)
-        assert record is not None
-        seen.append((record.id, book.control(campaign_id)))
-
-    threads = [threading.Thread(target=thread) for _ in range(10)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(reads) == ["control", "record"]
-    assert seen == [(campaign_id, "")] * 10
-    clock.advance(2.0)  # the control's time to live: read again, once
-    assert book.control(campaign_id) == "" and reads.count("control") == 2
+    event = receive_event(p)
+    assert len(event["Records"]) == len(PEOPLE)
+    report = p.sender.process_batch(event)
+    assert report.response == {"batchItemFailures": []}
+    assert reads == ["record", "control"]
+    totals = p.campaigns.status("digest#2026-12").totals
+    assert totals["sent"] + totals["skipped"] == totals["planned"] == len(PEOPLE)  # all decided
+    clock.advance(2.0)  # the control's time to live: the next batch reads it again, once
+    p.sender.process_batch(receive_event(p) or {"Records": []})
+    assert reads == ["record", "control"]  # an empty queue: nothing to read ahead for
 
 
 def test_a_sender_on_lambda_warns_once_at_cold_start_when_senders_are_too_few(

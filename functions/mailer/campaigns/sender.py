@@ -91,6 +91,7 @@ class Sender:
         if not isinstance(records, list) or not records:
             logger.error("not an SQS event: nothing to send or retry")
             return BatchReport()
+        self.book.prepare(_campaigns_named(records))
         outcomes = self._concurrently(
             [lambda record=record: self.process_record(record, time_left) for record in records]
         )
@@ -207,3 +208,15 @@ class Sender:
             logger.error("%s: %s %s: %s", VARIANT_FAILED_LOG, *key, exc)
         self.book.record(claim, SendOutcome.FAILED, f"email not made: {exc}"[:300])
         return Result(campaign.id, SendOutcome.FAILED.value)
+
+
+def _campaigns_named(records: list[Any]) -> list[str]:
+    """The campaigns a batch's well-formed records name (a malformed one is left to fail as
+    its record, so that SQS retries it and then parks it)."""
+    named = []
+    for record in records:
+        try:
+            named.append(SendJob.from_body(record.get("body", "")).campaign_id)
+        except (MalformedJobError, AttributeError):
+            continue
+    return named
