@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import Flask, current_app, render_template, request, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -46,7 +47,9 @@ def create_app(
     settings = container.settings
     app = _App(__name__)
     app.config.update(
-        SECRET_KEY=container.clients.secret_key,
+        # Not read here: _App.secret_key reads it from the container (SSM on AWS) when a page
+        # first signs or reads something, which the catalogue, the usual first page, never does.
+        SECRET_KEY=None,
         SESSION_COOKIE_SECURE=settings.site_url.startswith("https://"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -149,8 +152,34 @@ def _blueprints(part: str) -> tuple[Any, ...]:
     )
 
 
+class _LazyKeySessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, but a request without a session cookie gets its empty
+    session without the signing key: only a session that is read or written needs the key."""
+
+    def open_session(self, app: Flask, request: Any) -> SecureCookieSession | None:
+        """An empty session when there is no cookie to verify, else Flask's own."""
+        if not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()  # what Flask returns here too, once it has the key
+        return super().open_session(app, request)
+
+
 class _App(Flask):
-    """Flask, whose exception log names the route, not the path (paths carry tokens)."""
+    """Flask, whose exception log names the route, not the path (paths carry tokens), and whose
+    signing key comes from the container on first use, not when the app is built."""
+
+    session_interface = _LazyKeySessions()
+
+    @property  # type: ignore[override]
+    def secret_key(self) -> str | bytes | None:
+        """SECRET_KEY if set (a test may set it), else the container's key, fetched once: the
+        SSM client and call cost a tenth of a second of a cold start."""
+        if self.config["SECRET_KEY"] is None:
+            self.config["SECRET_KEY"] = self.extensions["mailer"].clients.secret_key
+        return self.config["SECRET_KEY"]
+
+    @secret_key.setter
+    def secret_key(self, value: str | bytes | None) -> None:
+        self.config["SECRET_KEY"] = value
 
     def log_exception(self, exc_info: Any) -> None:
         """Log an unhandled exception without the token in its path."""
