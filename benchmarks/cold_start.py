@@ -161,6 +161,8 @@ class Runtime:
         if self.build is not None:
             layer = next(self.build.glob("*/python"))
             env["PYTHONPATH"] = f"{self.build / function}{os.pathsep}{layer}"
+        else:  # this checkout's code, not whichever checkout the venv installed (-e)
+            env["PYTHONPATH"] = str(REPO / "functions")
         return env
 
 

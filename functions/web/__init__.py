@@ -12,7 +12,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import Flask, current_app, render_template, request, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
+from jinja2 import Environment
 from werkzeug.exceptions import HTTPException
 
 from mailer.campaigns.send_time import london_words
@@ -22,6 +24,7 @@ from mailer.errors import MailerError
 
 from . import words
 from .extensions import csrf
+from .pages import page_loader
 
 # What the dev outbox lists: the local stack passes in a reader of its fake SES.
 OutboxReader = Callable[[], Sequence[Any]]
@@ -46,7 +49,9 @@ def create_app(
     settings = container.settings
     app = _App(__name__)
     app.config.update(
-        SECRET_KEY=container.clients.secret_key,
+        # Not read here: _App.secret_key reads it from the container (SSM on AWS) when a page
+        # first signs or reads something, which the catalogue, the usual first page, never does.
+        SECRET_KEY=None,
         SESSION_COOKIE_SECURE=settings.site_url.startswith("https://"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -69,11 +74,7 @@ def create_app(
         ),
     )
     app.extensions["mailer"] = container
-    app.jinja_env.bytecode_cache = _PAGES
-    app.jinja_env.filters.update(
-        when=words.when, day=words.day, people=words.people, london=london_words
-    )
-    app.jinja_env.globals["public_url"] = _public_url
+    _configure_pages(app.jinja_env)
     csrf.init_app(app)
 
     from .token_pages import LinkProblem, link_problem_page
@@ -90,6 +91,19 @@ def create_app(
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(MailerError, _mailer_error)
     return app
+
+
+def _configure_pages(environment: Environment, compiled: bool = True) -> None:
+    """What every app's pages are rendered with: our filters and globals, the process's cache
+    of compiled templates, and (`compiled`) the build's compiled pages where it made them
+    (web/pages.py)."""
+    environment.bytecode_cache = _PAGES
+    if compiled:
+        environment.loader = page_loader(environment.loader)
+    environment.filters.update(
+        when=words.when, day=words.day, people=words.people, london=london_words
+    )
+    environment.globals["public_url"] = _public_url
 
 
 def _add_dev_outbox(app: Flask, outbox: OutboxReader, endpoint_url: str) -> None:
@@ -149,8 +163,34 @@ def _blueprints(part: str) -> tuple[Any, ...]:
     )
 
 
+class _LazyKeySessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, but a request without a session cookie gets its empty
+    session without the signing key: only a session that is read or written needs the key."""
+
+    def open_session(self, app: Flask, request: Any) -> SecureCookieSession | None:
+        """An empty session when there is no cookie to verify, else Flask's own."""
+        if not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()  # what Flask returns here too, once it has the key
+        return super().open_session(app, request)
+
+
 class _App(Flask):
-    """Flask, whose exception log names the route, not the path (paths carry tokens)."""
+    """Flask, whose exception log names the route, not the path (paths carry tokens), and whose
+    signing key comes from the container on first use, not when the app is built."""
+
+    session_interface = _LazyKeySessions()
+
+    @property  # type: ignore[override]
+    def secret_key(self) -> str | bytes | None:
+        """SECRET_KEY if set (a test may set it), else the container's key, fetched once: the
+        SSM client and call cost a tenth of a second of a cold start."""
+        if self.config["SECRET_KEY"] is None:
+            self.config["SECRET_KEY"] = self.extensions["mailer"].clients.secret_key
+        return self.config["SECRET_KEY"]
+
+    @secret_key.setter
+    def secret_key(self, value: str | bytes | None) -> None:
+        self.config["SECRET_KEY"] = value
 
     def log_exception(self, exc_info: Any) -> None:
         """Log an unhandled exception without the token in its path."""
@@ -207,6 +247,14 @@ def _security_headers(response: Any) -> Any:
 
 def _is_staff(path: str) -> bool:
     return path == "/staff" or path.startswith("/staff/")
+
+
+def page_environment() -> Environment:
+    """The Jinja environment an app renders its pages with (Flask's over this package's
+    templates, configured as create_app does), for the build to compile the pages ahead."""
+    environment = _App(__name__).jinja_env
+    _configure_pages(environment, compiled=False)  # compiled from the source, whatever exists
+    return environment
 
 
 def create_public_app(container: Container | None = None) -> Flask:

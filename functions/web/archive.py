@@ -5,13 +5,14 @@ content was worked out for the group, never for a person."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, abort, render_template
 
-from mailer.campaigns.archive import ArchiveEntry
-
 from .extensions import container_of
+
+if TYPE_CHECKING:  # the container's archive imports it when a page first reads the archive
+    from mailer.campaigns.archive import ArchiveEntry
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 

@@ -6,8 +6,6 @@ from typing import Any
 
 from flask import Blueprint, Response, abort
 
-from mailer.campaigns.feed import FeedSite, group_feed
-
 from .extensions import container_of
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
@@ -16,6 +14,9 @@ bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 @bp.get("/<audience>.atom")
 def group(audience: str) -> Any:
     """A group's feed; 404 for anything that is not one of our groups."""
+    # Imported here: the feed writer (feedgenerator, xml.sax) is not for a cold start's catalogue.
+    from mailer.campaigns.feed import FeedSite, group_feed
+
     container = container_of()
     vocabulary = container.vocabulary
     if audience not in vocabulary.audiences:

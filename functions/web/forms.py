@@ -66,9 +66,7 @@ class SignedTimestampCSRF(CSRF):
 
     def setup_form(self, form: Any) -> Any:
         """Keep the serializer for this form."""
-        self._serializer = URLSafeTimedSerializer(
-            current_app.config["SECRET_KEY"], salt="subscribe-form"
-        )
+        self._serializer = URLSafeTimedSerializer(current_app.secret_key, salt="subscribe-form")
         return super().setup_form(form)
 
     def generate_csrf_token(self, csrf_token_field: Any) -> str:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
-from mailer.subscribers.lifecycle import SignupRequest, consent_statement
-from mailer.subscribers.proof import Proof
 from mailer.subscribers.provenance import CONFIRM_NOTE, PRIVACY_NOTE
 
 from .extensions import container_of, csrf
@@ -23,6 +21,10 @@ def _form() -> SubscribeForm:
 
 
 def _page(form: SubscribeForm, template: str, status: int = 200, proof_error: str = ""):
+    # The lifecycle's imports (the email renderer, SES, altcha) are imported by the first page
+    # that needs them, not by the web function's cold start, whose first page is the catalogue.
+    from mailer.subscribers.lifecycle import consent_statement
+
     container = container_of()
     return render_template(
         template,
@@ -71,6 +73,9 @@ def _check_your_email(started: float, embedded: bool):
 @csrf.exempt  # the form carries its own cookie-free CSRF token (forms.SignedTimestampCSRF)
 def subscribe():
     """Start a double opt-in; the answer is the same whoever the address belongs to."""
+    from mailer.subscribers.lifecycle import SignupRequest  # imported here: see _page
+    from mailer.subscribers.proof import Proof
+
     started = container_of().monotonic()
     form = _form()
     embedded = request.form.get("embedded") == "1"

@@ -14,8 +14,6 @@ import ipaddress
 import re
 import secrets
 
-from email_validator import EmailNotValidError, validate_email
-
 from mailer.errors import MailerError
 
 _GMAIL = {"gmail.com", "googlemail.com"}
@@ -34,6 +32,10 @@ def checked_address(address: str) -> str:
     InvalidAddressError saying what is wrong. Syntax only: no DNS look-ups."""
     if len(address) > 254:
         raise InvalidAddressError("longer than 254 characters")
+    # Imported here, not at the top: its import compiles large patterns (a thirtieth of a second
+    # of CPU), which a cold start serving any page but a form's answer does not need.
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         # SES takes 7-bit addresses only: no SMTPUTF8 mailbox names, domains in Punycode.
         checked = validate_email(address, check_deliverability=False, allow_smtputf8=False)
