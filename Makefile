@@ -17,9 +17,7 @@ PARALLEL ?= -n auto --dist loadscope
 # python/, where Lambda puts layers on the path; every function shares it. Each function's
 # artifact holds only the code (without mailer/local and mailer/cli, which only engineers run),
 # the email templates and the catalogue (the code finds them beside its packages). Development
-# packages (requirements-dev.txt) go in neither; infra/check_build.py checks all of it. The web
-# pages' templates are compiled to Python modules too (web/compiled_pages, from the artifact's own
-# copy), so a cold start's first request does not parse and compile its page's templates.
+# packages (requirements-dev.txt) go in neither; infra/check_build.py checks all of it.
 LAMBDA_PYTHON := 3.13
 LAMBDA_PLATFORM := manylinux2014_x86_64
 LAYER := .aws-sam/layer
@@ -49,14 +47,13 @@ $(LAYER)/.built: requirements.txt Makefile | $(STAMP)
 	$(COMPILE) $(LAYER)/python >/dev/null
 	touch $@
 
-$(CODE)/.built: $(CODE_SOURCES) Makefile infra/compile_pages.py
+$(CODE)/.built: $(CODE_SOURCES) Makefile
 	rm -rf $(CODE) && mkdir -p $(CODE)
 	cp -r functions/mailer functions/web functions/handlers $(CODE)/
 	rm -rf $(CODE)/mailer/local $(CODE)/mailer/cli  # development tooling stays home
 	mkdir -p $(CODE)/templates && cp -r templates/email $(CODE)/templates/
 	cp -r catalogue $(CODE)/
 	find $(CODE) -name __pycache__ -prune -exec rm -rf {} +
-	PYTHONPATH=$(CODE) PYTHONDONTWRITEBYTECODE=1 $(BIN)/python -m infra.compile_pages $(CODE)
 	$(COMPILE) $(CODE)/mailer $(CODE)/web $(CODE)/handlers
 	touch $@
 

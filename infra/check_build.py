@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import yaml
-from jinja2 import ModuleLoader
 
 REPO = Path(__file__).resolve().parents[1]
 LAMBDA_ABI = "cpython-313-x86_64-linux-gnu"  # the runtime the template names
@@ -22,7 +21,6 @@ DEPLOYED_PACKAGES = ("mailer", "web", "handlers")
 # A function's artifact is our code and data only; every third-party package is in the layer.
 FUNCTION_ENTRIES = {*DEPLOYED_PACKAGES, "templates", "catalogue"}
 COMPILED = ("mjml", "pydantic_core", "yaml")  # packages with native code, checked for the ABI
-PAGES = REPO / "functions" / "web" / "templates"  # compiled ahead into web/compiled_pages
 
 
 def dev_only_imports(root: Path) -> list[str]:
@@ -112,7 +110,6 @@ def function_problems(name: str, properties: dict, build_dir: Path) -> list[str]
     wanted += [Path("templates/email", e) for e in emails]
     wanted += [Path("catalogue/resources", r) for r in resources]
     problems = [f"{name}: {path} missing" for path in wanted if not (root / path).is_file()]
-    problems += page_problems(name, root)
     problems += [
         f"{name}: development tooling shipped: {dev}"
         for dev in ("mailer/local", "mailer/cli")
@@ -126,17 +123,6 @@ def function_problems(name: str, properties: dict, build_dir: Path) -> list[str]
         if entry.name not in FUNCTION_ENTRIES
     ]
     return problems
-
-
-def page_problems(name: str, root: Path) -> list[str]:
-    """Page templates without their compiled module in web/compiled_pages (the app would parse
-    and compile them at a cold start instead), as one sentence naming the first few."""
-    pages = sorted(p.relative_to(PAGES).as_posix() for p in PAGES.rglob("*") if p.is_file())
-    compiled = root / "web" / "compiled_pages"
-    missing = [p for p in pages if not (compiled / ModuleLoader.get_module_filename(p)).is_file()]
-    if not missing:
-        return []
-    return [f"{name}: {len(missing)} page templates not compiled: {', '.join(missing[:3])}"]
 
 
 def bytecode_problems(name: str, root: Path) -> list[str]:

@@ -14,7 +14,6 @@ from typing import Any
 from flask import Flask, current_app, render_template, request, url_for
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
-from jinja2 import Environment
 from werkzeug.exceptions import HTTPException
 
 from mailer.campaigns.send_time import london_words
@@ -24,7 +23,6 @@ from mailer.errors import MailerError
 
 from . import words
 from .extensions import csrf
-from .pages import page_loader
 
 # What the dev outbox lists: the local stack passes in a reader of its fake SES.
 OutboxReader = Callable[[], Sequence[Any]]
@@ -74,7 +72,11 @@ def create_app(
         ),
     )
     app.extensions["mailer"] = container
-    _configure_pages(app.jinja_env)
+    app.jinja_env.bytecode_cache = _PAGES
+    app.jinja_env.filters.update(
+        when=words.when, day=words.day, people=words.people, london=london_words
+    )
+    app.jinja_env.globals["public_url"] = _public_url
     csrf.init_app(app)
 
     from .token_pages import LinkProblem, link_problem_page
@@ -91,19 +93,6 @@ def create_app(
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(MailerError, _mailer_error)
     return app
-
-
-def _configure_pages(environment: Environment, compiled: bool = True) -> None:
-    """What every app's pages are rendered with: our filters and globals, the process's cache
-    of compiled templates, and (`compiled`) the build's compiled pages where it made them
-    (web/pages.py)."""
-    environment.bytecode_cache = _PAGES
-    if compiled:
-        environment.loader = page_loader(environment.loader)
-    environment.filters.update(
-        when=words.when, day=words.day, people=words.people, london=london_words
-    )
-    environment.globals["public_url"] = _public_url
 
 
 def _add_dev_outbox(app: Flask, outbox: OutboxReader, endpoint_url: str) -> None:
@@ -247,14 +236,6 @@ def _security_headers(response: Any) -> Any:
 
 def _is_staff(path: str) -> bool:
     return path == "/staff" or path.startswith("/staff/")
-
-
-def page_environment() -> Environment:
-    """The Jinja environment an app renders its pages with (Flask's over this package's
-    templates, configured as create_app does), for the build to compile the pages ahead."""
-    environment = _App(__name__).jinja_env
-    _configure_pages(environment, compiled=False)  # compiled from the source, whatever exists
-    return environment
 
 
 def create_public_app(container: Container | None = None) -> Flask:

@@ -1,18 +1,13 @@
 """infra/check_build.py on small made-up builds: a complete one passes, and each way a build can
 go wrong (a package in a function, one missing from the layer, a development package shipped,
-the wrong ABI, a module without its bytecode, a page template not compiled, a function without
-the layer) is named."""
+the wrong ABI, a module without its bytecode, a function without the layer) is named."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
-from jinja2 import ModuleLoader
-
 from infra.check_build import BYTECODE, COMPILED, LAMBDA_ABI, REPO, pinned, problems_in
-from web import page_environment
-from web.pages import compile_pages
 
 TEMPLATE = """\
 Globals:
@@ -44,7 +39,6 @@ def _build(root: Path) -> Path:
     shutil.rmtree(code / "mailer" / "cli")
     shutil.copytree(REPO / "templates" / "email", code / "templates" / "email")
     shutil.copytree(REPO / "catalogue", code / "catalogue")
-    compile_pages(page_environment(), code / "web" / "compiled_pages")
     for py in root.rglob("*.py"):  # as compileall leaves them
         (py.parent / "__pycache__").mkdir(exist_ok=True)
         (py.parent / "__pycache__" / f"{py.stem}.{BYTECODE}.pyc").touch()
@@ -71,16 +65,6 @@ def test_every_misplaced_or_missing_package_is_named(tmp_path: Path) -> None:
         f"WebFunction: 1 modules without {BYTECODE} bytecode: handlers/extra.py",
         "WebFunction: not our code, belongs in the layer: flask",
     ]
-
-
-def test_page_templates_not_compiled_are_named(tmp_path: Path) -> None:
-    build = _build(tmp_path)
-    compiled = build / "WebFunction" / "web" / "compiled_pages"
-    (compiled / ModuleLoader.get_module_filename("catalogue.html")).unlink()
-    assert problems_in(build) == ["WebFunction: 1 page templates not compiled: catalogue.html"]
-    shutil.rmtree(compiled)
-    pages = sum(1 for p in (REPO / "functions" / "web" / "templates").rglob("*") if p.is_file())
-    assert problems_in(build)[0].startswith(f"WebFunction: {pages} page templates not compiled: ")
 
 
 def test_a_function_without_the_layer_is_named(tmp_path: Path) -> None:
