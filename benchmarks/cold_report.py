@@ -127,6 +127,7 @@ _BEFORE = [
     "the web function's cold start still spends (`-X importtime` and cProfile on the build "
     "under 3.13): importing boto3 and botocore about 0.3 s, Flask 0.17 s, pydantic (the "
     "vocabulary) 0.16 s and Powertools 0.1 s; on the first request, the SSM and DynamoDB "
-    "clients (botocore loads each service's model), the vocabulary and the page's templates. "
+    "clients (botocore loads each service's model), the vocabulary and the page's templates "
+    "(since 2026-12-03 the SSM client only when a page first signs or reads a cookie). "
     "Lambda's vCPU is taken to be one core of this machine, as in the other sections.",
 ]
