@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from mailer.campaigns.sizing import ONE_VCPU_MB, SenderShape
+from mailer.campaigns.sizing import ONE_VCPU_MB, cpu_slowdown
 from mailer.local.template import Template, default_template_path
 
 __all__ = ["ONE_VCPU_MB", "cpu_slowdown", "memory_of", "parameter_default", "timeout_of"]
@@ -45,9 +45,3 @@ def timeout_of(logical_id: str) -> int:
 def parameter_default(name: str) -> Any:
     """A template parameter's default (SenderThreads, SenderConcurrency...)."""
     return _template().data["Parameters"][name]["Default"]
-
-
-def cpu_slowdown(memory_mb: int) -> float:
-    """How many times longer the code's CPU work takes in a function of `memory_mb` than on one
-    full core of this machine (Lambda's cores are taken to be this machine's)."""
-    return SenderShape(memory_mb, threads=1).cpu_slowdown

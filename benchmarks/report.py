@@ -85,8 +85,9 @@ def main(sizes: Sizes = Sizes(), out: Path = OUT) -> str:
         "",
         f"Written by `make bench` on {dt.date.today().isoformat()}, {platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()} "
-        f"({platform.platform(terse=True)}). Other work shared the machine; throughput on "
-        "simulated time does not depend on it, render figures are CPU time on one core."
+        f"({platform.platform(terse=True)}). Throughput on simulated time does not depend on "
+        "other work on the machine; CPU figures (this process's thread CPU time, charged to "
+        "simulated time) grow with it, and render figures are CPU time on one core."
         + _smaller_than_make_bench(sizes),
         "",
     ]

@@ -38,6 +38,12 @@ BATCH_SIZE = 10  # the send queue's event source batch (infra/template.yaml, a t
 logger = logging.getLogger(__name__)
 
 
+def cpu_slowdown(memory_mb: int) -> float:
+    """How many times longer CPU work takes in a function of `memory_mb` than on one vCPU
+    (never faster: Python's one running thread cannot use a second vCPU)."""
+    return max(1.0, ONE_VCPU_MB / memory_mb)
+
+
 @dataclass(frozen=True)
 class SenderShape:
     """What one sender function is given: its memory, its threads and its batch of records."""
@@ -46,16 +52,10 @@ class SenderShape:
     threads: int
     batch_size: int = BATCH_SIZE
 
-    @property
-    def cpu_slowdown(self) -> float:
-        """How many times longer CPU work takes here than on one vCPU (never faster: Python's
-        one running thread cannot use a second vCPU)."""
-        return max(1.0, ONE_VCPU_MB / self.memory_mb)
-
     def batch_seconds(self, cpu_per_email: float = CPU_PER_EMAIL) -> float:
         """How long one batch takes, from its invoke to its last email's outcome."""
         rounds = math.ceil(self.batch_size / max(1, self.threads))
-        cpu = self.batch_size * cpu_per_email * self.cpu_slowdown
+        cpu = self.batch_size * cpu_per_email * cpu_slowdown(self.memory_mb)
         return INVOKE + cpu + rounds * WAIT_PER_ROUND
 
     def rate(self, cpu_per_email: float = CPU_PER_EMAIL) -> float:
@@ -72,9 +72,9 @@ def senders_needed(quota: float, notice_reserve: float, shape: SenderShape) -> i
 
 def warn_if_too_few(
     quota: float, notice_reserve: float, concurrency: int, shape: SenderShape
-) -> int:
+) -> None:
     """Log one warning, at a sender's cold start, when SENDER_CONCURRENCY senders cannot reach
-    the quota (each would pace at a share it cannot send); return the senders it needs."""
+    the quota (each would pace at a share it cannot send)."""
     needed = senders_needed(quota, notice_reserve, shape)
     if concurrency < needed:
         logger.warning(
@@ -90,4 +90,3 @@ def warn_if_too_few(
             min(campaign_rate(quota, notice_reserve), concurrency * HEADROOM * shape.rate()),
             needed,
         )
-    return needed
