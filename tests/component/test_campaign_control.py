@@ -3,11 +3,14 @@ seconds, nothing is lost, and nobody is mailed twice on resume."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from click.testing import CliRunner
 
 from mailer.campaigns.engine import CONTROL_TTL
 from mailer.campaigns.model import Period
+from mailer.campaigns.pacing import TokenBucket
 from mailer.cli.main import main
 from mailer.container import Container
 from tests.support.digest import (
@@ -78,6 +81,40 @@ def test_cancel_records_everyone_not_yet_mailed_as_skipped(p, clock) -> None:
     assert status.finished_at and status.control == "cancelled"
     assert status.totals["sent"] == 1 and status.totals["skipped"] == 4
     assert not p.planner.control(DEC, "resume")  # a cancelled campaign stays cancelled
+
+
+@pytest.mark.parametrize(
+    ("action", "outcomes"),
+    [
+        ("pause", {"sent": 1, "parked": 3, "skipped": 1}),  # the one with nothing relevant
+        ("cancel", {"sent": 1, "skipped": 4}),
+    ],
+)
+def test_a_pause_or_cancel_stops_an_email_still_waiting_for_its_turn(p, clock, action, outcomes):
+    """At a low rate a batch's emails wait seconds for their turns: staff press pause (or
+    cancel) during the first wait, and that email is not sent, although its campaign was
+    sending when it started."""
+    stopped: list[str] = []
+
+    def wait_for_turn(seconds: float) -> None:
+        if not stopped:
+            stopped.append(action)
+            assert p.planner.control(DEC, action)
+        clock.sleep(max(seconds, CONTROL_TTL))  # the senders' cached view has expired by now
+
+    p.sender.messenger.bucket = TokenBucket(1.0, 1.0, clock, wait_for_turn)  # one a second
+    event = receive_event(p)
+    results = p.sender.process_batch(event).results
+    _delete(p, event)
+    assert stopped == [action] and len(sent_mail()) == 1  # the first had its turn at once
+    assert Counter(r.outcome for _, r in results) == outcomes
+    if action == "pause":
+        assert p.planner.control(DEC, "resume")
+        drain_queue(p)
+        assert per_recipient(sent_mail()) == dict.fromkeys(RELEVANT, 1)
+    status = p.campaigns.status(DEC)
+    assert status.finished_at and status.in_flight == 0
+    assert status.totals["sent"] == (len(RELEVANT) if action == "pause" else 1)
 
 
 def test_a_resume_racing_a_sender_that_still_thinks_it_is_paused_loses_nothing(p, clock):

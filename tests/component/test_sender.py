@@ -668,6 +668,20 @@ def test_a_throttled_try_gives_its_turn_back_so_the_rate_is_kept() -> None:
     assert bucket.acquire() == 0.0  # so the turn it waited for is the next send's
 
 
+def test_a_refused_try_never_takes_a_turn_promised_to_a_waiting_send() -> None:
+    """While threads wait for their turns, a refused try's retry gets the next free turn; a
+    refund then would give two sends one turn: a burst above the rate, which SES refuses."""
+    clock = FakeClock(0.0)
+    bucket = TokenBucket(10.0, 1.0, clock, sleep=lambda _: None)  # threads reserve, then sleep
+    assert [bucket.acquire() for _ in range(3)] == pytest.approx([0.0, 0.1, 0.2])
+    bucket.refund()  # the first send was refused at once
+    assert bucket.acquire() == pytest.approx(0.3)  # after the two promised turns, not at 0.2
+    clock.advance(1.0)  # the waits are over and the bucket idles: a refund counts again
+    bucket.acquire()
+    bucket.refund()
+    assert bucket.acquire() == 0.0
+
+
 def test_each_sender_gets_its_share_of_the_account_rate(container: Container) -> None:
     settings = Settings.from_env({**TEST_ENV, "MAX_SEND_RATE": "14", "SENDER_CONCURRENCY": "4"})
     p = Container(settings, container.clients)

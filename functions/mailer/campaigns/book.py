@@ -123,8 +123,13 @@ class CampaignBook:
         return followed
 
     def park(self, campaign: Campaign, key: str, audience: str) -> bool:
-        """Set the recipient aside while the campaign is paused (False if already decided)."""
-        return self._ledger.park(campaign, key, audience)
+        """Set the recipient aside while the campaign is paused; False if it is not paused any
+        more (resumed since this sender read it), and the pause read is then forgotten, so the
+        checks before the send read the campaign again rather than hold the email back."""
+        if self._ledger.park(campaign, key, audience):
+            return True
+        self._controls.pop(campaign.id, None)
+        return False
 
     def claim(self, campaign: Campaign, key: str, audience: str) -> Claim | Done:
         """Claim the send, or say it is done already (counting a group the planner moved)."""
@@ -139,6 +144,10 @@ class CampaignBook:
     def record(self, claim: Claim, outcome: SendOutcome, reason: str) -> None:
         """Make the entry final with an outcome other than sent."""
         self._ledger.finish(claim, outcome, reason=reason)
+
+    def release(self, claim: Claim) -> None:
+        """Free the claim of an email that was never sent, so its next delivery can claim it."""
+        self._ledger.release(claim)
 
     def give_back(self, claim: Claim, receive_count: int, exc: Exception) -> None:
         """SES did not take the message: free the claim, or on the last attempt mark it failed."""

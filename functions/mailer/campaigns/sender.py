@@ -32,7 +32,7 @@ from .book import CampaignBook, NotSent
 from .composer import Composer
 from .engine import EngineConfig
 from .ledger import Claim, Done
-from .messenger import Messenger
+from .messenger import CampaignHeldError, Messenger
 from .model import Campaign, Control, SendOutcome
 from .queue import BatchReport, MalformedJobError, SendJob
 from .variants import Variant
@@ -174,8 +174,11 @@ class Sender:
                 to=subscriber.email,
                 campaign=campaign,
                 audience=subscriber.audience,
+                control=lambda: self.book.control(campaign.id),
                 time_left=time_left,
             )
+        except CampaignHeldError as held:
+            return self._held(claimed, campaign, held)
         except UnknownSendOutcomeError:
             # The one window: leave the claim standing; after the lease a retry sends again.
             logger.error("send outcome unknown: %s %s", campaign.id, key[:12])
@@ -185,6 +188,21 @@ class Sender:
             raise
         self.book.record_sent(claimed, message_id, time_left)
         return Result(campaign.id, SendOutcome.SENT.value, message_id)
+
+    def _held(self, claim: Claim, campaign: Campaign, held: CampaignHeldError) -> Result:
+        """Staff stopped the campaign while this email waited for its turn, so it was not sent:
+        cancelled, it is skipped as the queue's other records are; paused, it is parked. If the
+        campaign was resumed in between, the record fails and SQS delivers it again."""
+        key = claim.subscriber_key
+        if held.control == Control.CANCELLED:
+            self.book.record(claim, SendOutcome.SKIPPED, "campaign cancelled")
+            logger.info("skipped (cancelled before its turn): %s %s", campaign.id, key[:12])
+            return Result(campaign.id, SendOutcome.SKIPPED.value)
+        self.book.release(claim)
+        if not self.book.park(campaign, key, claim.audience):
+            raise held  # resumed meanwhile: delivered again, it sends
+        logger.info("parked (paused before its turn): %s %s", campaign.id, key[:12])
+        return Result(campaign.id, "parked")
 
     def _decide(self, campaign: Campaign, key: str) -> NotSent | tuple[Subscriber, Variant]:
         """Who this subscriber is now, and which of the campaign's emails (if any) is theirs."""
