@@ -25,7 +25,7 @@ from mailer.local import state as moto_state
 from mailer.local.provision import provision
 from mailer.local.template import Template, default_template_path
 from mailer.settings import Settings
-from tests.support import fast_moto
+from mailer.local import fast_moto
 from tests.support.digest import FakeClock
 from tests.support.environment import TEST_ENV
 from tests.support.mail import Outbox

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import random
 import threading
 from collections import Counter
 from typing import Any
 
 import pytest
+from boto3.dynamodb.conditions import Attr, Key
 
 from mailer.campaigns.keys import LEDGER_SHARDS
 from mailer.campaigns.model import Period, SendOutcome
@@ -219,3 +221,33 @@ def _partition_items_of(table: Any, pk: str) -> list[dict[str, Any]]:
     return table.query(KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": pk})[
         "Items"
     ]
+
+
+def test_a_moto_query_reads_its_own_partition_in_sort_key_order(container: Container) -> None:
+    """The mended moto's Query (local/moto_dynamodb.py reads one partition, not the whole
+    table) answers as DynamoDB does: that partition's items only, in sort-key order either
+    way, a page at a time, with key conditions and filters."""
+    moto_dynamodb.apply()
+    table = container.table(container.settings.campaigns_table).resource
+    keys = [(pk, f"{kind}#{i:02d}") for i in range(7) for pk in "cab" for kind in ("x", "y")]
+    random.Random(4).shuffle(keys)
+    for pk, sk in keys:
+        table.put_item(Item={"pk": f"q-{pk}", "sk": sk, "odd": int(sk[-1]) % 2})
+    mine = sorted(sk for pk, sk in keys if pk == "b")
+
+    def pages(**query: Any) -> list[str]:
+        got, start = [], {}
+        while True:
+            page = table.query(Limit=3, **start, **query)
+            got += [item["sk"] for item in page["Items"]]
+            if "LastEvaluatedKey" not in page:
+                return got
+            start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+    b = Key("pk").eq("q-b")
+    assert pages(KeyConditionExpression=b) == mine
+    assert pages(KeyConditionExpression=b, ScanIndexForward=False) == mine[::-1]
+    assert pages(KeyConditionExpression=b & Key("sk").begins_with("y#")) == mine[7:]
+    odd = pages(KeyConditionExpression=b, FilterExpression=Attr("odd").eq(1))
+    assert odd == [sk for sk in mine if int(sk[-1]) % 2]
+    assert pages(KeyConditionExpression=Key("pk").eq("q-none")) == []

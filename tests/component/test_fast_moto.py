@@ -1,4 +1,4 @@
-"""The suite's faster moto answers (tests/support/fast_moto.py) are moto's own: every kind of
+"""The suite's faster moto answers (mailer/local/fast_moto.py) are moto's own: every kind of
 DynamoDB value, read back by GetItem, Query and Scan, is the same JSON both ways."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import boto3
 import pytest
 
 from mailer.container import Container
-from tests.support import fast_moto
+from mailer.local import fast_moto
 
 EVERY_KIND = {
     "pk": {"S": "fast-moto#check"},
