@@ -36,8 +36,8 @@ class FakeSes:
         self._accepted: deque[float] = deque()
         self._random = random.Random(seed)  # noqa: S311 (latency jitter, not security)
         self.sent: Counter[str] = Counter()
+        self.accepted_at: list[tuple[float, str]] = []  # (when, to) of every accepted send
         self.throttled = 0
-        self.first = self.last = 0.0
 
     def get_account(self) -> dict[str, Any]:
         """The account's quota, as GetAccount reports it (no simulated wait: it is called while
@@ -63,10 +63,9 @@ class FakeSes:
                 "SendEmail",
             )
         self._accepted.append(now)
-        if not self.sent:
-            self.first = now
-        self.last = now
-        self.sent[request["Destination"]["ToAddresses"][0]] += 1
+        to = request["Destination"]["ToAddresses"][0]
+        self.sent[to] += 1
+        self.accepted_at.append((now, to))
         self._sim.sleep(self._random.uniform(0.05, 0.08) / 2)  # the answer comes back
         return {"MessageId": uuid.uuid4().hex}
 

@@ -21,11 +21,11 @@ from mailer.aws.clients import Clients
 from mailer.catalogue.schema import Catalogue, Resource, Vocabulary
 from mailer.container import Container
 from mailer.emails.render import EmailRenderer
+from mailer.local import fast_moto
 from mailer.local import state as moto_state
 from mailer.local.provision import provision
 from mailer.local.template import Template, default_template_path
 from mailer.settings import Settings
-from mailer.local import fast_moto
 from tests.support.digest import FakeClock
 from tests.support.environment import TEST_ENV
 from tests.support.mail import Outbox

@@ -645,11 +645,13 @@ def test_the_token_bucket_paces_to_its_rate() -> None:
     assert bucket.acquire() == pytest.approx(1 / 7)
 
 
-def test_a_throttled_try_gives_its_turn_back_so_the_rate_is_kept() -> None:
-    """Issue 20, item 3: SES refused it, nothing was sent, so the retry does not pay again."""
+def test_a_throttled_try_waits_for_a_turn_of_its_own_so_no_turn_is_shared() -> None:
+    """SES refused because its window was full: the retry takes the next free turn, behind the
+    sends already waiting, never one of theirs (two sends in one turn are a burst SES refuses)."""
     clock = FakeClock(0.0)
-    bucket = TokenBucket(10.0, 1.0, clock, clock.sleep)
-    answers = iter([ThrottlingError("slow down"), ThrottlingError("slow down"), "message-id"])
+    bucket = TokenBucket(10.0, 1.0, clock, sleep=lambda _: None)  # threads reserve, then sleep
+    assert [bucket.acquire() for _ in range(3)] == pytest.approx([0.0, 0.1, 0.2])
+    answers = iter([ThrottlingError("slow down"), "message-id"])
 
     def send() -> str:
         answer = next(answers)
@@ -657,29 +659,16 @@ def test_a_throttled_try_gives_its_turn_back_so_the_rate_is_kept() -> None:
             raise answer
         return answer
 
+    turns: list[float] = []
+
+    class Watched:
+        def acquire(self) -> float:
+            turns.append(bucket.acquire())
+            return turns[-1]
+
     no_wait = Backoff(attempts=4, sleep=clock.sleep, jitter=lambda: 0.0)
-    assert no_wait.call(send, pace=bucket) == "message-id"
-    assert clock.now == 0.0  # three tries, one turn: the refused two cost nothing
-    assert bucket.acquire() == pytest.approx(0.1)  # the next send waits its normal turn
-    with pytest.raises(ThrottlingError):  # every try refused: every turn given back
-        Backoff(attempts=3, sleep=clock.sleep, jitter=lambda: 0.0).call(
-            lambda: (_ for _ in ()).throw(ThrottlingError("no")), pace=bucket
-        )
-    assert bucket.acquire() == 0.0  # so the turn it waited for is the next send's
-
-
-def test_a_refused_try_never_takes_a_turn_promised_to_a_waiting_send() -> None:
-    """While threads wait for their turns, a refused try's retry gets the next free turn; a
-    refund then would give two sends one turn: a burst above the rate, which SES refuses."""
-    clock = FakeClock(0.0)
-    bucket = TokenBucket(10.0, 1.0, clock, sleep=lambda _: None)  # threads reserve, then sleep
-    assert [bucket.acquire() for _ in range(3)] == pytest.approx([0.0, 0.1, 0.2])
-    bucket.refund()  # the first send was refused at once
-    assert bucket.acquire() == pytest.approx(0.3)  # after the two promised turns, not at 0.2
-    clock.advance(1.0)  # the waits are over and the bucket idles: a refund counts again
-    bucket.acquire()
-    bucket.refund()
-    assert bucket.acquire() == 0.0
+    assert no_wait.call(send, pace=Watched()) == "message-id"
+    assert turns == pytest.approx([0.3, 0.4])  # a turn each try, after the two promised ones
 
 
 def test_each_sender_gets_its_share_of_the_account_rate(container: Container) -> None:

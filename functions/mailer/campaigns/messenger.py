@@ -31,18 +31,12 @@ class _CheckedTurns:
         self._control = control
 
     def acquire(self) -> float:
-        """Wait for the turn, then CampaignHeldError (the turn given back) if staff stopped
-        the campaign meanwhile."""
+        """Wait for the turn, then CampaignHeldError if staff stopped the campaign meanwhile."""
         waited = self._bucket.acquire()
         control = self._control()
         if control:
-            self._bucket.refund()
             raise CampaignHeldError(control)
         return waited
-
-    def refund(self) -> None:
-        """Give back a refused try's turn, as the bucket allows."""
-        self._bucket.refund()
 
 
 class Messenger:

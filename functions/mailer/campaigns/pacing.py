@@ -85,16 +85,3 @@ class TokenBucket:
         if wait > 0:
             self._sleep(wait)
         return wait
-
-    def refund(self) -> None:
-        """Give back the token of a call SES refused (nothing was sent), unless callers are
-        waiting for turns already promised: the refused turn is then past, and giving it back
-        would hand the next turn to two sends at once, a burst SES refuses in turn (in the
-        quota benchmark at R = 14, refunds while saturated made 134 throttles of 300 sends
-        where 21 without). The retry then waits for the next free turn, like any send."""
-        with self._lock:
-            now = self._clock()
-            self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
-            self._updated = now
-            if self._tokens >= 0:
-                self._tokens = min(self.capacity, self._tokens + 1)
