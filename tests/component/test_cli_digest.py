@@ -7,6 +7,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
+from mailer.campaigns.model import Period
 from mailer.cli.main import main
 from mailer.container import Container
 from tests.support.digest import RELEVANT, FakeClock, add_people, pipeline
@@ -60,11 +61,13 @@ def test_send_twice_sends_once_and_status_shows_the_counts(
     first = runner.invoke(main, ["digest", "send", "--period", "2026-12"], obj=people)
     assert first.exit_code == 0, first.output
     assert "digest#2026-12: created, 5 recipient(s) queued." in first.output
+    assert "Sending: 5 of 5, " in first.output
     assert "This run: 4 sent, 1 skipped, 0 suppressed, 0 failed, 0 duplicate." in first.output
     assert per_recipient(sent_mail()) == dict.fromkeys(RELEVANT, 1)
     second = runner.invoke(main, ["digest", "send", "--period", "2026-12"], obj=people)
     assert second.exit_code == 0, second.output
     assert "digest#2026-12: already planned" in second.output
+    assert "Sending: 0 of 0, nothing to send." in second.output  # everyone had theirs
     assert "This run: 0 sent" in second.output
     assert len(sent_mail()) == 4
     status = runner.invoke(main, ["digest", "status", "--period", "2026-12"], obj=people)
@@ -79,6 +82,33 @@ def test_send_twice_sends_once_and_status_shows_the_counts(
     assert table["individuals"] == ["2", "2", "0", "0", "0"]
     assert table["total"] == ["5", "4", "1", "0", "0"]
     assert table["finished"][0].startswith("20")
+
+
+def test_a_digest_for_nobody_shows_0_of_0_not_0_of_1(
+    runner: CliRunner, container: Container, clock: FakeClock
+) -> None:
+    """No confirmed subscriber: nothing is queued, and the progress says so, as it is."""
+    nobody = pipeline(container, clock)
+    for run in ("created, 0 recipient(s) queued.", "already planned"):
+        result = runner.invoke(main, ["digest", "send", "--period", "2026-12"], obj=nobody)
+        assert result.exit_code == 0, result.output
+        assert f"digest#2026-12: {run}" in result.output
+        assert "Sending: 0 of 0, nothing to send." in result.output
+        assert "of 1" not in result.output
+        assert "This run: 0 sent, 0 skipped" in result.output
+
+
+def test_a_run_after_a_cut_off_one_counts_what_is_still_queued(
+    runner: CliRunner, people: Container
+) -> None:
+    """A campaign planned but not sent (a run cut off): the next run queues nobody new, and
+    its progress counts the five left on the queue, not the none it queued itself."""
+    people.planner.plan(people.planner.digest(Period(2026, 12)))  # by hand, as test_sender's
+    again = runner.invoke(main, ["digest", "send", "--period", "2026-12"], obj=people)
+    assert again.exit_code == 0, again.output
+    assert "digest#2026-12: already planned" in again.output
+    assert "Sending: 5 of 5, " in again.output
+    assert "This run: 4 sent, 1 skipped" in again.output
 
 
 @pytest.mark.parametrize("command", ["plan", "send", "status"])

@@ -4,6 +4,7 @@ with each problem beside its field, approved only by a sender, marked where a no
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 
 import pytest
@@ -201,3 +202,16 @@ def test_progress_off_a_terminal_is_a_line_a_minute(capsys) -> None:
         "Sending: 240 of 300, 2.0/s, under a minute left",
         "Sending: 300 of 300, 2.0/s, under a minute left",
     ]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_of_nothing_says_0_of_0_even_on_a_terminal() -> None:
+    """No bar that waits for one send that never comes: the true count, in one line."""
+    terminal = _Terminal()
+    with Progress(0, "Sending", file=terminal, clock=FakeClock(0.0)):
+        pass
+    assert terminal.getvalue() == "Sending: 0 of 0, nothing to send.\n"

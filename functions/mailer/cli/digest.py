@@ -131,9 +131,13 @@ def digest_send(ctx: click.Context, period: str) -> None:
     else:
         state = "created" if report.created else "resumed"
         echo(f"{report.campaign_id}: {state}, {queued} recipient(s) queued.")
+    # What is left of this campaign to send: its recipients with no outcome yet. That is what
+    # this run queued, and what an earlier run left queued (a run cut off), which "already
+    # planned" did not queue again; 0 once everyone has had theirs.
+    before = container.campaigns.status(report.campaign_id)
     outcomes: Counter[str] = Counter()
     sender = container.sender
-    with Progress(queued, "Sending") as progress:
+    with Progress(before.in_flight if before else queued, "Sending") as progress:
 
         def count(record: Mapping[str, Any], result: object | None) -> None:
             outcomes[result.outcome if isinstance(result, Result) else "retry"] += 1
