@@ -111,6 +111,53 @@ def test_a_run_after_a_cut_off_one_counts_what_is_still_queued(
     assert "This run: 4 sent, 1 skipped" in again.output
 
 
+def test_the_months_digest_is_digest_2026_12_in_every_command_that_names_it(
+    runner: CliRunner, people: Container
+) -> None:
+    """One id for December's digest, draft and campaign: digest#2026-12, the key of its
+    campaign record (its SES tag and archive address are made from it). Every command that
+    takes an id takes it, and still takes digest202612, its draft's own key, which the draft
+    commands printed before (and the console's addresses still use)."""
+    outputs = []
+
+    def run(*args: str) -> str:
+        result = runner.invoke(main, list(args), obj=people)
+        assert result.exit_code == 0, result.output
+        outputs.append(result.output)
+        return result.output
+
+    assert "Its draft digest#2026-12 is not prepared yet" in run(
+        "digest", "plan", "--period", "2026-12"
+    )
+    assert "digest#2026-12: prepared (draft)." in run("digest", "prepare", "--period", "2026-12")
+    again = run("campaign", "draft", "--period", "2026-12")
+    assert "digest#2026-12: already prepared, version 1." in again
+    assert "digest#2026-12  draft     v1  2026-12 digest" in run("campaign", "show")
+    shown = run("campaign", "show", "digest#2026-12")
+    assert "December 2026 digest: draft digest#2026-12, draft, version 1" in shown
+    approved = run("campaign", "approve", "digest#2026-12", "--version", "1")
+    assert approved.startswith("digest#2026-12: approved, version ")
+    assert "digest#2026-12: created, 5 recipient(s) queued." in run(
+        "digest", "send", "--period", "2026-12"
+    )
+    for spelling in ("digest#2026-12", "digest202612"):
+        assert "draft digest#2026-12, sent" in run("campaign", "show", spelling)
+        assert run("campaign", "status", spelling).splitlines()[1] == "digest#2026-12"
+    assert "digest#2026-12  sent" in run("campaign", "show")
+    assert not [output for output in outputs if "digest202612" in output]
+
+
+@pytest.mark.parametrize("spelling", ["digest#2026-12", "digest202612"])
+def test_pause_and_resume_take_either_spelling_of_the_months_digest(
+    runner: CliRunner, people: Container, spelling: str
+) -> None:
+    people.planner.plan(people.planner.digest(Period(2026, 12)))  # queued, nothing sent yet
+    for action in ("pause", "resume"):
+        result = runner.invoke(main, ["campaign", action, spelling], obj=people)
+        assert result.exit_code == 0, result.output
+        assert result.output == f"digest#2026-12: {action} done.\n"
+
+
 @pytest.mark.parametrize("command", ["plan", "send", "status"])
 def test_a_bad_period_is_one_clear_line(runner: CliRunner, people: Container, command: str) -> None:
     result = runner.invoke(main, ["digest", command, "--period", "December"], obj=people)

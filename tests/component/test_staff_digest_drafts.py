@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from mailer.campaigns.digests import digest_draft_id
 from mailer.campaigns.drafts import DraftState
+from mailer.campaigns.model import Kind, campaign_id
 from mailer.catalogue.schema import Resource
 from mailer.cli.main import main
 from mailer.cli.progress import Progress
@@ -173,16 +174,17 @@ def test_cli_twins_prepare_show_approve_and_discard(people) -> None:
     period = people.digests.next_period()
     made = runner.invoke(main, ["campaign", "draft", "--period", str(period)], obj=people)
     assert made.exit_code == 0, made.output
-    draft_id = digest_draft_id(period)
+    draft_id = digest_draft_id(period)  # its key, which the commands take as they take its id
     shown = runner.invoke(main, ["campaign", "show", draft_id], obj=people)
-    assert f"{period.label} digest: draft {draft_id}, draft, version 1" in shown.output
+    named = campaign_id(Kind.DIGEST, period)  # the id the CLI shows
+    assert f"{period.label} digest: draft {named}, draft, version 1" in shown.output
     assert "Faith groups: 2 people; subject: (ours)" in shown.output  # Chidi and Fay
     stale = runner.invoke(main, ["campaign", "approve", draft_id, "--version", "7"], obj=people)
     assert stale.exit_code != 0 and "not 7: nothing done" in stale.output
     ok = runner.invoke(main, ["campaign", "approve", draft_id, "--version", "1"], obj=people)
     assert ok.exit_code == 0 and people.drafts.get(draft_id).state is DraftState.APPROVED
     listed = runner.invoke(main, ["campaign", "show"], obj=people)
-    assert draft_id in listed.output and "approved" in listed.output
+    assert named in listed.output and "approved" in listed.output
     gone = runner.invoke(main, ["campaign", "discard", draft_id, "--version", "2"], obj=people)
     assert gone.exit_code == 0 and people.drafts.get(draft_id).state is DraftState.DISCARDED
     actions = [entry.action for entry in people.audit_log.recent()[:3]]
