@@ -589,7 +589,8 @@ class Container:
     @cached_property
     def send_quota(self) -> float:
         """The account's SES quota in emails a second, read once (at cold start, or by the one
-        CLI command that sends): MAX_SEND_RATE, with one warning, when it cannot be read."""
+        CLI command that sends): MAX_SEND_RATE, with one warning, when it cannot be read (and
+        without one from moto, which has no quota to read)."""
         return self.ses(Backoff(sleep=self.sleep)).max_send_rate(
             fallback=self.settings.max_send_rate
         )

@@ -7,6 +7,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
+from mailer.campaigns.model import Period
 from mailer.cli.main import main
 from mailer.container import Container
 from tests.support.digest import RELEVANT, FakeClock, add_people, pipeline
@@ -60,11 +61,13 @@ def test_send_twice_sends_once_and_status_shows_the_counts(
     first = runner.invoke(main, ["digest", "send", "--period", "2026-12"], obj=people)
     assert first.exit_code == 0, first.output
     assert "digest#2026-12: created, 5 recipient(s) queued." in first.output
+    assert "Sending: 5 of 5, " in first.output
     assert "This run: 4 sent, 1 skipped, 0 suppressed, 0 failed, 0 duplicate." in first.output
     assert per_recipient(sent_mail()) == dict.fromkeys(RELEVANT, 1)
     second = runner.invoke(main, ["digest", "send", "--period", "2026-12"], obj=people)
     assert second.exit_code == 0, second.output
     assert "digest#2026-12: already planned" in second.output
+    assert "Sending: 0 of 0, nothing to send." in second.output  # everyone had theirs
     assert "This run: 0 sent" in second.output
     assert len(sent_mail()) == 4
     status = runner.invoke(main, ["digest", "status", "--period", "2026-12"], obj=people)
@@ -79,6 +82,80 @@ def test_send_twice_sends_once_and_status_shows_the_counts(
     assert table["individuals"] == ["2", "2", "0", "0", "0"]
     assert table["total"] == ["5", "4", "1", "0", "0"]
     assert table["finished"][0].startswith("20")
+
+
+def test_a_digest_for_nobody_shows_0_of_0_not_0_of_1(
+    runner: CliRunner, container: Container, clock: FakeClock
+) -> None:
+    """No confirmed subscriber: nothing is queued, and the progress says so, as it is."""
+    nobody = pipeline(container, clock)
+    for run in ("created, 0 recipient(s) queued.", "already planned"):
+        result = runner.invoke(main, ["digest", "send", "--period", "2026-12"], obj=nobody)
+        assert result.exit_code == 0, result.output
+        assert f"digest#2026-12: {run}" in result.output
+        assert "Sending: 0 of 0, nothing to send." in result.output
+        assert "of 1" not in result.output
+        assert "This run: 0 sent, 0 skipped" in result.output
+
+
+def test_a_run_after_a_cut_off_one_counts_what_is_still_queued(
+    runner: CliRunner, people: Container
+) -> None:
+    """A campaign planned but not sent (a run cut off): the next run queues nobody new, and
+    its progress counts the five left on the queue, not the none it queued itself."""
+    people.planner.plan(people.planner.digest(Period(2026, 12)))  # by hand, as test_sender's
+    again = runner.invoke(main, ["digest", "send", "--period", "2026-12"], obj=people)
+    assert again.exit_code == 0, again.output
+    assert "digest#2026-12: already planned" in again.output
+    assert "Sending: 5 of 5, " in again.output
+    assert "This run: 4 sent, 1 skipped" in again.output
+
+
+def test_the_months_digest_is_digest_2026_12_in_every_command_that_names_it(
+    runner: CliRunner, people: Container
+) -> None:
+    """One id for December's digest, draft and campaign: digest#2026-12, the key of its
+    campaign record (its SES tag and archive address are made from it). Every command that
+    takes an id takes it, and still takes digest202612, its draft's own key, which the draft
+    commands printed before (and the console's addresses still use)."""
+    outputs = []
+
+    def run(*args: str) -> str:
+        result = runner.invoke(main, list(args), obj=people)
+        assert result.exit_code == 0, result.output
+        outputs.append(result.output)
+        return result.output
+
+    assert "Its draft digest#2026-12 is not prepared yet" in run(
+        "digest", "plan", "--period", "2026-12"
+    )
+    assert "digest#2026-12: prepared (draft)." in run("digest", "prepare", "--period", "2026-12")
+    again = run("campaign", "draft", "--period", "2026-12")
+    assert "digest#2026-12: already prepared, version 1." in again
+    assert "digest#2026-12  draft     v1  2026-12 digest" in run("campaign", "show")
+    shown = run("campaign", "show", "digest#2026-12")
+    assert "December 2026 digest: draft digest#2026-12, draft, version 1" in shown
+    approved = run("campaign", "approve", "digest#2026-12", "--version", "1")
+    assert approved.startswith("digest#2026-12: approved, version ")
+    assert "digest#2026-12: created, 5 recipient(s) queued." in run(
+        "digest", "send", "--period", "2026-12"
+    )
+    for spelling in ("digest#2026-12", "digest202612"):
+        assert "draft digest#2026-12, sent" in run("campaign", "show", spelling)
+        assert run("campaign", "status", spelling).splitlines()[1] == "digest#2026-12"
+    assert "digest#2026-12  sent" in run("campaign", "show")
+    assert not [output for output in outputs if "digest202612" in output]
+
+
+@pytest.mark.parametrize("spelling", ["digest#2026-12", "digest202612"])
+def test_pause_and_resume_take_either_spelling_of_the_months_digest(
+    runner: CliRunner, people: Container, spelling: str
+) -> None:
+    people.planner.plan(people.planner.digest(Period(2026, 12)))  # queued, nothing sent yet
+    for action in ("pause", "resume"):
+        result = runner.invoke(main, ["campaign", action, spelling], obj=people)
+        assert result.exit_code == 0, result.output
+        assert result.output == f"digest#2026-12: {action} done.\n"
 
 
 @pytest.mark.parametrize("command", ["plan", "send", "status"])

@@ -4,6 +4,7 @@ with each problem beside its field, approved only by a sender, marked where a no
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 
 import pytest
@@ -11,6 +12,7 @@ from click.testing import CliRunner
 
 from mailer.campaigns.digests import digest_draft_id
 from mailer.campaigns.drafts import DraftState
+from mailer.campaigns.model import Kind, campaign_id
 from mailer.catalogue.schema import Resource
 from mailer.cli.main import main
 from mailer.cli.progress import Progress
@@ -172,16 +174,17 @@ def test_cli_twins_prepare_show_approve_and_discard(people) -> None:
     period = people.digests.next_period()
     made = runner.invoke(main, ["campaign", "draft", "--period", str(period)], obj=people)
     assert made.exit_code == 0, made.output
-    draft_id = digest_draft_id(period)
+    draft_id = digest_draft_id(period)  # its key, which the commands take as they take its id
     shown = runner.invoke(main, ["campaign", "show", draft_id], obj=people)
-    assert f"{period.label} digest: draft {draft_id}, draft, version 1" in shown.output
+    named = campaign_id(Kind.DIGEST, period)  # the id the CLI shows
+    assert f"{period.label} digest: draft {named}, draft, version 1" in shown.output
     assert "Faith groups: 2 people; subject: (ours)" in shown.output  # Chidi and Fay
     stale = runner.invoke(main, ["campaign", "approve", draft_id, "--version", "7"], obj=people)
     assert stale.exit_code != 0 and "not 7: nothing done" in stale.output
     ok = runner.invoke(main, ["campaign", "approve", draft_id, "--version", "1"], obj=people)
     assert ok.exit_code == 0 and people.drafts.get(draft_id).state is DraftState.APPROVED
     listed = runner.invoke(main, ["campaign", "show"], obj=people)
-    assert draft_id in listed.output and "approved" in listed.output
+    assert named in listed.output and "approved" in listed.output
     gone = runner.invoke(main, ["campaign", "discard", draft_id, "--version", "2"], obj=people)
     assert gone.exit_code == 0 and people.drafts.get(draft_id).state is DraftState.DISCARDED
     actions = [entry.action for entry in people.audit_log.recent()[:3]]
@@ -201,3 +204,16 @@ def test_progress_off_a_terminal_is_a_line_a_minute(capsys) -> None:
         "Sending: 240 of 300, 2.0/s, under a minute left",
         "Sending: 300 of 300, 2.0/s, under a minute left",
     ]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_of_nothing_says_0_of_0_even_on_a_terminal() -> None:
+    """No bar that waits for one send that never comes: the true count, in one line."""
+    terminal = _Terminal()
+    with Progress(0, "Sending", file=terminal, clock=FakeClock(0.0)):
+        pass
+    assert terminal.getvalue() == "Sending: 0 of 0, nothing to send.\n"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -41,6 +42,44 @@ SCHEDULE = "the schedule"  # who the audit and the draft name when the schedule 
 def digest_draft_id(period: Period) -> str:
     """The one draft of a month's digest ('digest202701'): letters and digits, like every id."""
     return f"digest{period.year:04d}{period.month:02d}"
+
+
+# A month's digest has one id for people, its campaign's ('digest#2027-01': the key of its
+# record, and what its SES tag and archive address are made from), draft and campaign alike.
+# Its draft's key ('digest202701') is a draft id's letters and digits, as the console's
+# addresses need; the CLI printed it for the draft before, so it is still understood.
+_DIGEST_CAMPAIGN_ID = re.compile(r"^digest#(\d{4})-(\d{2})$")
+_DIGEST_DRAFT_ID = re.compile(r"^digest(\d{4})(\d{2})$")
+
+
+def _digest_period(typed: str, spelling: re.Pattern[str]) -> Period | None:
+    match = spelling.match(typed)
+    try:
+        return Period.parse(f"{match[1]}-{match[2]}") if match else None
+    except MailerError:  # digest#2026-13: no month, so no digest's id
+        return None
+
+
+def shown_id(draft: Draft) -> str:
+    """The id people see for a draft: a month's digest's is its campaign's ('digest#2027-01'),
+    an announcement's its own (which its campaign's id ends with)."""
+    if draft.kind is Kind.DIGEST:
+        return campaign_id(Kind.DIGEST, draft_period(draft))
+    return draft.id
+
+
+def draft_id_of(typed: str) -> str:
+    """The key of the draft `typed` names: a month's digest's ('digest202701') from either
+    spelling, 'digest#2027-01' or 'digest202701'; any other id is its own key."""
+    period = _digest_period(typed, _DIGEST_CAMPAIGN_ID)
+    return digest_draft_id(period) if period else typed
+
+
+def campaign_id_of(typed: str) -> str:
+    """The id of the campaign `typed` names: a month's digest's ('digest#2027-01') from either
+    spelling, 'digest#2027-01' or 'digest202701'; any other id is its own."""
+    period = _digest_period(typed, _DIGEST_DRAFT_ID)
+    return campaign_id(Kind.DIGEST, period) if period else typed
 
 
 def day_key(day: AwarenessDay) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from mailer.campaigns.digests import campaign_id_of
 from mailer.campaigns.model import COUNTED, CampaignStatus
 from mailer.campaigns.queue import drain
 from mailer.errors import MailerError
@@ -114,7 +115,7 @@ def campaign_reindex(ctx: click.Context) -> None:
 @click.pass_context
 def campaign_status(ctx: click.Context, campaign_id: str) -> None:
     """One campaign's counts per audience and outcome."""
-    status = container_of(ctx).campaigns.status(campaign_id)
+    status = container_of(ctx).campaigns.status(campaign_id_of(campaign_id))
     if status is None:
         raise MailerError(f"no campaign {campaign_id!r} (see `mailer campaign list`)")
     echo_status(status)
@@ -144,7 +145,8 @@ def campaign_cancel(ctx: click.Context, campaign_id: str) -> None:
     _control(ctx, campaign_id, "cancel")
 
 
-def _control(ctx: click.Context, campaign_id: str, action: str) -> None:
+def _control(ctx: click.Context, typed: str, action: str) -> None:
+    campaign_id = campaign_id_of(typed)  # a month's digest by its draft's key too
     if not container_of(ctx).planner.control(campaign_id, action):
         past = {"pause": "paused", "resume": "resumed", "cancel": "cancelled"}[action]
         raise MailerError(f"{campaign_id} cannot be {past} now (finished, or not paused?)")

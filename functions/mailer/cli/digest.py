@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from mailer.campaigns.digests import draft_period
+from mailer.campaigns.digests import draft_period, shown_id
 from mailer.campaigns.drafts import Draft
 from mailer.campaigns.engine import VISIBILITY_TIMEOUT
 from mailer.campaigns.model import Kind, Period, campaign_id
@@ -45,7 +45,7 @@ def digest_plan(ctx: click.Context, period: str) -> None:
     campaign = container.digests.campaign_of(draft)
     echo(f"{month.label} digest: a dry run, nothing is recorded or sent.")
     echo(f"New means added on or after {view.since.isoformat()} ({view.why}).")
-    echo(f"Its draft {draft.id} is {_draft_state(container, draft)}.")
+    echo(f"Its draft {shown_id(draft)} is {_draft_state(container, draft)}.")
     for stored in view.unreviewed:
         assert stored.unreviewed is not None  # DigestView.unreviewed lists only those
         echo(
@@ -100,7 +100,7 @@ def digest_prepare(ctx: click.Context, period: str) -> None:
     draft, created = container.digests.prepare(Period.parse(period), member=actor())
     if created:
         container.audit_log.record(actor(), "prepared a digest draft", {"draft": draft.id})
-    echo(f"{draft.id}: {'prepared' if created else 'already prepared'} ({draft.state}).")
+    echo(f"{shown_id(draft)}: {'prepared' if created else 'already prepared'} ({draft.state}).")
 
 
 @digest.command("send")
@@ -131,9 +131,13 @@ def digest_send(ctx: click.Context, period: str) -> None:
     else:
         state = "created" if report.created else "resumed"
         echo(f"{report.campaign_id}: {state}, {queued} recipient(s) queued.")
+    # What is left of this campaign to send: its recipients with no outcome yet. That is what
+    # this run queued, and what an earlier run left queued (a run cut off), which "already
+    # planned" did not queue again; 0 once everyone has had theirs.
+    before = container.campaigns.status(report.campaign_id)
     outcomes: Counter[str] = Counter()
     sender = container.sender
-    with Progress(queued, "Sending") as progress:
+    with Progress(before.in_flight if before else queued, "Sending") as progress:
 
         def count(record: Mapping[str, Any], result: object | None) -> None:
             outcomes[result.outcome if isinstance(result, Result) else "retry"] += 1

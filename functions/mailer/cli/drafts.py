@@ -9,7 +9,7 @@ import datetime as dt
 
 import click
 
-from mailer.campaigns.digests import draft_period
+from mailer.campaigns.digests import draft_id_of, draft_period, shown_id
 from mailer.campaigns.drafts import Draft
 from mailer.campaigns.model import Kind, Period
 from mailer.campaigns.send_time import london_moment, london_words
@@ -18,10 +18,12 @@ from mailer.errors import MailerError
 from .context import actor, container_of, echo, shown
 
 
-def _draft(ctx: click.Context, draft_id: str) -> Draft:
+def _draft(ctx: click.Context, typed: str) -> Draft:
+    """The draft `typed` names, by the id `show` prints or by its key (digests.draft_id_of)."""
+    draft_id = draft_id_of(typed)
     draft = container_of(ctx).drafts.get(draft_id) if draft_id.isalnum() else None
     if draft is None:
-        raise MailerError(f"no draft {draft_id!r} (`mailer campaign show` lists them)")
+        raise MailerError(f"no draft {typed!r} (`mailer campaign show` lists them)")
     return draft
 
 
@@ -29,8 +31,8 @@ def _current(ctx: click.Context, draft_id: str, version: int) -> Draft:
     draft = _draft(ctx, draft_id)
     if draft.version != version:
         raise MailerError(
-            f"{draft_id} is at version {draft.version}, not {version}: nothing done "
-            f"(see it with `mailer campaign show {draft_id}`)"
+            f"{shown_id(draft)} is at version {draft.version}, not {version}: nothing done "
+            f"(see it with `mailer campaign show {shown_id(draft)}`)"
         )
     return draft
 
@@ -53,7 +55,8 @@ def campaign_draft(ctx: click.Context, resource_id: str | None, period: str | No
         draft, created = container.approvals.start(found[0], actor()), True
     if created:
         container.audit_log.record(actor(), "created a draft", {"draft": draft.id})
-    echo(f"{draft.id}: {'created' if created else 'already prepared'}, version {draft.version}.")
+    done = "created" if created else "already prepared"
+    echo(f"{shown_id(draft)}: {done}, version {draft.version}.")
 
 
 @click.command("show")
@@ -66,11 +69,11 @@ def campaign_show(ctx: click.Context, draft_id: str | None) -> None:
     if not draft_id:
         for d in container.drafts.list():
             what = f"{d.period} digest" if d.kind is Kind.DIGEST else shown(d.resource_id)
-            echo(f"{d.id}  {d.state:<9} v{d.version}  {what}")
+            echo(f"{shown_id(d)}  {d.state:<9} v{d.version}  {what}")
         return
     draft = _draft(ctx, draft_id)
     campaign = container.campaign_of(draft)
-    echo(f"{campaign.name}: draft {draft.id}, {draft.state}, version {draft.version}")
+    echo(f"{campaign.name}: draft {shown_id(draft)}, {draft.state}, version {draft.version}")
     echo(f"  last changed {draft.updated_at} by {shown(draft.updated_by)}")
     if draft.approved_by:
         echo(f"  approved {draft.approved_at} by {shown(draft.approved_by)}")
@@ -110,7 +113,7 @@ def campaign_approve(ctx: click.Context, draft_id: str, version: int) -> None:
     container.audit_log.record(
         actor(), "approved a draft", {"draft": draft.id, "version": approved.version}
     )
-    echo(f"{draft.id}: approved, version {approved.version}.")
+    echo(f"{shown_id(draft)}: approved, version {approved.version}.")
 
 
 @click.command("discard")
@@ -123,7 +126,7 @@ def campaign_discard(ctx: click.Context, draft_id: str, version: int) -> None:
     draft = _current(ctx, draft_id, version)
     container.drafts.discard(draft, actor())
     container.audit_log.record(actor(), "discarded a draft", {"draft": draft.id})
-    echo(f"{draft.id}: discarded.")
+    echo(f"{shown_id(draft)}: discarded.")
 
 
 @click.command("schedule")
@@ -145,7 +148,7 @@ def campaign_schedule(ctx: click.Context, draft_id: str, version: int, at: dt.da
     detail = {"draft": draft.id, "version": scheduled.version, "at": scheduled.scheduled_for}
     container.audit_log.record(actor(), "scheduled a draft", detail)
     echo(
-        f"{draft.id}: scheduled for {london_words(scheduled.scheduled_for)}, "
+        f"{shown_id(draft)}: scheduled for {london_words(scheduled.scheduled_for)}, "
         f"version {scheduled.version}."
     )
 
@@ -162,4 +165,4 @@ def campaign_unschedule(ctx: click.Context, draft_id: str, version: int) -> None
     container.audit_log.record(
         actor(), "unscheduled a draft", {"draft": draft.id, "was": draft.scheduled_for}
     )
-    echo(f"{draft.id}: unscheduled (still approved), version {approved.version}.")
+    echo(f"{shown_id(draft)}: unscheduled (still approved), version {approved.version}.")

@@ -15,7 +15,10 @@ LINE_EVERY = 60.0  # seconds between lines when not on a terminal
 
 
 class Progress:
-    """Counts sends against the number planned; use as a context manager, call `advance`."""
+    """Counts sends against the number planned; use as a context manager, call `advance`.
+
+    `planned` is shown as it is: 0 is "0 of 0, nothing to send", never a bar waiting for one.
+    """
 
     def __init__(
         self,
@@ -25,7 +28,7 @@ class Progress:
         file: TextIO | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.planned = max(planned, 1)
+        self.planned = planned
         self.done = 0
         self._label = label
         self._file = file or sys.stderr
@@ -34,7 +37,7 @@ class Progress:
         self._bar: Any = None
 
     def __enter__(self) -> Progress:
-        if self._file.isatty():
+        if self._file.isatty() and self.planned:
             self._bar = click.progressbar(
                 length=self.planned,
                 label=self._label,
@@ -74,6 +77,8 @@ class Progress:
 
     def _line(self) -> None:
         self._last_line = self._clock()
-        click.echo(
-            f"{self._label}: {self.done} of {self.planned}, {self.rate_text()}", file=self._file
-        )
+        so_far = f"{self._label}: {self.done} of {self.planned}"
+        if not self.planned and not self.done:  # no rate nor time left to tell of nothing
+            click.echo(f"{so_far}, nothing to send.", file=self._file)
+        else:
+            click.echo(f"{so_far}, {self.rate_text()}", file=self._file)
