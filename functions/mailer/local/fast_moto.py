@@ -3,11 +3,10 @@ the local stack and the benchmarks: provision.py installs it).
 
 moto (5.2) serialises every response by walking botocore's shapes, asking an attribute picker
 for each of the ten members an AttributeValue may have, for every attribute of every item: most
-of a console test's time went there (a scan of the catalogue is tens of milliseconds), and
-most of the quota benchmark's. An
-AttributeValue is already the wire's own shape once moto has turned its items into dicts, so it
-is written out directly here; everything else (keys, counts, errors, other services) takes
-moto's own path. `FAST_MOTO_CHECK=1` serialises each answer both ways and fails on any
+of a console test's time went there (a scan of the catalogue is tens of milliseconds), and a
+third of the quota benchmark's. An AttributeValue is already the wire's own shape once moto has
+turned its items into dicts, so it is written out directly here; everything else (keys,
+counts, errors, other services) takes moto's own path. `FAST_MOTO_CHECK=1` serialises each answer both ways and fails on any
 difference, to show the two agree on what the suite does.
 """
 
