@@ -6,8 +6,8 @@ for each of the ten members an AttributeValue may have, for every attribute of e
 of a console test's time went there (a scan of the catalogue is tens of milliseconds), and a
 third of the quota benchmark's. An AttributeValue is already the wire's own shape once moto has
 turned its items into dicts, so it is written out directly here; everything else (keys,
-counts, errors, other services) takes moto's own path. `FAST_MOTO_CHECK=1` serialises each answer both ways and fails on any
-difference, to show the two agree on what the suite does.
+counts, errors, other services) takes moto's own path. `FAST_MOTO_CHECK=1` serialises each
+answer both ways and fails on any difference, to show the two agree on what the suite does.
 """
 
 from __future__ import annotations
