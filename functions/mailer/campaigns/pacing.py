@@ -16,8 +16,8 @@ from threading import Lock
 # What a sender may bank while idle: at least three tokens, or a quarter second of its rate.
 # Between one batch and the next a sender waits about 120 ms (the last send's answer, the
 # ledger, SQS, the next invoke); a bank smaller than that loses rate for good after every
-# batch. More would let all senders burst together above the quota; SES throttles that burst
-# and the senders retry it, without spending a turn (aws/retry.py).
+# batch. More would let all senders burst together above the quota; SES throttles that burst,
+# and each refused send waits for a turn of its own to retry (aws/retry.py).
 BANKED_TOKENS = 3.0
 BANKED_SECONDS = 0.25
 
